@@ -1,0 +1,59 @@
+"""Argument checks with one uniform message shape.
+
+Messages read: "`caliper` must be a number > 0; got -0.2".
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+from evaltool.exceptions import EvaltoolError
+
+__all__ = ["check_choice", "check_number", "check_int", "check_columns"]
+
+
+def _fail(name: str, expected: str, value: Any, exc: type[EvaltoolError] = EvaltoolError) -> None:
+    raise exc(f"`{name}` must be {expected}; got {value!r}")
+
+
+def check_choice(name: str, value: Any, allowed: Iterable[Any],
+                 exc: type[EvaltoolError] = EvaltoolError) -> Any:
+    allowed = list(allowed)
+    if value not in allowed:
+        _fail(name, "one of " + ", ".join(repr(a) for a in allowed), value, exc)
+    return value
+
+
+def check_number(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+                 low_open: bool = False, allow_none: bool = False,
+                 exc: type[EvaltoolError] = EvaltoolError) -> Any:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        _fail(name, "a number", value, exc)
+    if low is not None and (value < low or (low_open and value == low)):
+        _fail(name, f"a number {'>' if low_open else '>='} {low}", value, exc)
+    if high is not None and value > high:
+        _fail(name, f"a number <= {high}", value, exc)
+    return value
+
+
+def check_int(name: str, value: Any, *, low: int | None = None, allow_none: bool = False,
+              exc: type[EvaltoolError] = EvaltoolError) -> Any:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        _fail(name, "an integer", value, exc)
+    if low is not None and value < low:
+        _fail(name, f"an integer >= {low}", value, exc)
+    return int(value)
+
+
+def check_columns(frame: Any, columns: Iterable[str], *, what: str = "column",
+                  source: str = "data", exc: type[EvaltoolError] = EvaltoolError) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        avail = ", ".join(map(str, list(frame.columns)[:20]))
+        raise exc(f"{source}: {what} {', '.join(map(repr, missing))} not found; available: {avail}")
