@@ -1,0 +1,16 @@
+"""Reading register extracts and validating their column roles."""
+
+from evaltool.data.readers import file_sha256, peek_columns, read_table
+from evaltool.data.validate import (
+    DataReport,
+    DropRecord,
+    apply_sample,
+    coerce_binary,
+    term_columns,
+    validate_persons,
+)
+
+__all__ = [
+    "read_table", "peek_columns", "file_sha256", "DataReport", "DropRecord",
+    "validate_persons", "apply_sample", "coerce_binary", "term_columns",
+]

@@ -1,0 +1,256 @@
+"""Check that a persons table fits its declared roles, and report what was dropped.
+
+Roles: a unique id, a binary treatment, covariates (numeric where the term
+grammar needs numbers), optional start week, subgroup and process columns.
+Missing values follow the policy ``error`` (default) or ``drop``; every drop
+is counted with its reason in the :class:`DataReport`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from evaltool._result import ResultMixin
+from evaltool.exceptions import DataError
+
+__all__ = ["DataReport", "DropRecord", "validate_persons", "term_columns", "coerce_binary", "apply_sample"]
+
+_TRUE = {"1", "true", "t", "yes"}
+_FALSE = {"0", "false", "f", "no"}
+
+
+@dataclass(frozen=True)
+class DropRecord:
+    reason: str
+    column: str | None
+    n: int
+
+
+@dataclass(frozen=True)
+class DataReport(ResultMixin):
+    """What was read, what was used, and what was dropped and why."""
+
+    source: str
+    n_read: int
+    n_used: int
+    n_treated: int
+    n_control: int
+    dropped: tuple[DropRecord, ...] = ()
+    persons_without_panel: int | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    _title = "Data report"
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [(d.reason, d.column, d.n) for d in self.dropped], columns=["reason", "column", "n"]
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "n_read": self.n_read,
+            "n_used": self.n_used,
+            "dropped": [{"reason": d.reason, "column": d.column, "n": d.n} for d in self.dropped],
+            "n_treated": self.n_treated,
+            "n_control": self.n_control,
+            "persons_without_panel": self.persons_without_panel,
+        }
+
+    def summary(self) -> str:
+        lines = [f"Data report ({self.source})", f"rows read: {self.n_read}, used: {self.n_used} "
+                 f"(treated {self.n_treated}, comparison {self.n_control})"]
+        lines += [f"dropped {d.n}: {d.reason}" + (f" [{d.column}]" if d.column else "") for d in self.dropped]
+        if self.persons_without_panel is not None:
+            lines.append(f"persons without weekly register rows: {self.persons_without_panel}")
+        return "\n".join(lines)
+
+    def with_updates(self, **changes) -> "DataReport":
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def term_columns(term: str) -> tuple[list[str], list[str]]:
+    """Columns a covariate term uses: ``(numeric_required, any_type)``.
+
+    ``log(x)`` and ``x^2`` need numbers; a plain name or ``C(x)`` may be categorical;
+    in ``a:b`` each side follows its own rule.
+    """
+    numeric: list[str] = []
+    loose: list[str] = []
+    for part in term.replace(" ", "").split(":"):
+        m = re.fullmatch(r"log\((\w+)\)|(\w+)\^2", part)
+        if m:
+            numeric.append(m.group(1) or m.group(2))
+            continue
+        m = re.fullmatch(r"C\((\w+)\)", part)
+        loose.append(m.group(1) if m else part)
+    return numeric, loose
+
+
+def coerce_binary(series: pd.Series, *, source: str, column: str, role: str = "treatment") -> pd.Series:
+    """Map 0/1, true/false (any case, also as strings) to int8; anything else is an error."""
+    s = series
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("int8")
+    if pd.api.types.is_numeric_dtype(s):
+        bad = ~s.isin([0, 1])
+        if bad.any():
+            _bad_values(s[bad], source, column, role)
+        return s.astype("int8")
+    text = s.astype(str).str.strip().str.lower()
+    ok = text.isin(_TRUE | _FALSE)
+    if (~ok).any():
+        _bad_values(s[~ok], source, column, role)
+    return text.isin(_TRUE).astype("int8")
+
+
+def _bad_values(bad: pd.Series, source: str, column: str, role: str) -> None:
+    counts = bad.astype(str).value_counts().sort_index()
+    listed = ", ".join(f"{v!r} ({n} row{'s' if n != 1 else ''})" for v, n in list(counts.items())[:6])
+    more = f" and {len(counts) - 6} more values" if len(counts) > 6 else ""
+    raise DataError(
+        f"{source}: column {column!r} ({role}) must be binary (0/1 or true/false); found {listed}{more}"
+    )
+
+
+def _require(frame: pd.DataFrame, cols: Iterable[str], source: str, role: str) -> None:
+    missing = [c for c in dict.fromkeys(cols) if c not in frame.columns]
+    if missing:
+        avail = ", ".join(list(frame.columns)[:25]) + (" ..." if frame.shape[1] > 25 else "")
+        raise DataError(f"{source}: {role} column {missing[0]!r} not found; available columns: {avail}")
+
+
+def validate_persons(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    id_col: str,
+    treatment: str,
+    covariates: Sequence[str] = (),
+    exact: Sequence[str] = (),
+    other: Sequence[str] = (),
+    start: str | None = None,
+    missing: str = "error",
+) -> tuple[pd.DataFrame, DataReport]:
+    """Validate roles and types; returns the cleaned frame and its report.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per person.
+    source : str
+        File name used in messages.
+    covariates : sequence of str
+        Covariate terms (grammar of :mod:`evaltool.terms`).
+    exact, other : sequence of str
+        Exact-matching columns and further columns needed (subgroups, outcomes, process).
+    missing : {"error", "drop"}
+        What to do with missing values in any used column.
+    """
+    n_read = len(frame)
+    _require(frame, [id_col], source, "id")
+    _require(frame, [treatment], source, "treatment")
+    numeric: list[str] = []
+    loose: list[str] = []
+    for term in covariates:
+        num, lo = term_columns(term)
+        numeric += num
+        loose += lo
+    _require(frame, numeric + loose, source, "covariate")
+    _require(frame, exact, source, "exact-matching")
+    _require(frame, other, source, "required")
+    if start is not None:
+        _require(frame, [start], source, "start week")
+    for col in dict.fromkeys(numeric):
+        if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+            example = frame[col].dropna().astype(str).head(1).tolist()
+            raise DataError(
+                f"{source}: column {col!r} must be numeric (it is used in log() or ^2); "
+                f"found dtype {frame[col].dtype}" + (f", e.g. {example[0]!r}" if example else "")
+            )
+
+    ids = frame[id_col]
+    if ids.isna().any():
+        raise DataError(f"{source}: id column {id_col!r} has {int(ids.isna().sum())} missing values")
+    dup = ids.duplicated(keep=False)
+    if dup.any():
+        example = ids[dup].iloc[0]
+        raise DataError(
+            f"{source}: id column {id_col!r} must be unique; {int(ids.duplicated().sum())} duplicate "
+            f"row(s), e.g. {id_col}={example!r}"
+        )
+
+    used = list(dict.fromkeys([treatment, *numeric, *loose, *exact, *other] + ([start] if start else [])))
+    drops: list[DropRecord] = []
+    keep = pd.Series(True, index=frame.index)
+    for col in used:
+        na = frame[col].isna()
+        if na.any():
+            n = int((na & keep).sum())
+            if missing == "error":
+                raise DataError(
+                    f"{source}: column {col!r} has {int(na.sum())} missing value(s); "
+                    "fix the data or set data.missing: drop"
+                )
+            if n:
+                drops.append(DropRecord("missing value", col, n))
+            keep &= ~na
+    out = frame.loc[keep].copy() if not bool(keep.all()) else frame.copy()
+    if len(out) == 0:
+        raise DataError(f"{source}: no rows left after dropping rows with missing values")
+    out[treatment] = coerce_binary(out[treatment], source=source, column=treatment)
+    n_t = int(out[treatment].sum())
+    if n_t == 0 or n_t == len(out):
+        group = "treated" if n_t == 0 else "comparison"
+        raise DataError(f"{source}: column {treatment!r} (treatment) has no {group} persons")
+    report = DataReport(source=source, n_read=n_read, n_used=len(out), n_treated=n_t,
+                        n_control=len(out) - n_t, dropped=tuple(drops))
+    return out, report
+
+
+def apply_sample(frame: pd.DataFrame, rules: Sequence, report: DataReport, *, source: str,
+                 treatment: str) -> tuple[pd.DataFrame, DataReport]:
+    """Apply sample restrictions (``SampleRule``s), recording how many rows each removed."""
+    drops = list(report.dropped)
+    out = frame
+    for rule in rules:
+        if rule.column not in out.columns:
+            raise DataError(f"{source}: sample rule column {rule.column!r} not found")
+        col = out[rule.column]
+        keep = pd.Series(True, index=out.index)
+        if rule.values is not None:
+            wanted = list(rule.values)
+            if pd.api.types.is_numeric_dtype(col):
+                keep &= col.isin([v for v in wanted if isinstance(v, (int, float))])
+            else:
+                keep &= col.astype(str).isin([str(v) for v in wanted])
+        if rule.min is not None or rule.max is not None:
+            if not pd.api.types.is_numeric_dtype(col):
+                raise DataError(f"{source}: sample rule on {rule.column!r} uses min/max but the column is not numeric")
+            if rule.min is not None:
+                keep &= col >= rule.min
+            if rule.max is not None:
+                keep &= col <= rule.max
+        n_out = int((~keep).sum())
+        if n_out:
+            drops.append(DropRecord(f"outside the target group ({rule.describe()})", rule.column, n_out))
+        out = out.loc[keep]
+    if len(out) == 0:
+        raise DataError(f"{source}: the sample restrictions leave no persons")
+    n_t = int(out[treatment].sum())
+    if n_t == 0 or n_t == len(out):
+        raise DataError(f"{source}: after the sample restrictions there are no "
+                        f"{'treated' if n_t == 0 else 'comparison'} persons")
+    return out, report.with_updates(n_used=len(out), n_treated=n_t, n_control=len(out) - n_t,
+                                    dropped=tuple(drops))
+
+
