@@ -1,0 +1,172 @@
+"""Command line: ``evaltool run / validate / simulate / demo / report / init``.
+
+The CLI only parses arguments, calls the pipeline and maps errors to exit
+codes: 0 success, 2 bad input (config, data, arguments: one line on stderr,
+no traceback unless ``--debug``), 1 an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+from pathlib import Path
+
+import click
+
+from evaltool.exceptions import EvaltoolError, EvaltoolWarning
+
+__all__ = ["main", "cli"]
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+    if issubclass(category, EvaltoolWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        click.echo(warnings.formatwarning(message, category, filename, lineno, line).rstrip(), err=True)
+
+
+def _guard(fn):
+    """Turn EvaltoolError into one line on stderr and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        debug = bool(ctx.find_root().params.get("debug"))
+        warnings.showwarning = _show_warning
+        try:
+            return fn(*args, **kwargs)
+        except EvaltoolError as exc:
+            if debug:
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:  # an internal error: still one line unless --debug
+            if debug:
+                raise
+            click.echo(f"internal error: {exc.__class__.__name__}: {exc} (rerun with --debug for details)", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="evaltool")
+def cli(debug: bool) -> None:
+    """evaltool: matched evaluations of outreach employment efforts."""
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: report.out from the config).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a config key, e.g. --set design.caliper=0.1 (repeatable).")
+@_guard
+def run(config: str, out: str | None, overrides: tuple[str, ...]) -> None:
+    """Run the study described by CONFIG and write the output folder."""
+    from evaltool.config import load_config
+    from evaltool.pipeline import output_dir_for, run_study, write_outputs
+
+    cfg = load_config(config, overrides)
+    target = output_dir_for(cfg, out)
+    result = run_study(cfg)
+    folder = write_outputs(result, target)
+    click.echo(result.headline())
+    click.echo(f"wrote {folder}")
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key.")
+@_guard
+def validate(config: str, overrides: tuple[str, ...]) -> None:
+    """Check CONFIG, its data files and columns without running the study."""
+    from evaltool.config import load_config
+    from evaltool.pipeline import validate_study
+
+    cfg = load_config(config, overrides)
+    lines = validate_study(cfg)
+    for line in lines:
+        click.echo(line)
+    click.echo(f"{config}: valid")
+
+
+@cli.command()
+@click.option("--n", "n", type=int, default=20_000, show_default=True, help="Number of persons.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
+@click.option("--treated-share", type=float, default=0.25, show_default=True)
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Folder to write.")
+@click.option("--no-panel", is_flag=True, help="Skip the weekly status panel (person-level data only).")
+@_guard
+def simulate(n: int, seed: int, treated_share: float, out: str, no_panel: bool) -> None:
+    """Write synthetic outreach-evaluation data with known true effects."""
+    from evaltool._checks import check_int, check_number
+    from evaltool.simulate import write_simulation
+
+    check_int("--n", n, low=1)
+    check_int("--seed", seed, low=0)
+    check_number("--treated-share", treated_share, low=0, high=1, low_open=True)
+    paths = write_simulation(out, n=n, seed=seed, treated_share=treated_share, panel=not no_panel)
+    for p in paths:
+        click.echo(f"wrote {p}")
+
+
+@cli.command()
+@click.option("--out", "out", type=click.Path(file_okay=False), default="demo", show_default=True)
+@click.option("--n", "n", type=int, default=None, help="Persons to simulate (default: the bundled config's).")
+@_guard
+def demo(out: str, n: int | None) -> None:
+    """Run the bundled Copenhagen-style study on simulated data, end to end."""
+    from evaltool.pipeline import demo_config, run_study, write_outputs
+
+    cfg = demo_config(n=n)
+    result = run_study(cfg)
+    folder = write_outputs(result, Path(out))
+    click.echo(result.headline())
+    click.echo(f"wrote {folder}")
+
+
+@cli.command()
+@click.argument("results_json", type=click.Path(dir_okay=False))
+@click.option("--template", type=click.Choice(["midterm", "final"]), default="final", show_default=True)
+@click.option("--lang", "language", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
+@click.option("--compare-with", type=click.Path(dir_okay=False), default=None,
+              help="A midterm results.json to compare with (final template).")
+@click.option("--min-cell", type=int, default=None, help="Disclosure threshold (default: from the results).")
+@_guard
+def report(results_json: str, template: str, language: str, out: str, compare_with: str | None,
+           min_cell: int | None) -> None:
+    """Re-render a report from RESULTS_JSON without recomputing."""
+    from evaltool.pipeline import rerender_report
+
+    path = rerender_report(results_json, template=template, language=language, out=out,
+                           compare_with=compare_with, min_cell=min_cell)
+    click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False), default="study.yaml")
+@_guard
+def init(path: str) -> None:
+    """Write a commented starter config to PATH."""
+    from evaltool.pipeline import starter_config_text
+
+    p = Path(path)
+    if p.exists():
+        raise EvaltoolError(f"{p}: already exists; choose another path")
+    p.write_text(starter_config_text(), encoding="utf-8")
+    click.echo(f"wrote {p}; edit it, then run: evaltool validate {p}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="evaltool")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
