@@ -80,8 +80,6 @@ def _needed_columns(cfg: StudyConfig) -> tuple[list[str], list[str]]:
 
 def load_study_data(cfg: StudyConfig) -> StudyData:
     """Read (or simulate) and validate the persons table and weekly panel."""
-    from evaltool.registers import load_code_map
-
     d = cfg.data
     inputs: dict[str, str] = {}
     truth = None
@@ -116,6 +114,8 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
             inputs[apath.name] = file_sha256(apath)
     code_map = None
     if needs_panel:
+        from evaltool.registers import load_code_map
+
         cm_path = _code_map_path(cfg)
         code_map = load_code_map(cm_path)
         if d.code_map is not None:
@@ -457,13 +457,13 @@ def rerender_report(results_json: str | Path, *, template: str, language: str, o
 
 def validate_study(cfg: StudyConfig) -> list[str]:
     """Check files, columns and types without running the study; returns info lines."""
-    from evaltool.registers import load_code_map
-
     lines = []
     d = cfg.data
     if d.simulate is not None:
         lines.append(f"data: simulated (n={d.simulate.n}, seed={d.simulate.seed})")
         if any(o.kind != "column" for o in cfg.outcomes):
+            from evaltool.registers import load_code_map
+
             load_code_map(_code_map_path(cfg))
         return lines
     path = resolve_path(cfg, d.persons, "data.persons")
@@ -483,6 +483,8 @@ def validate_study(cfg: StudyConfig) -> list[str]:
                                 f"expected columns {d.id}, week, code")
         lines.append(f"{ppath.name}: columns ok")
     if needs_panel:
+        from evaltool.registers import load_code_map
+
         cm = _code_map_path(cfg)
         load_code_map(cm)
         lines.append(f"{cm.name}: code map ok")

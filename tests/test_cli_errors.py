@@ -1,0 +1,158 @@
+"""Bad input through the CLI: exit code 2, one line on stderr naming file:line or column, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "evaltool.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def edit_csv(path: Path, fn) -> None:
+    frame = pd.read_csv(path)
+    fn(frame).to_csv(path, index=False)
+
+
+def test_example_validates(lalonde_example):
+    res = run_cli("validate", str(lalonde_example))
+    assert res.returncode == 0, res.stderr
+    assert "185 treated" in res.stdout and "valid" in res.stdout
+
+
+def _unknown_key(p):
+    edit(p, "  ratio: 1", "  ratoi: 1")
+    return r"lalonde\.yaml:17: design\.ratoi: unknown key"
+
+
+def _wrong_type(p):
+    edit(p, "  ratio: 1", "  ratio: [1]")
+    return r"lalonde\.yaml:17: design\.ratio: must be an integer"
+
+
+def _bad_enum(p):
+    edit(p, "  method: nearest", "  method: optimal_transport")
+    return r"lalonde\.yaml:16: design\.method: must be one of 'nearest'"
+
+
+def _missing_file(p):
+    edit(p, "persons: lalonde.csv", "persons: nowhere.csv")
+    return r"lalonde\.yaml:10: data\.persons: file not found: nowhere\.csv"
+
+
+def _missing_column(p):
+    edit(p, "covariates: [age,", "covariates: [agee,")
+    return r"lalonde\.csv: covariate column 'agee' not found; available columns: id, treat"
+
+
+def _non_binary_treatment(p):
+    edit_csv(p.parent / "lalonde.csv", lambda f: f.assign(treat=f["treat"].where(f.index % 100 != 0, 2)))
+    return r"lalonde\.csv: column 'treat' \(treatment\) must be binary \(0/1 or true/false\); found '2' \(7 rows\)"
+
+
+def _duplicate_ids(p):
+    edit_csv(p.parent / "lalonde.csv", lambda f: f.assign(id=f["id"].where(f.index != 5, f["id"].iloc[4])))
+    return r"lalonde\.csv: id column 'id' must be unique; 1 duplicate row\(s\), e\.g\. id='NSW5'"
+
+
+def _unreadable_file(p):
+    (p.parent / "garbage.parquet").write_bytes(b"\x00\x01this is not parquet at all" * 10)
+    edit(p, "persons: lalonde.csv", "persons: garbage.parquet")
+    return r"garbage\.parquet: cannot read as Parquet"
+
+
+def _empty_file(p):
+    (p.parent / "empty.csv").write_bytes(b"")
+    edit(p, "persons: lalonde.csv", "persons: empty.csv")
+    return r"empty\.csv: file is empty"
+
+
+def _header_only_file(p):
+    (p.parent / "header.csv").write_text("id,treat,age\n")
+    edit(p, "persons: lalonde.csv", "persons: header.csv")
+    return r"header\.csv: file has no rows"
+
+
+def _negative_n(p):
+    edit(p, "  persons: lalonde.csv          # relative to this file's folder", "  simulate: {n: -5}")
+    return r"lalonde\.yaml:10: data\.simulate\.n: must be a number >= 100; got -5"
+
+
+def _negative_caliper(p):
+    edit(p, "  replace: false", "  replace: false\n  caliper: -0.2")
+    return r"lalonde\.yaml:19: design\.caliper: must be a number > 0; got -0\.2"
+
+
+def _invalid_yaml(p):
+    edit(p, "  ratio: 1", "  ratio: [1")
+    return r"lalonde\.yaml:\d+: invalid YAML"
+
+
+def _missing_values(p):
+    edit_csv(p.parent / "lalonde.csv", lambda f: f.assign(educ=f["educ"].where(f.index > 2)))
+    return r"lalonde\.csv: column 'educ' has 3 missing value\(s\); fix the data or set data\.missing: drop"
+
+
+def _unsupported_extension(p):
+    (p.parent / "persons.txt").write_text("x")
+    edit(p, "persons: lalonde.csv", "persons: persons.txt")
+    return r"persons\.txt: unsupported file type '\.txt'"
+
+
+def _log_of_text(p):
+    edit(p, "covariates: [age,", "covariates: [log(race), age,")
+    return r"lalonde\.csv: column 'race' must be numeric \(it is used in log\(\) or \^2\)"
+
+
+def _outcome_without_weeks(p):
+    edit(p, "    kind: column\n    column: re78\n", "    kind: any\n    categories: [loentilskud]\n")
+    return r"lalonde\.yaml:20: outcomes\[0\]: kind `any` needs `weeks: \[a, b\]`"
+
+
+CASES = [_unknown_key, _wrong_type, _bad_enum, _missing_file, _missing_column, _non_binary_treatment,
+         _duplicate_ids, _unreadable_file, _empty_file, _header_only_file, _negative_n, _negative_caliper,
+         _invalid_yaml, _missing_values, _unsupported_extension, _log_of_text, _outcome_without_weeks]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.__name__.strip("_") for c in CASES])
+def test_broken_variant_exits_2_with_one_line(lalonde_example, case):
+    pattern = case(lalonde_example)
+    res = run_cli("validate", str(lalonde_example))
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    assert "Traceback" not in res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, res.stderr
+    import re
+
+    assert re.search(pattern, lines[0]), lines[0]
+
+
+def test_bad_set_override_exits_2(lalonde_example):
+    res = run_cli("validate", str(lalonde_example), "--set", "design.caliper=-1")
+    assert res.returncode == 2
+    assert "(--set): design.caliper: must be a number > 0; got -1" in res.stderr
+
+
+def test_debug_shows_traceback(lalonde_example):
+    edit(lalonde_example, "  ratio: 1", "  ratoi: 1")
+    res = run_cli("--debug", "validate", str(lalonde_example))
+    assert res.returncode != 0
+    assert "Traceback" in res.stderr
+
+
+def test_missing_config_file(tmp_path):
+    res = run_cli("validate", str(tmp_path / "none.yaml"))
+    assert res.returncode == 2
+    assert res.stderr.strip() == f"error: {tmp_path / 'none.yaml'}: config file not found"
