@@ -3,11 +3,20 @@
 Match citizens served by an outreach employment effort to citizens served by
 the ordinary jobcentre, check balance, estimate effects with honest standard
 errors on register outcomes, and write midterm and final evaluation reports.
+
+The main entry points are imported lazily (``import evaltool`` stays fast)::
+
+    evaltool.match(data, treatment, covariates, ...) -> MatchResult
+    evaltool.balance(design) -> BalanceResult
+    evaltool.estimate(design, outcomes, ...) -> EffectResult
+    evaltool.load_config(path) -> StudyConfig;  evaltool.run_study(config) -> StudyResult
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("evaltool")
@@ -23,12 +32,37 @@ from evaltool.exceptions import (
     EvaltoolWarning,
 )
 
+_LAZY = {
+    "match": "evaltool.matching",
+    "MatchResult": "evaltool.matching",
+    "balance": "evaltool.balance",
+    "BalanceResult": "evaltool.balance",
+    "fit_propensity": "evaltool.propensity",
+    "estimate": "evaltool.effects",
+    "EffectResult": "evaltool.effects",
+    "load_config": "evaltool.config",
+    "StudyConfig": "evaltool.config",
+    "run_study": "evaltool.pipeline",
+    "StudyResult": "evaltool.study",
+    "simulate_study": "evaltool.simulate",
+    "derive_outcomes": "evaltool.registers",
+    "trajectories": "evaltool.registers",
+    "render_report": "evaltool.report",
+}
+
 __all__ = [
-    "__version__",
-    "Estimand",
-    "EvaltoolError",
-    "EvaltoolWarning",
-    "ConfigError",
-    "DataError",
-    "EstimationError",
+    "__version__", "Estimand", "EvaltoolError", "EvaltoolWarning", "ConfigError", "DataError",
+    "EstimationError", *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evaltool' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
