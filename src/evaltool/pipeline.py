@@ -20,7 +20,7 @@ import pandas as pd
 import evaltool
 from evaltool.config import config_hash, config_source, dump_config, resolve_path
 from evaltool.config.schema import StudyConfig
-from evaltool.data import DataReport, apply_sample, file_sha256, peek_columns, read_table, validate_persons
+from evaltool.data import DataReport, apply_sample, content_hash, peek_columns, read_table, validate_persons
 from evaltool.exceptions import ConfigError, DataError, EvaltoolError
 from evaltool.study import StudyResult
 
@@ -29,7 +29,8 @@ __all__ = [
     "output_dir_for", "demo_config", "rerender_report", "starter_config_text",
 ]
 
-ROW_ORDER = "persons sorted by id before matching (canonical order; MatchIt ties depend on data order)"
+ROW_ORDER = ("persons sorted by id before matching (canonical order; MatchIt ties depend on data order); "
+             "input hashes are order-independent content hashes")
 
 _PROCESS_LABELS = {
     "meetings_held": {"da": "Afholdte samtaler (første år)", "en": "Meetings held (first year)"},
@@ -97,7 +98,7 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
         path = resolve_path(cfg, d.persons, "data.persons")
         raw = read_table(path)
         source = path.name
-        inputs[path.name] = file_sha256(path)
+        inputs[path.name] = content_hash(raw)
         panel = None
         if d.weekly_status is not None:
             ppath = resolve_path(cfg, d.weekly_status, "data.weekly_status")
@@ -107,11 +108,11 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
                     raise DataError(f"{ppath.name}: weekly status column {col!r} not found; "
                                     f"expected columns {d.id}, week, code")
             panel = ppath if ppath.suffix.lower() in (".parquet", ".pq") else read_table(ppath)
-            inputs[ppath.name] = file_sha256(ppath)
+            inputs[ppath.name] = content_hash(panel)
         if d.areas is not None:
             apath = resolve_path(cfg, d.areas, "data.areas")
             areas = read_table(apath)
-            inputs[apath.name] = file_sha256(apath)
+            inputs[apath.name] = content_hash(areas)
     code_map = None
     if needs_panel:
         from evaltool.registers import load_code_map
@@ -119,6 +120,8 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
         cm_path = _code_map_path(cfg)
         code_map = load_code_map(cm_path)
         if d.code_map is not None:
+            from evaltool.data import file_sha256
+
             inputs[cm_path.name] = file_sha256(cm_path)
     exact, other = _needed_columns(cfg)
     persons, report = validate_persons(
