@@ -1,0 +1,236 @@
+"""``estimate(design, outcomes, ...)``: effects with honest uncertainty."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaltool._checks import check_choice, check_int, check_number
+from evaltool.effects.covariates import covariate_matrix
+from evaltool.effects.design import Design, Sample, build_sample
+from evaltool.effects.estimators import Difference, Regression
+from evaltool.effects.multiple import ADJUSTMENTS, adjust_pvalues
+from evaltool.effects.result import EFFECT_COLUMNS, TEST_COLUMNS, EffectResult, empty_frame
+from evaltool.effects.strategy import EffectProblem, VarianceStrategy
+from evaltool.effects.subgroups import subgroup_levels, wald_equal_effects
+from evaltool.effects.variance import variance_strategy
+from evaltool.estimand import Estimand
+from evaltool.exceptions import DataWarning, EstimationError
+
+__all__ = ["estimate"]
+
+METHODS = ("difference", "regression")
+
+
+def _outcome_frame(design: Design, outcomes: str | Sequence[str] | pd.DataFrame) -> pd.DataFrame:
+    data = design.data
+    if isinstance(outcomes, pd.DataFrame):
+        frame = outcomes
+        if not frame.index.is_unique:
+            raise EstimationError("the outcomes frame has a non-unique index; it must be indexed "
+                                  "like design.data (one row per person)")
+        in_design = design.weights.reindex(data.index).fillna(0).to_numpy() > 0
+        lacking = ~data.index[in_design].isin(frame.index)
+        if lacking.any():
+            raise EstimationError(f"the outcomes frame lacks {int(lacking.sum())} units of the design; "
+                                  "index it like design.data")
+        frame = frame.reindex(data.index)
+    else:
+        names = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+        missing = [n for n in names if n not in data.columns]
+        if missing:
+            avail = ", ".join(map(str, list(data.columns)[:20]))
+            raise EstimationError(f"outcome {', '.join(map(repr, missing))} not found in design.data; "
+                                  f"available: {avail}")
+        frame = data.loc[:, names]
+    if frame.shape[1] == 0:
+        raise EstimationError("`outcomes` names no outcome")
+    if frame.columns.duplicated().any():
+        raise EstimationError("`outcomes` has duplicate names")
+    out = {}
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_bool_dtype(s):
+            s = s.astype(float)
+        if not pd.api.types.is_numeric_dtype(s):
+            raise EstimationError(f"outcome {col!r} must be numeric; got dtype {s.dtype}")
+        out[str(col)] = pd.to_numeric(s, errors="coerce").astype(float)
+    return pd.DataFrame(out, index=data.index)
+
+
+def _is_binary(y: np.ndarray) -> bool:
+    v = y[np.isfinite(y)]
+    return v.size > 0 and bool(np.all((v == 0) | (v == 1)))
+
+
+def _weighted_mean(y: np.ndarray, w: np.ndarray) -> float:
+    return float(w @ y / w.sum())
+
+
+def _effect_row(design: Design, base: Sample, y: np.ndarray, Z: np.ndarray | None, estimator: Any,
+                strategy: VarianceStrategy, mask: np.ndarray, *, outcome: str, scale: float,
+                names: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    sample = base.restrict(mask)
+    if sample.n == 0:
+        raise EstimationError(f"outcome {outcome!r}: no usable units")
+    yr = y[sample.pos]
+    Zr = None if Z is None else Z[sample.pos]
+    fit = estimator.fit(yr, sample.treat, sample.weight, Zr)
+    problem = EffectProblem(design, sample, y, Z, estimator, fit, mask, **settings)
+    ve = strategy.compute(problem)
+    t1 = sample.treat == 1
+    m1 = _weighted_mean(yr[t1], sample.weight[t1])
+    m0 = _weighted_mean(yr[~t1], sample.weight[~t1])
+    est = fit.estimate
+    return {
+        "outcome": outcome, "subgroup": names.get("subgroup"), "level": names.get("level"),
+        "estimand": names["estimand"], "method": estimator.name, "variance": strategy.name,
+        "estimate": est * scale, "std_error": ve.std_error * scale,
+        "ci_low": ve.ci_low * scale, "ci_high": ve.ci_high * scale,
+        "p_value": ve.p_value, "p_value_adj": ve.p_value,
+        "mean_treated": m1 * scale, "mean_control": m0 * scale,
+        "relative_change": None if m0 == 0 else est / m0,
+        "n_treated": int(np.unique(sample.pos[t1 & (sample.weight > 0)]).size),
+        "n_control": int(np.unique(sample.pos[~t1 & (sample.weight > 0)]).size),
+        "unit": "pp" if scale == 100.0 else "level",
+    }
+
+
+def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+    if not rows:
+        return empty_frame(columns)
+    return pd.DataFrame(rows).loc[:, list(columns)]
+
+
+def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, method: str = "difference",
+             variance: str | VarianceStrategy | None = None, subgroups: Sequence[str] | None = None,
+             adjust: str = "holm", covariates: Sequence[str] | None = None, seed: int | None = None,
+             n_boot: int = 999, alpha: float = 0.05, n_jobs: int = 1,
+             ps_adjust: bool = False) -> EffectResult:
+    """Estimate effects of a design on one or more outcomes, with honest uncertainty.
+
+    Parameters
+    ----------
+    design : Design
+        A matching or weighting design (e.g. ``evaltool.match(...)``); the estimand is
+        read from it. Nothing in it is modified.
+    outcomes : str, list of str or DataFrame
+        Outcome column(s) of ``design.data``, or a frame of outcome columns indexed
+        like ``design.data`` (register-derived outcomes). Missing values drop the unit
+        for that outcome (with a ``DataWarning``).
+    method : {"difference", "regression"}
+        Difference in weighted means, or regression adjustment on ``covariates``
+        with treatment x centred-covariate interactions.
+    variance : str or VarianceStrategy, optional
+        ``"cluster"``, ``"hc1"``, ``"hc3"``, ``"abadie_imbens"``, ``"bootstrap"`` (or an
+        alias); default ``design.default_variance``.
+    subgroups : list of str, optional
+        Columns of ``design.data``; effects within each level plus a Wald test of
+        equal effects across levels.
+    adjust : {"holm", "bh", "none"}
+        Multiple-testing adjustment across the outcome family.
+    covariates : list of str, optional
+        Covariate terms for ``method="regression"`` (ignored by ``"difference"``).
+    seed : int, optional
+        Seed of the bootstrap.
+    n_boot : int
+        Bootstrap replications.
+    alpha : float
+        1 - confidence level.
+    n_jobs : int
+        Parallel jobs of the bootstrap (results do not depend on it).
+    ps_adjust : bool
+        Abadie-Imbens (2016) adjustment for the estimated propensity score
+        (``variance="abadie_imbens"`` only).
+
+    Returns
+    -------
+    EffectResult
+
+    Raises
+    ------
+    EstimationError
+        Bad arguments, or an effect whose standard error cannot be computed.
+
+    Examples
+    --------
+    >>> res = estimate(design, ["employed_52", "earnings"], variance="cluster")  # doctest: +SKIP
+    >>> res.to_frame()[["outcome", "estimate", "std_error"]]  # doctest: +SKIP
+    """
+    if not isinstance(design, Design):
+        raise EstimationError(f"`design` must provide data, treat, weights, subclass, estimand, "
+                              f"pairs() ...; got {type(design).__name__}")
+    check_choice("method", method, METHODS, exc=EstimationError)
+    check_choice("adjust", adjust, ADJUSTMENTS, exc=EstimationError)
+    check_number("alpha", alpha, low=0, high=0.5, low_open=True, exc=EstimationError)
+    check_int("n_boot", n_boot, low=20, exc=EstimationError)
+    check_int("n_jobs", n_jobs, low=1, exc=EstimationError)
+    check_int("seed", seed, low=0, allow_none=True, exc=EstimationError)
+    est_value = Estimand.parse(design.estimand)
+    name = variance if variance is not None else design.default_variance
+    options = {"ps_adjust": True} if ps_adjust else {}
+    if ps_adjust and not (isinstance(name, str) and variance_strategy(name).name == "abadie_imbens"):
+        raise EstimationError("`ps_adjust` applies to variance='abadie_imbens' only")
+    strategy = variance_strategy(name, **options)
+    if method == "regression" and not strategy.supports_regression:
+        raise EstimationError(f"variance {strategy.name!r} is for method='difference' (the matching "
+                              "estimator); use 'cluster', 'hc1', 'hc3' or 'bootstrap' with 'regression'")
+    estimator = Difference() if method == "difference" else Regression(est_value)
+    frame = _outcome_frame(design, outcomes)
+    base = build_sample(design, unit_rows=strategy.unit_rows)
+    in_design = np.zeros(len(design.data), dtype=bool)
+    in_design[base.pos] = True
+    Z = None
+    if method == "regression":
+        if not covariates:
+            raise EstimationError("method 'regression' needs `covariates` (a list of terms)")
+        rows = design.data.iloc[np.flatnonzero(in_design)]
+        Zd = covariate_matrix(rows, list(covariates)).to_numpy(dtype=float)
+        Z = np.full((len(design.data), Zd.shape[1]), np.nan)
+        Z[in_design] = Zd
+    groups = list(subgroups or [])
+    for g in groups:
+        if g not in design.data.columns:
+            avail = ", ".join(map(str, list(design.data.columns)[:20]))
+            raise EstimationError(f"subgroup {g!r} not found in design.data; available: {avail}")
+    settings = {"alpha": alpha, "seed": seed, "n_boot": n_boot, "n_jobs": n_jobs}
+    label = {"estimand": est_value.value}
+    main, sub, tests = [], [], []
+    for outcome in frame.columns:
+        y = frame[outcome].to_numpy(dtype=float)
+        mask = np.isfinite(y)
+        lost = int((in_design & ~mask).sum())
+        if lost:
+            warnings.warn(f"outcome {outcome!r}: {lost} units of the design have no value and are "
+                          "left out", DataWarning, stacklevel=2)
+        scale = 100.0 if _is_binary(y[in_design]) else 1.0
+        main.append(_effect_row(design, base, y, Z, estimator, strategy, mask, outcome=outcome,
+                                scale=scale, names=label, settings=settings))
+        for g in groups:
+            levels = subgroup_levels(design.data[g], base, mask, g, outcome)
+            for level, lmask in levels:
+                sub.append(_effect_row(design, base, y, Z, estimator, strategy, lmask, outcome=outcome,
+                                       scale=scale, names={**label, "subgroup": g, "level": level},
+                                       settings=settings))
+            if len(levels) >= 2:
+                stat, df, p = wald_equal_effects(base, y, [m for _, m in levels])
+                tests.append({"variable": g, "outcome": outcome, "statistic": stat, "df": df, "p_value": p})
+            else:
+                warnings.warn(f"subgroup {g!r}, outcome {outcome!r}: fewer than 2 levels with enough "
+                              "units; no test of equal effects", DataWarning, stacklevel=2)
+    effects = _frame(main, EFFECT_COLUMNS)
+    effects["p_value_adj"] = adjust_pvalues(effects["p_value"].to_numpy(dtype=float), adjust)
+    subs = _frame(sub, EFFECT_COLUMNS)
+    if len(subs):
+        keys = subs["subgroup"].astype(str) + "\x1f" + subs["level"].astype(str)
+        adj = np.empty(len(subs))
+        for _, idx in subs.groupby(keys, sort=False).indices.items():
+            adj[idx] = adjust_pvalues(subs["p_value"].to_numpy(dtype=float)[idx], adjust)
+        subs["p_value_adj"] = adj
+    return EffectResult(effects=effects, subgroups=subs, subgroup_tests=_frame(tests, TEST_COLUMNS),
+                        estimand=est_value, method=method, variance=strategy.name, adjust=adjust,
+                        alpha=float(alpha), seed=seed)

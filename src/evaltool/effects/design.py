@@ -1,0 +1,181 @@
+"""What effects are estimated on: the :class:`Design` protocol and the estimation sample.
+
+A design (``evaltool.matching.match(...)`` or a weighting design) is consumed only
+through the attributes of :class:`Design`. :func:`build_sample` turns it into the rows
+an effect is estimated on, with their weights and cluster ids:
+
+* matching without replacement (subclasses known): one row per unit with positive
+  weight, clustered by subclass (as ``MatchIt::match.data`` + ``vcovCL(~subclass)``);
+* matching with replacement (subclass NA): one row per unit per matched set from
+  ``pairs()`` (focal unit weight 1, matched units their pair weight), clustered two-way
+  by matched set and unit (as ``MatchIt::get_matches`` + ``vcovCL(~subclass + unit_id)``);
+* designs with neither (weighting), or strategies that ask for unit rows (HC): one
+  row per unit with its design weight, each unit its own cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from evaltool.estimand import Estimand
+from evaltool.exceptions import EstimationError
+
+__all__ = ["Design", "PropensityLike", "Sample", "build_sample", "focal_columns"]
+
+
+@runtime_checkable
+class PropensityLike(Protocol):
+    """A fitted propensity model: scores and the design matrix (with intercept) behind them."""
+
+    scores: pd.Series
+    design_matrix: pd.DataFrame
+
+
+@runtime_checkable
+class Design(Protocol):
+    """The design an effect is estimated on (``MatchResult`` satisfies it).
+
+    Attributes
+    ----------
+    data : DataFrame
+        The persons table, caller's index.
+    treatment : str
+        Name of the treatment column.
+    treat : Series
+        0/1 treatment indicator on ``data.index``.
+    weights : Series
+        Design weights on ``data.index``; 0 = not in the design.
+    subclass : Series
+        Nullable ``Int64`` pair/subclass id; NA when matching with replacement.
+    estimand : Estimand
+        ATT, ATC, ATE, ATM or ATO.
+    default_variance : str
+        Name of the variance strategy the design calls for.
+    distance : Series or None
+        The score matched on.
+    propensity : PropensityLike or None
+        The fitted propensity model, for the Abadie-Imbens (2016) adjustment.
+    spec : object
+        The recipe; has ``ratio`` and ``replace``.
+
+    Notes
+    -----
+    ``pairs()`` returns one row per (matched set, matched unit): columns ``subclass``,
+    ``treated``, ``control`` (index labels), ``slot`` (1..k) and ``weight``
+    (1 / number of matched units of that set; fractional with ties). The focal unit
+    of a set is the treated unit, or the control unit when the estimand is ATC.
+    """
+
+    data: pd.DataFrame
+    treatment: str
+    treat: pd.Series
+    weights: pd.Series
+    subclass: pd.Series
+    estimand: Estimand
+    default_variance: str
+    distance: pd.Series | None
+    propensity: Any
+    spec: Any
+
+    def pairs(self) -> pd.DataFrame: ...
+
+
+def focal_columns(estimand: Estimand) -> tuple[str, str]:
+    """``(focal, matched)`` column names of ``pairs()`` for an estimand."""
+    return ("control", "treated") if estimand is Estimand.ATC else ("treated", "control")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Rows an effect is estimated on.
+
+    Attributes
+    ----------
+    pos : ndarray of int
+        Position of each row's unit in ``design.data``.
+    treat, weight : ndarray of float
+        Treatment indicator and weight per row.
+    clusters : tuple of ndarray of int
+        Cluster codes per row; ``clusters[0]`` is the resampling unit of the bootstrap.
+    kind : str
+        ``"subclass"``, ``"pairs"`` or ``"units"``.
+    """
+
+    pos: np.ndarray
+    treat: np.ndarray
+    weight: np.ndarray
+    clusters: tuple[np.ndarray, ...]
+    kind: str
+
+    @property
+    def n(self) -> int:
+        return int(self.pos.size)
+
+    def restrict(self, unit_mask: np.ndarray) -> "Sample":
+        """Keep the rows whose unit passes ``unit_mask`` (boolean over ``design.data`` rows)."""
+        keep = unit_mask[self.pos]
+        return Sample(self.pos[keep], self.treat[keep], self.weight[keep],
+                      tuple(_recode(c[keep]) for c in self.clusters), self.kind)
+
+
+def _recode(codes: np.ndarray) -> np.ndarray:
+    return np.unique(codes, return_inverse=True)[1].astype(np.int64)
+
+
+def _has_pairs(design: Design) -> bool:
+    return callable(getattr(design, "pairs", None))
+
+
+def build_sample(design: Design, *, unit_rows: bool = False) -> Sample:
+    """The estimation rows of a design (see the module docstring).
+
+    With ``unit_rows=True`` a design matched with replacement gives one row per unit
+    with its design weight (as ``MatchIt::match.data``) instead of the ``pairs()``
+    expansion; the point estimates are the same.
+    """
+    data = design.data
+    treat = design.treat.reindex(data.index).to_numpy(dtype=float)
+    weights = design.weights.reindex(data.index).to_numpy(dtype=float)
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise EstimationError("design weights must be finite and >= 0")
+    in_design = weights > 0
+    if not in_design.any():
+        raise EstimationError("the design has no units with positive weight")
+    subclass = getattr(design, "subclass", None)
+    sub = None
+    if subclass is not None:
+        sub = pd.Series(subclass).reindex(data.index)
+    if sub is not None and sub[in_design].notna().any():
+        pos = np.flatnonzero(in_design)
+        s = sub.iloc[pos]
+        codes = pd.factorize(s, use_na_sentinel=True)[0].astype(np.int64)
+        missing = codes < 0
+        if missing.any():  # units outside any subclass form their own clusters
+            codes[missing] = codes.max() + 1 + np.arange(missing.sum())
+        return Sample(pos, treat[pos], weights[pos], (_recode(codes),), "subclass")
+    pairs = design.pairs() if _has_pairs(design) and not unit_rows else None
+    if pairs is not None and len(pairs):
+        return _pairs_sample(design, pairs, treat)
+    pos = np.flatnonzero(in_design)
+    return Sample(pos, treat[pos], weights[pos], (np.arange(pos.size, dtype=np.int64),), "units")
+
+
+def _pairs_sample(design: Design, pairs: pd.DataFrame, treat: np.ndarray) -> Sample:
+    focal_col, match_col = focal_columns(design.estimand)
+    index = design.data.index
+    set_codes = pd.factorize(pairs["subclass"])[0].astype(np.int64)
+    first = ~pd.Series(set_codes).duplicated().to_numpy()
+    focal_pos = index.get_indexer(pairs[focal_col])
+    match_pos = index.get_indexer(pairs[match_col])
+    if (focal_pos < 0).any() or (match_pos < 0).any():
+        raise EstimationError("pairs() names units that are not in design.data")
+    pos = np.concatenate([focal_pos[first], match_pos])
+    weight = np.concatenate([np.ones(int(first.sum())), pairs["weight"].to_numpy(dtype=float)])
+    sets = np.concatenate([set_codes[first], set_codes])
+    order = np.argsort(sets, kind="stable")
+    pos, weight, sets = pos[order], weight[order], sets[order]
+    return Sample(pos, treat[pos], weight, (_recode(sets), _recode(pos)), "pairs")

@@ -1,0 +1,93 @@
+"""Effects within subgroup levels and Wald tests of equal effects across levels."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evaltool.effects.design import Sample
+from evaltool.effects.estimators import wls
+from evaltool.effects.variance import cluster_vcov
+from evaltool.exceptions import DataWarning, EstimationError
+
+__all__ = ["subgroup_levels", "wald_equal_effects"]
+
+MIN_PER_ARM = 2
+
+
+def subgroup_levels(values: pd.Series, sample: Sample, base_mask: np.ndarray,
+                    variable: str, outcome: str) -> list[tuple[Any, np.ndarray]]:
+    """Levels of ``variable`` with at least 2 treated and 2 control units in the sample.
+
+    Returns ``(level, unit_mask)`` pairs in sorted level order; skipped levels are
+    reported with a :class:`~evaltool.exceptions.DataWarning`.
+    """
+    vals = values.to_numpy()
+    present = pd.unique(values.iloc[sample.pos].dropna())
+    try:
+        levels = sorted(present)
+    except TypeError:
+        levels = sorted(present, key=str)
+    out = []
+    for level in levels:
+        mask = base_mask & (vals == level)
+        rows = mask[sample.pos] & (sample.weight > 0)
+        n1 = np.unique(sample.pos[rows & (sample.treat == 1)]).size
+        n0 = np.unique(sample.pos[rows & (sample.treat == 0)]).size
+        if n1 < MIN_PER_ARM or n0 < MIN_PER_ARM:
+            warnings.warn(f"subgroup {variable}={level!r}, outcome {outcome!r}: {n1} treated and {n0} "
+                          f"control units (< {MIN_PER_ARM} in an arm); level skipped",
+                          DataWarning, stacklevel=4)
+            continue
+        out.append((_plain(level), mask))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def wald_equal_effects(sample: Sample, y: np.ndarray, level_masks: list[np.ndarray],
+                       vcov: Callable[..., np.ndarray] = cluster_vcov) -> tuple[float, int, float]:
+    """Wald test that the treatment effect is equal across levels.
+
+    Fits ``y ~ 0 + level + treat:level`` by WLS with the design weights on the rows of
+    the kept levels, with the cluster-robust covariance of the sample's clusters, and
+    tests ``beta[treat:level_l] = beta[treat:level_1]`` for all ``l`` (chi-squared,
+    ``levels - 1`` df).
+
+    Returns
+    -------
+    (statistic, df, p_value)
+    """
+    L = len(level_masks)
+    if L < 2:
+        raise EstimationError("a Wald test of equal effects needs at least 2 levels")
+    level_of = np.full(y.size, -1)
+    for j, m in enumerate(level_masks):
+        level_of[m] = j
+    lev = level_of[sample.pos]
+    keep = (lev >= 0) & np.isfinite(y[sample.pos])
+    sub = Sample(sample.pos[keep], sample.treat[keep], sample.weight[keep],
+                 tuple(np.unique(c[keep], return_inverse=True)[1] for c in sample.clusters), sample.kind)
+    D = (lev[keep][:, None] == np.arange(L)[None, :]).astype(float)
+    X = np.column_stack([D, D * sub.treat[:, None]])  # level intercepts, level effects
+    fit = wls(X, y[sub.pos], sub.weight)
+    V = vcov(fit, sub.clusters)
+    R = np.zeros((L - 1, 2 * L))
+    for j in range(1, L):
+        R[j - 1, L] = -1.0
+        R[j - 1, L + j] = 1.0
+    diff = R @ fit.beta
+    middle = R @ V @ R.T
+    try:
+        stat = float(diff @ np.linalg.solve(middle, diff))
+    except np.linalg.LinAlgError:
+        raise EstimationError("the Wald test of equal subgroup effects is singular "
+                              "(too few clusters per level)") from None
+    return stat, L - 1, float(stats.chi2.sf(stat, L - 1))
