@@ -1,0 +1,209 @@
+"""Contract and invariance tests for evaltool.effects (every registered variance strategy)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.multitest import multipletests
+
+from evaltool.effects import EFFECT_COLUMNS, VARIANCES, adjust_pvalues, estimate, variance_strategy
+from evaltool.estimand import Estimand
+from evaltool.exceptions import DataWarning, EstimationError
+from test_effects_support import matchit_design, nearest_design, simulate_population
+
+
+@pytest.fixture(scope="module")
+def population():
+    df = simulate_population(600, np.random.default_rng(7))
+    df["earn"] = 1000 + 300 * df["x1"] + 150 * df["treat"] + np.random.default_rng(8).normal(0, 200, len(df))
+    return df
+
+
+@pytest.fixture(scope="module")
+def design(population):
+    return nearest_design(population)
+
+
+@pytest.fixture(scope="module")
+def design_replace(population):
+    return nearest_design(population, replace=True)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANCES))
+def test_contract_every_variance(name, design, design_replace):
+    d = design_replace if name == "abadie_imbens" else design
+    res = estimate(d, ["y", "earn"], variance=name, seed=3, n_boot=60, subgroups=["group"])
+    frame = res.to_frame()
+    assert tuple(frame.columns) == EFFECT_COLUMNS
+    assert len(res.effects) == 2 and len(res.subgroups) == 4 and len(res.subgroup_tests) == 2
+    assert frame["std_error"].gt(0).all() and frame["ci_low"].lt(frame["ci_high"]).all()
+    assert frame["variance"].eq(VARIANCES[name].name).all()
+    out = res.to_dict()
+    assert list(out) == ["effects", "subgroups", "subgroup_tests"]
+    text = json.dumps(out)
+    assert "P0" not in text  # no person ids
+    assert "Effects" in res.summary() and "<h4>" in res._repr_html_() and str(res)
+
+
+def test_binary_outcome_in_percentage_points(design):
+    row = estimate(design, "y").effects.iloc[0]
+    w, t, y = design.weights, design.treat, design.data["y"]
+    m1 = np.average(y[(t == 1) & (w > 0)], weights=w[(t == 1) & (w > 0)]) * 100
+    m0 = np.average(y[(t == 0) & (w > 0)], weights=w[(t == 0) & (w > 0)]) * 100
+    assert row["unit"] == "pp"
+    assert row["mean_treated"] == pytest.approx(m1) and row["mean_control"] == pytest.approx(m0)
+    assert row["estimate"] == pytest.approx(m1 - m0)
+    assert row["relative_change"] == pytest.approx((m1 - m0) / m0)
+    assert row["n_treated"] == int(((t == 1) & (w > 0)).sum())
+    assert row["n_control"] == int(((t == 0) & (w > 0)).sum())
+    cont = estimate(design, "earn").effects.iloc[0]
+    assert cont["unit"] == "level"
+
+
+def test_relative_change_none_when_control_mean_zero(design):
+    data = design.data.assign(z=np.where(design.data["treat"] == 1, 1.0, 0.0) * design.data["y"])
+    d2 = type(design)(**{**design.__dict__, "data": data})
+    row = estimate(d2, "z").effects.iloc[0]
+    assert row["mean_control"] == 0 and row["relative_change"] is None
+
+
+def test_outcomes_as_frame_and_missing_values_warn(design):
+    frame = design.data[["y"]].rename(columns={"y": "reg"}).copy()
+    frame.iloc[:5, 0] = np.nan
+    with pytest.warns(DataWarning, match="no value"):
+        res = estimate(design, frame)
+    assert res.effects["outcome"].tolist() == ["reg"]
+
+
+def test_inputs_not_mutated(design):
+    before = design.data.copy(), design.weights.copy(), design.pairs()
+    estimate(design, ["y", "earn"], variance="bootstrap", seed=1, n_boot=30, subgroups=["group"])
+    pd.testing.assert_frame_equal(design.data, before[0])
+    pd.testing.assert_series_equal(design.weights, before[1])
+    pd.testing.assert_frame_equal(design.pairs(), before[2])
+
+
+def test_row_order_invariance(design):
+    perm = np.random.default_rng(0).permutation(len(design.data))
+    shuffled = type(design)(**{**design.__dict__, "data": design.data.iloc[perm],
+                               "treat": design.treat.iloc[perm], "weights": design.weights.iloc[perm],
+                               "subclass": design.subclass.iloc[perm],
+                               "pairs_frame": design.pairs_frame.iloc[::-1]})
+    for v in ("cluster", "hc3"):
+        a = estimate(design, ["y", "earn"], variance=v).effects
+        b = estimate(shuffled, ["y", "earn"], variance=v).effects
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-10)
+
+
+def test_rescaling_outcome_scales_estimate_and_se(design):
+    d2 = type(design)(**{**design.__dict__, "data": design.data.assign(earn_k=design.data["earn"] / 1000)})
+    a = estimate(d2, "earn").effects.iloc[0]
+    b = estimate(d2, "earn_k").effects.iloc[0]
+    assert b["estimate"] * 1000 == pytest.approx(a["estimate"], rel=1e-10)
+    assert b["std_error"] * 1000 == pytest.approx(a["std_error"], rel=1e-10)
+    assert b["p_value"] == pytest.approx(a["p_value"], rel=1e-10)
+
+
+def test_bootstrap_same_seed_same_result_any_n_jobs(design):
+    a = estimate(design, "earn", variance="bootstrap", seed=11, n_boot=80, n_jobs=1).effects
+    b = estimate(design, "earn", variance="bootstrap", seed=11, n_boot=80, n_jobs=2).effects
+    c = estimate(design, "earn", variance="bootstrap", seed=12, n_boot=80, n_jobs=1).effects
+    pd.testing.assert_frame_equal(a, b)
+    assert a["std_error"].iloc[0] != c["std_error"].iloc[0]
+    cl = estimate(design, "earn", variance="cluster").effects["std_error"].iloc[0]
+    assert a["std_error"].iloc[0] == pytest.approx(cl, rel=0.3)
+
+
+@pytest.mark.parametrize("method,sm", [("holm", "holm"), ("bh", "fdr_bh")])
+def test_adjustment_matches_statsmodels(method, sm):
+    p = np.random.default_rng(5).uniform(0, 0.2, size=9)
+    p[3] = p[2]  # a tie
+    np.testing.assert_allclose(adjust_pvalues(p, method), multipletests(p, method=sm)[1], rtol=1e-12)
+    np.testing.assert_array_equal(adjust_pvalues(p, "none"), p)
+
+
+def test_p_value_adj_across_outcomes(design):
+    res = estimate(design, ["y", "earn"], adjust="bh")
+    np.testing.assert_allclose(res.effects["p_value_adj"],
+                               multipletests(res.effects["p_value"], method="fdr_bh")[1])
+
+
+def test_subgroups_and_wald_test(design):
+    res = estimate(design, "earn", subgroups=["group"])
+    sg = res.subgroups
+    assert sg["subgroup"].eq("group").all() and sg["level"].tolist() == ["a", "b"]
+    test = res.subgroup_tests.iloc[0]
+    assert test["df"] == 1 and 0 <= test["p_value"] <= 1
+    # with two levels the Wald statistic is the squared z of the difference of level effects,
+    # each level estimated on its own clusters (disjoint when matched exactly on the level)
+    assert test["statistic"] > 0
+
+
+def test_small_level_skipped_with_warning(design):
+    data = design.data.copy()
+    data["rare"] = "common"
+    data.loc[data.index[data["treat"] == 1][:1], "rare"] = "rare"
+    d2 = type(design)(**{**design.__dict__, "data": data})
+    with pytest.warns(DataWarning, match="level skipped"):
+        res = estimate(d2, "earn", subgroups=["rare"])
+    assert res.subgroups["level"].tolist() == ["common"]
+    assert res.subgroup_tests.empty
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"variance": "sandwich"}, "must be one of abadie_imbens, bootstrap, cluster, hc1, hc3"),
+    ({"method": "aipw2"}, "`method` must be one of"),
+    ({"adjust": "bonferroni"}, "`adjust` must be one of"),
+    ({"alpha": 0.7}, "`alpha` must be a number <= 0.5"),
+    ({"n_boot": 5}, "`n_boot` must be an integer >= 20"),
+    ({"method": "regression"}, "needs `covariates`"),
+    ({"method": "regression", "covariates": ["nope"]}, "column 'nope' not found"),
+    ({"method": "regression", "covariates": ["x1"], "variance": "ai"}, "is for method='difference'"),
+    ({"subgroups": ["nope"]}, "subgroup 'nope' not found"),
+    ({"ps_adjust": True, "variance": "cluster"}, "applies to variance='abadie_imbens' only"),
+])
+def test_errors(design, kwargs, match):
+    with pytest.raises(EstimationError, match=match):
+        estimate(design, "y", **kwargs)
+
+
+def test_missing_outcome_and_non_design(design):
+    with pytest.raises(EstimationError, match="outcome 'nope' not found"):
+        estimate(design, "nope")
+    with pytest.raises(EstimationError, match="`design` must provide"):
+        estimate(object(), "y")
+
+
+def test_aliases_and_instances():
+    assert variance_strategy("AI").name == "abadie_imbens"
+    assert variance_strategy("robust").name == "hc1"
+    inst = variance_strategy("bootstrap", n_boot=50)
+    assert variance_strategy(inst) is inst
+    with pytest.raises(EstimationError, match="does not take options"):
+        variance_strategy("cluster", ps_adjust=True)
+
+
+def test_ai_rejects_ate_designs(population):
+    d = nearest_design(population, replace=True, estimand=Estimand.ATE)
+    with pytest.raises(EstimationError, match="ATT or ATC"):
+        estimate(d, "y", variance="abadie_imbens")
+
+
+def test_weighting_design_without_pairs_clusters_on_units(design):
+    d2 = type(design)(**{**design.__dict__, "subclass": pd.Series(pd.NA, index=design.data.index, dtype="Int64"),
+                         "pairs_frame": design.pairs_frame.iloc[:0]})
+    a = estimate(d2, "earn", variance="cluster").effects.iloc[0]
+    b = estimate(d2, "earn", variance="hc1").effects.iloc[0]
+    assert a["std_error"] == pytest.approx(b["std_error"], rel=1e-12)
+
+
+def test_matchit_design_regression_with_categorical_terms():
+    d = matchit_design("lalonde_nearest_1to1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = estimate(d, "re78", method="regression", covariates=["age", "C(race)", "age:married", "educ^2"])
+    assert np.isfinite(res.effects["std_error"].iloc[0])
