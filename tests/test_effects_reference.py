@@ -130,3 +130,18 @@ def test_fixture_provenance_recorded():
         assert "R version" in fx["versions"]["R"]
     assert MATCHING["versions"]["Matching"] == "4.10.8"
     assert all("r_call" in c for c in MATCHING["cases"].values())
+
+
+def test_integration_with_evaltool_matching():
+    """Through the real matcher once it exists: MatchIt's 1:1 default ATT and cluster SE."""
+    matching = pytest.importorskip("evaltool.matching")
+    match = getattr(matching, "match", None)
+    if match is None:
+        pytest.skip("evaltool.matching.match not available yet")
+    from test_effects_support import lalonde_matchit
+
+    data = lalonde_matchit()
+    design = match(data, "treat", COVS)
+    row = _row(estimate(design, "re78"))
+    assert row["estimate"] == pytest.approx(894.367480270274, rel=1e-8)
+    assert row["std_error"] == pytest.approx(705.229764061618, rel=1e-6)
