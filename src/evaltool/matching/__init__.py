@@ -1,0 +1,102 @@
+"""Matching designs: who is compared with whom, never an effect.
+
+:func:`match` builds a :class:`MatchSpec` (validated, frozen) and runs the method
+registered under its name in :data:`METHODS`. Every method returns the same
+:class:`MatchResult`.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(3)
+>>> d = pd.DataFrame({"age": rng.normal(40, 10, 400)})
+>>> d["t"] = (rng.random(400) < 0.25 + 0.005 * (d["age"] - 40)).astype(int)
+>>> m = match(d, "t", ["age"])
+>>> m.n["treated"]["matched"] == m.n["treated"]["all"]
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from evaltool.estimand import Estimand
+from evaltool.matching.registry import METHODS, get_method
+from evaltool.matching.result import MatchResult
+from evaltool.matching.spec import MatchSpec
+from evaltool.terms import normalise_terms
+
+__all__ = ["match", "MatchResult", "MatchSpec", "METHODS"]
+
+
+def match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], method: str = "nearest",
+          ratio: int = 1, replace: bool = False, caliper: float | None = None,
+          std_caliper: bool = True, caliper_scale: str = "distance",
+          exact: Sequence[str] | None = None, m_order: str | None = None, distance: Any = "glm",
+          mahvars: Sequence[str] | None = None, discard: str = "none",
+          estimand: str | Estimand = "ATT", seed: int | None = None, ties: bool = False) -> MatchResult:
+    """Match treated to control units (MatchIt semantics, O(n log n) on a score).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person; never modified. Index labels identify units in the result.
+    treatment : str
+        0/1 (or bool) treatment column.
+    covariates : sequence of str
+        Covariate terms (``age``, ``C(origin)``, ``log(x)``, ``x^2``, ``a:b``) for the
+        propensity model, Mahalanobis distance and balance.
+    method : str, default "nearest"
+        A name in :data:`METHODS`.
+    ratio : int, default 1
+        Controls per treated unit (k rounds without replacement).
+    replace : bool, default False
+        Allow a control to be matched to several treated units.
+    caliper : float, optional
+        Maximum allowed distance (see ``std_caliper`` and ``caliper_scale``).
+    std_caliper : bool, default True
+        Caliper in standard deviations (R ``sd``, n - 1) of the distance over all
+        non-discarded units; raw units when False.
+    caliper_scale : {"distance", "logit"}, default "distance"
+        ``"logit"`` matches on the logit of the propensity score with the caliper
+        in SDs of the logit (Austin 2011).
+    exact : list of str, optional
+        Columns whose strata are never crossed.
+    m_order : {"largest", "smallest", "closest", "data", "random"}, optional
+        Order in which focal units choose; default ``"largest"`` with a score
+        (``"smallest"`` for ATC) and ``"data"`` for Mahalanobis.
+    distance : "glm", "logit", "mahalanobis", column name or classifier, default "glm"
+        What is matched on: the logit propensity score on the probability scale,
+        a classifier's ``predict_proba``, Mahalanobis distance on ``covariates``, or
+        a precomputed score column.
+    mahvars : list of str, optional
+        Mahalanobis distance on these terms, within the propensity caliper.
+    discard : {"none", "treated", "control", "both"}, default "none"
+        Drop units outside the other group's distance range before matching.
+    estimand : {"ATT", "ATC"}, default "ATT"
+        ATC swaps the roles of the groups, as MatchIt does.
+    seed : int, optional
+        Seed for ``m_order="random"``.
+    ties : bool, default False
+        With ``replace=True`` only: keep every control whose distance is within
+        1e-5 of the ``ratio``-th nearest, each weighted 1/(number kept) (R Matching).
+
+    Returns
+    -------
+    MatchResult
+
+    Raises
+    ------
+    EvaltoolError
+        Invalid arguments (the message names the argument) or missing columns.
+    MatchingError
+        No overlap, or no focal unit could be matched.
+    """
+    spec = MatchSpec(method=method, ratio=ratio, replace=replace, caliper=caliper,
+                     std_caliper=std_caliper, caliper_scale=caliper_scale, exact=exact,
+                     m_order=m_order, distance=distance, mahvars=mahvars, discard=discard,
+                     estimand=estimand, seed=seed, ties=ties)
+    terms = normalise_terms(covariates)
+    return get_method(spec.method)(data, treatment, terms, spec)

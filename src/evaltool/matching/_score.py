@@ -1,0 +1,265 @@
+"""Nearest-neighbour matching on a scalar score in O(n log n).
+
+All units are stably sorted by score (as MatchIt's ``order()``). Within each exact
+stratum the eligible controls form a block of that order, padded by sentinels of
+score -inf/+inf. Without replacement, "nearest unused control to the left/right"
+is a union-find with path halving over the block (amortised near O(1)); with
+replacement the k nearest are read from the block by vectorised indexing. No
+treated-by-control matrix is ever formed.
+
+Ties follow MatchIt 4.7.2 (``find_control_vec``): the nearest eligible control on
+each side of the treated unit's sorted position are the candidates; the smaller
+|difference| wins; on an exact tie the left one wins iff ``lo - pos_L <= pos_R - hi``,
+where ``[lo, hi]`` is the sorted-position span of the treated unit and the controls
+it already holds (just its own position in the first round).
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+__all__ = ["Blocks", "match_without_replacement", "match_with_replacement"]
+
+_INF = float("inf")
+
+
+class Blocks:
+    """Eligible controls per stratum, laid out in sorted order with sentinels.
+
+    Parameters
+    ----------
+    score : ndarray
+        Matching score of every unit.
+    gpos : ndarray of int
+        Position of every unit in the stable sort of ``score`` (all units).
+    controls : ndarray of int
+        Row positions of eligible controls.
+    strata : ndarray of int
+        Stratum code of every unit (all zeros without exact matching).
+    pad : int
+        Sentinels on each side of a block.
+    """
+
+    def __init__(self, score: np.ndarray, gpos: np.ndarray, controls: np.ndarray,
+                 strata: np.ndarray, pad: int = 1) -> None:
+        order = controls[np.lexsort((gpos[controls], strata[controls]))]
+        s_codes = strata[order]
+        uniq, starts, counts = np.unique(s_codes, return_index=True, return_counts=True)
+        n_blocks = uniq.size
+        size = order.size + 2 * pad * n_blocks
+        self.row = np.full(size, -1, dtype=np.int64)
+        self.val = np.empty(size, dtype=float)
+        self.gpos = np.zeros(size, dtype=np.int64)
+        self.block_start = {}
+        offset = 0
+        for code, st, cnt in zip(uniq.tolist(), starts.tolist(), counts.tolist()):
+            self.block_start[code] = (offset, cnt)
+            self.val[offset:offset + pad] = -_INF
+            self.gpos[offset:offset + pad] = -1
+            sl = slice(offset + pad, offset + pad + cnt)
+            members = order[st:st + cnt]
+            self.row[sl] = members
+            self.val[sl] = score[members]
+            self.gpos[sl] = gpos[members]
+            self.val[offset + pad + cnt:offset + 2 * pad + cnt] = _INF
+            self.gpos[offset + pad + cnt:offset + 2 * pad + cnt] = -1
+            offset += cnt + 2 * pad
+        self.pad = pad
+
+    def insertion(self, units: np.ndarray, gpos: np.ndarray, strata: np.ndarray) -> np.ndarray:
+        """Block index of the first control to the right of each unit (-1: no block)."""
+        out = np.full(units.size, -1, dtype=np.int64)
+        codes = strata[units]
+        for code in np.unique(codes).tolist():
+            if code not in self.block_start:
+                continue
+            off, cnt = self.block_start[code]
+            sel = np.flatnonzero(codes == code)
+            base = off + self.pad
+            out[sel] = base + np.searchsorted(self.gpos[base:base + cnt], gpos[units[sel]])
+        return out
+
+
+def match_without_replacement(score: np.ndarray, gpos: np.ndarray, order: np.ndarray,
+                              blocks: Blocks, right0: np.ndarray, ratio: int,
+                              width: float | None, closest: bool = False) -> np.ndarray:
+    """Greedy matching without replacement; returns (len(order), ratio) control rows (-1: none).
+
+    ``order`` lists focal row positions in processing order; ``right0`` their
+    insertion index in ``blocks`` (-1 when their stratum has no controls).
+    Round r gives every focal unit still matched its r-th control.
+    """
+    n = order.size
+    out = np.full((n, ratio), -1, dtype=np.int64)
+    lp = list(range(blocks.val.size))
+    rp = list(range(blocks.val.size))
+    val = blocks.val.tolist()
+    bpos = blocks.gpos.tolist()
+    st_list = score[order].tolist()
+    lo = gpos[order].tolist()
+    hi = list(lo)
+    start = right0.tolist()
+    w = _INF if width is None else float(width)
+    active = [i for i in range(n) if start[i] >= 0]
+    for r in range(ratio):
+        chosen_rows = [-1] * n
+        if closest:
+            picks = _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w)
+        else:
+            picks = _ordered_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w)
+        nxt = []
+        for i, c in picks:
+            if c < 0:
+                continue
+            chosen_rows[i] = c
+            nxt.append(i)
+            g = bpos[c]
+            if g < lo[i]:
+                lo[i] = g
+            elif g > hi[i]:
+                hi[i] = g
+        active = nxt
+        col = np.asarray(chosen_rows, dtype=np.int64)
+        hit = col >= 0
+        out[hit, r] = blocks.row[col[hit]]
+        if not active:
+            break
+    return out
+
+
+def _find(parent: list, i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _ordered_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
+    picks = []
+    append = picks.append
+    for i in active:
+        s = start[i]
+        # nearest unused to the left (path halving inline for speed)
+        a = s - 1
+        while lp[a] != a:
+            lp[a] = lp[lp[a]]
+            a = lp[a]
+        b = s
+        while rp[b] != b:
+            rp[b] = rp[rp[b]]
+            b = rp[b]
+        t = st_list[i]
+        dl = t - val[a]
+        dr = val[b] - t
+        if dl < dr or (dl == dr and lo[i] - bpos[a] <= bpos[b] - hi[i]):
+            c, d = a, dl
+        else:
+            c, d = b, dr
+        if d > w:
+            append((i, -1))
+            continue
+        lp[c] = c - 1
+        rp[c] = c + 1
+        append((i, c))
+    return picks
+
+
+def _nearest(i, start, st_list, lo, hi, lp, rp, val, bpos):
+    s = start[i]
+    a = _find(lp, s - 1)
+    b = _find(rp, s)
+    t = st_list[i]
+    dl = t - val[a]
+    dr = val[b] - t
+    if dl < dr or (dl == dr and lo[i] - bpos[a] <= bpos[b] - hi[i]):
+        return dl, a
+    return dr, b
+
+
+def _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
+    """Match the globally closest remaining pair first (lazy priority queue)."""
+    heap = []
+    for i in active:
+        d, c = _nearest(i, start, st_list, lo, hi, lp, rp, val, bpos)
+        heap.append((d, i, c))
+    heapq.heapify(heap)
+    picks = []
+    while heap:
+        d, i, c = heapq.heappop(heap)
+        if d > w:
+            picks.append((i, -1))
+            continue
+        if lp[c] != c or rp[c] != c:  # taken meanwhile: look again
+            d2, c2 = _nearest(i, start, st_list, lo, hi, lp, rp, val, bpos)
+            heapq.heappush(heap, (d2, i, c2))
+            continue
+        lp[c] = c - 1
+        rp[c] = c + 1
+        picks.append((i, c))
+    return picks
+
+
+def match_with_replacement(score: np.ndarray, gpos: np.ndarray, focal: np.ndarray,
+                           blocks: Blocks, right0: np.ndarray, ratio: int,
+                           width: float | None, ties: bool = False,
+                           tol: float = 1e-5) -> list[np.ndarray] | np.ndarray:
+    """The ``ratio`` nearest controls of every focal unit (controls may be reused).
+
+    Candidates are the ``ratio`` nearest eligible controls on each side; they are
+    ranked by |difference| and, on exact ties, by MatchIt's scan order (left at
+    step ``2a - 1``, right at step ``2b``, ``a``/``b`` the sorted-position gaps).
+    Returns a (len(focal), ratio) array of control rows (-1: none). With
+    ``ties=True`` returns a list of arrays: every control within ``tol`` of the
+    ``ratio``-th nearest distance (R Matching's ties).
+    """
+    k = ratio
+    n = focal.size
+    ok = right0 >= 0
+    base = np.where(ok, right0, blocks.pad)
+    offsets = np.concatenate([-np.arange(1, k + 1), np.arange(k)])
+    idx = base[:, None] + offsets[None, :]
+    t = score[focal][:, None]
+    d = np.abs(blocks.val[idx] - t)
+    d[~ok] = _INF
+    gap = np.abs(blocks.gpos[idx] - gpos[focal][:, None])
+    step = np.where(offsets[None, :] < 0, 2 * gap - 1, 2 * gap)
+    if width is not None:
+        d[d > width] = _INF
+    rank = np.lexsort((step, d), axis=1) if d.size else np.empty_like(idx)
+    top = np.take_along_axis(idx, rank[:, :k], axis=1)
+    top_d = np.take_along_axis(d, rank[:, :k], axis=1)
+    out = np.where(np.isfinite(top_d), blocks.row[top], -1)
+    if not ties:
+        return out
+    return _with_ties(score, focal, blocks, right0, out, top_d, width, tol)
+
+
+def _with_ties(score, focal, blocks, right0, out, top_d, width, tol):
+    res: list[np.ndarray] = []
+    n_found = np.isfinite(top_d).sum(axis=1)
+    for i in range(focal.size):
+        m = int(n_found[i])
+        if m == 0:
+            res.append(np.empty(0, dtype=np.int64))
+            continue
+        dk = float(top_d[i, m - 1]) + tol
+        if width is not None:
+            dk = min(dk, float(width))
+        t = float(score[focal[i]])
+        s = int(right0[i])
+        lo = s
+        while np.abs(blocks.val[lo - 1] - t) <= dk:
+            lo -= 1
+        hi = s
+        while np.abs(blocks.val[hi] - t) <= dk:
+            hi += 1
+        cand = np.arange(lo, hi)
+        first = list(out[i, :m])
+        rows = blocks.row[cand]
+        dist = np.abs(blocks.val[cand] - t)
+        extra = [r for r, _ in sorted(zip(rows.tolist(), dist.tolist()), key=lambda p: p[1])
+                 if r not in first]
+        res.append(np.asarray(first + extra, dtype=np.int64))
+    return res

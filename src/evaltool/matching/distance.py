@@ -1,0 +1,126 @@
+"""Shared preparation for every matching method: distance, discard, exact strata, caliper."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaltool._checks import check_columns
+from evaltool.estimand import Estimand
+from evaltool.exceptions import DataError, DataWarning, MatchingError
+from evaltool.matching.spec import MatchSpec
+from evaltool.propensity import PropensityResult, fit_propensity, treatment_indicator
+from evaltool.terms import parse_term
+
+__all__ = ["Prepared", "prepare"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a matching method needs, as arrays in data row order."""
+
+    treat: pd.Series
+    is_focal: np.ndarray
+    focal_name: str
+    other_name: str
+    covariates: tuple[str, ...]
+    distance: pd.Series | None
+    score: np.ndarray | None
+    propensity: PropensityResult | None
+    discarded: np.ndarray
+    strata: np.ndarray
+    width: float | None
+
+
+def prepare(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...], spec: MatchSpec) -> Prepared:
+    """Fit or read the distance, apply ``discard`` and exact strata, compute the caliper width."""
+    treat = treatment_indicator(data, treatment)
+    needed = [c for t in covariates for c in parse_term(t).columns]
+    check_columns(data, dict.fromkeys(needed), what="covariate column")
+    focal_value = 0 if spec.estimand is Estimand.ATC else 1
+    is_focal = treat.to_numpy() == focal_value
+    names = ("control", "treated") if focal_value == 0 else ("treated", "control")
+    propensity: Any = None
+    distance = None
+    if spec.uses_propensity:
+        model = "logit" if isinstance(spec.distance, str) else spec.distance
+        propensity = fit_propensity(data, treatment, covariates, model=model)
+        distance = propensity.scores
+    elif not spec.is_mahalanobis:
+        col = spec.distance
+        check_columns(data, [col], what="distance column (or use 'glm'/'mahalanobis')")
+        values = pd.to_numeric(data[col], errors="coerce").astype(float)
+        if values.isna().any():
+            raise DataError(f"distance column {col!r} has {int(values.isna().sum())} missing or "
+                            f"non-numeric value(s)")
+        distance = pd.Series(values.to_numpy(), index=data.index, name="distance")
+    score = None
+    if distance is not None:
+        score = distance.to_numpy(dtype=float)
+        if spec.caliper_scale == "logit":
+            score = propensity.linear_predictor.to_numpy(dtype=float)
+        _check_overlap(score, is_focal, names)
+    discarded = _discard(distance, is_focal, spec.discard)
+    strata = np.zeros(len(data), dtype=np.int64)
+    if spec.exact:
+        strata, discarded = _exact_strata(data, spec.exact, is_focal, discarded, names)
+    width = None
+    if spec.caliper is not None:
+        width = spec.caliper
+        if spec.std_caliper:
+            width = spec.caliper * float(np.std(score[~discarded], ddof=1))
+    return Prepared(treat=treat, is_focal=is_focal, focal_name=names[0], other_name=names[1],
+                    covariates=covariates, distance=distance, score=score, propensity=propensity,
+                    discarded=discarded, strata=strata, width=width)
+
+
+def _check_overlap(score: np.ndarray, is_focal: np.ndarray, names: tuple[str, str]) -> None:
+    f, c = score[is_focal], score[~is_focal]
+    if f.min() > c.max() or c.min() > f.max():
+        raise MatchingError(
+            f"no overlap: the distance of the {names[0]} units lies in [{f.min():.4g}, {f.max():.4g}] "
+            f"and of the {names[1]} units in [{c.min():.4g}, {c.max():.4g}]; the groups share no "
+            f"common support, so no comparison is possible"
+        )
+
+
+def _discard(distance: pd.Series | None, is_focal: np.ndarray, how: str) -> np.ndarray:
+    """MatchIt common-support discard on the distance (range of the other group)."""
+    out = np.zeros(is_focal.size, dtype=bool)
+    if how == "none" or distance is None:
+        return out
+    d = distance.to_numpy(dtype=float)
+    f, c = d[is_focal], d[~is_focal]
+    if how in ("treated", "both"):
+        out |= is_focal & ((d < c.min()) | (d > c.max()))
+    if how in ("control", "both"):
+        out |= ~is_focal & ((d < f.min()) | (d > f.max()))
+    return out
+
+
+def _exact_strata(data: pd.DataFrame, exact: tuple[str, ...], is_focal: np.ndarray,
+                  discarded: np.ndarray, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    check_columns(data, exact, what="exact-matching column")
+    frame = data[list(exact)]
+    if frame.isna().any().any():
+        bad = [c for c in exact if data[c].isna().any()]
+        raise DataError(f"exact-matching column(s) {', '.join(map(repr, bad))} have missing values")
+    codes = frame.groupby(list(exact), sort=True, observed=True).ngroup().to_numpy().astype(np.int64)
+    n_strata = int(codes.max()) + 1
+    focal_n = np.bincount(codes[is_focal & ~discarded], minlength=n_strata)
+    other_n = np.bincount(codes[~is_focal & ~discarded], minlength=n_strata)
+    lacking = (focal_n == 0) | (other_n == 0)
+    orphan = np.flatnonzero((focal_n > 0) & (other_n == 0))
+    if orphan.size:
+        first_rows = {code: np.flatnonzero(codes == code)[0] for code in orphan.tolist()}
+        shown = "; ".join(
+            ", ".join(f"{c}={data[c].iloc[first_rows[code]]!r}" for c in exact)
+            + f" ({int(focal_n[code])} {names[0]})" for code in orphan.tolist()[:10])
+        warnings.warn(f"exact stratum without {names[1]} units: {shown}; these {names[0]} units "
+                      f"cannot be matched and are discarded", DataWarning, stacklevel=4)
+    discarded = discarded | lacking[codes]
+    return codes, discarded

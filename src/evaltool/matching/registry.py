@@ -1,0 +1,29 @@
+"""Matching methods by name. Each takes ``(data, treatment, covariates, spec)`` and
+returns a :class:`~evaltool.matching.result.MatchResult`; add a method by adding
+a module with one such function and one entry here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+__all__ = ["METHODS", "get_method"]
+
+
+def _nearest(*args, **kwargs):
+    from evaltool.matching.nearest import match_nearest
+
+    return match_nearest(*args, **kwargs)
+
+
+METHODS: dict[str, Callable] = {"nearest": _nearest}
+
+
+def get_method(name: str) -> Callable:
+    """The method registered under ``name``; an unknown name lists the valid ones."""
+    from evaltool.exceptions import EvaltoolError
+
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise EvaltoolError(f"`method` must be one of {', '.join(map(repr, METHODS))}; "
+                            f"got {name!r}") from None

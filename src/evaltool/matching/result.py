@@ -1,0 +1,205 @@
+"""``MatchResult``: the design every matching method returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaltool._result import ResultMixin
+from evaltool.estimand import Estimand
+from evaltool.matching.spec import MatchSpec
+
+__all__ = ["MatchResult", "weights_from_pairs", "subclass_from_pairs"]
+
+
+def weights_from_pairs(n: int, focal_rows: np.ndarray, matched_rows: np.ndarray) -> np.ndarray:
+    """MatchIt weights from flat (focal row, matched row) pairs.
+
+    A matched focal unit gets 1; a matched unit gets the sum over its focal units
+    of 1/(number of units matched to that focal unit), rescaled so these weights
+    sum to the number of matched units (MatchIt ``get_weights_from_mm``).
+    """
+    w = np.zeros(n)
+    if focal_rows.size == 0:
+        return w
+    counts = np.bincount(focal_rows, minlength=n)
+    w[counts > 0] = 1.0
+    contrib = np.zeros(n)
+    np.add.at(contrib, matched_rows, 1.0 / counts[focal_rows])
+    matched = contrib > 0
+    w[matched] = contrib[matched] * matched.sum() / contrib[matched].sum()
+    return w
+
+
+def subclass_from_pairs(n: int, focal_rows: np.ndarray, matched_rows: np.ndarray) -> np.ndarray:
+    """One subclass per matched focal unit, numbered in data order (MatchIt
+    ``mm2subclass``); 0 = no subclass."""
+    sub = np.zeros(n, dtype=np.int64)
+    if focal_rows.size == 0:
+        return sub
+    has = np.zeros(n, dtype=bool)
+    has[focal_rows] = True
+    ids = np.cumsum(has) * has
+    sub[has] = ids[has]
+    sub[matched_rows] = ids[focal_rows]
+    return sub
+
+
+@dataclass(frozen=True)
+class MatchResult(ResultMixin):
+    """A matching design: who is matched to whom, with weights. Never an effect.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The caller's data, untouched.
+    treatment : str
+        Treatment column name.
+    treat : Series
+        int 0/1 on ``data.index``.
+    covariates : tuple of str
+        Covariate terms.
+    match_matrix : DataFrame
+        MatchIt's ``match.matrix``: one row per focal unit (treated; controls for
+        ATC), indexed by its label, columns 1..k holding matched index labels, NaN
+        where unmatched.
+    weights : Series
+        Matching weights on ``data.index`` (0 = unmatched or discarded).
+    subclass : Series
+        Nullable Int64 matched-set id per unit; all NA when matching with replacement.
+    distance : Series or None
+        The propensity score (or score column) matched on; None for Mahalanobis.
+    discarded : Series
+        bool, True for units dropped by ``discard`` or by exact strata lacking a group.
+    estimand : Estimand
+        ATT, ATC, or ATM when a caliper/discard left treated units unmatched.
+    spec : MatchSpec
+        The full recipe.
+    propensity : PropensityResult or None
+        The fitted propensity model, when one was fitted.
+    """
+
+    data: pd.DataFrame
+    treatment: str
+    treat: pd.Series
+    covariates: tuple[str, ...]
+    match_matrix: pd.DataFrame
+    weights: pd.Series
+    subclass: pd.Series
+    distance: pd.Series | None
+    discarded: pd.Series
+    estimand: Estimand
+    spec: MatchSpec
+    propensity: Any = None
+
+    _title = "Matching design"
+
+    @property
+    def default_variance(self) -> str:
+        """``"cluster"`` (by subclass) without replacement, ``"abadie_imbens"`` with."""
+        return "abadie_imbens" if self.spec.replace else "cluster"
+
+    @property
+    def focal(self) -> int:
+        """The treatment value of the focal group (1; 0 for ATC)."""
+        return 0 if self.spec.estimand is Estimand.ATC else 1
+
+    @cached_property
+    def _pairs(self) -> pd.DataFrame:
+        mm = self.match_matrix
+        labels = mm.to_numpy(dtype=object)
+        present = ~pd.isna(labels)
+        counts = present.sum(axis=1)
+        matched = counts > 0
+        set_id = np.cumsum(matched)
+        rows, slots = np.nonzero(present)
+        focal_lab = mm.index.to_numpy(dtype=object)[rows]
+        other_lab = labels[rows, slots]
+        first, second = ("control", "treated") if self.focal == 0 else ("treated", "control")
+        frame = pd.DataFrame({
+            "subclass": set_id[rows].astype(np.int64),
+            first: focal_lab,
+            second: other_lab,
+            "slot": (slots + 1).astype(np.int64),
+            "weight": 1.0 / counts[rows],
+        })
+        frame[first] = frame[first].astype(self.data.index.dtype, copy=False) \
+            if len(frame) else frame[first]
+        frame[second] = frame[second].astype(self.data.index.dtype, copy=False) \
+            if len(frame) else frame[second]
+        return frame[["subclass", "treated", "control", "slot", "weight"]]
+
+    def pairs(self) -> pd.DataFrame:
+        """One row per (matched set, matched unit), like MatchIt's ``get_matches()``.
+
+        Columns ``subclass`` (1..number of matched focal units, in data order),
+        ``treated`` and ``control`` (index labels), ``slot`` (1..k) and ``weight``
+        (1 / number of units matched to that focal unit, so weights within a set
+        sum to 1).
+        """
+        return self._pairs.copy()
+
+    def matched_data(self) -> pd.DataFrame:
+        """Rows with weight > 0 plus ``weights``, ``subclass`` and ``distance`` columns."""
+        keep = self.weights > 0
+        out = self.data.loc[keep].copy()
+        out["weights"] = self.weights[keep]
+        out["subclass"] = self.subclass[keep]
+        if self.distance is not None:
+            out["distance"] = self.distance[keep]
+        return out
+
+    @cached_property
+    def n(self) -> dict[str, dict[str, int]]:
+        """Counts per group: all, matched, unmatched (not discarded), discarded."""
+        out = {}
+        w = self.weights.to_numpy()
+        disc = self.discarded.to_numpy()
+        t = self.treat.to_numpy()
+        for name, g in (("treated", 1), ("control", 0)):
+            m = t == g
+            out[name] = {"all": int(m.sum()), "matched": int((m & (w > 0)).sum()),
+                         "unmatched": int((m & (w == 0) & ~disc).sum()),
+                         "discarded": int((m & disc).sum())}
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per matched pair slot (index labels of both units)."""
+        p = self._pairs
+        frame = p.copy()
+        if self.distance is not None and len(p):
+            d = self.distance
+            frame["distance_treated"] = d.reindex(p["treated"]).to_numpy()
+            frame["distance_control"] = d.reindex(p["control"]).to_numpy()
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts, estimand and spec only (no index labels or ids)."""
+        return {
+            "method": self.spec.method,
+            "estimand": self.estimand.value,
+            "covariates": list(self.covariates),
+            "spec": self.spec.to_dict(),
+            "n": self.n,
+            "n_matched_sets": int(self._pairs["subclass"].nunique()) if len(self._pairs) else 0,
+            "propensity_model": None if self.propensity is None else self.propensity.model,
+            "default_variance": self.default_variance,
+        }
+
+    def summary(self) -> str:
+        n = self.n
+        lines = [self._title, "=" * len(self._title),
+                 f"method: {self.spec.method} ({self.spec.distance_name}), ratio {self.spec.ratio}, "
+                 f"replace={self.spec.replace}, estimand {self.estimand.value}"]
+        if self.spec.caliper is not None:
+            lines.append(f"caliper: {self.spec.caliper} ({'SD of ' + self.spec.caliper_scale if self.spec.std_caliper else 'raw units'})")
+        if self.spec.exact:
+            lines.append(f"exact: {', '.join(self.spec.exact)}")
+        lines.append(f"{'':10}{'treated':>10}{'control':>10}")
+        for key in ("all", "matched", "unmatched", "discarded"):
+            lines.append(f"{key:10}{n['treated'][key]:>10}{n['control'][key]:>10}")
+        return "\n".join(lines)
