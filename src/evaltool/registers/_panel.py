@@ -1,0 +1,324 @@
+"""Reading weekly status panels and aggregating them per person (pandas or DuckDB).
+
+Every register outcome reduces to two kinds of per-person aggregates over the
+rows whose week relative to start lies in a window and whose category is (or is
+not) in a set: a *count* of rows, and a *bitmask* of the weeks with such rows
+(64 weeks per unsigned word). Both engines compute exactly the same aggregates,
+so outcomes are identical whichever engine runs; the finishing arithmetic is
+shared (see ``outcomes.py``).
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaltool.exceptions import RegisterError
+from evaltool.registers.codemap import CodeMap
+from evaltool.weeks import is_valid, to_ordinal
+
+__all__ = ["Agg", "PanelSource", "Scan", "open_panel", "scan_panel", "aggregate", "person_starts"]
+
+PANDAS_MAX_ROWS = 5_000_000
+
+
+@dataclass(frozen=True)
+class Agg:
+    """One per-person aggregate: rows with ``lo <= rel <= hi`` and category in (or not in) ``cats``.
+
+    ``cats=None`` takes every row. ``kind`` is ``count`` (an int64 per person) or ``bits``
+    (``ceil((hi-lo+1)/64)`` uint64 words per person; bit ``r-lo`` set if a row is at week ``r``).
+    """
+
+    kind: str
+    lo: int
+    hi: int
+    cats: frozenset[int] | None = None
+    negate: bool = False
+
+    @property
+    def n_words(self) -> int:
+        return (self.hi - self.lo) // 64 + 1
+
+
+@dataclass(frozen=True)
+class PanelSource:
+    """A weekly panel: an in-memory frame or parquet file(s)."""
+
+    frame: pd.DataFrame | None
+    files: tuple[str, ...]
+    id_col: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a first cheap pass over the panel found."""
+
+    week_values: np.ndarray        # distinct valid weeks YYYYWW
+    week_ords: np.ndarray          # their ordinals
+    code_values: np.ndarray        # distinct codes (known + mapped unknown)
+    code_cats: np.ndarray          # category index of each
+    unknown: dict[int, int]        # unknown code -> rows
+    n_rows: int
+    n_empty_code: int
+    first_ord: int
+    last_ord: int
+
+
+def open_panel(panel: Any, id_col: str) -> PanelSource:
+    """Accept a DataFrame, a parquet path, a glob or a list of paths."""
+    if isinstance(panel, pd.DataFrame):
+        missing = [c for c in (id_col, "week", "code") if c not in panel.columns]
+        if missing:
+            raise RegisterError(f"weekly panel: column(s) {', '.join(missing)} not found; "
+                                f"expected {id_col}, week, code")
+        return PanelSource(frame=panel, files=(), id_col=id_col, label="weekly panel")
+    if isinstance(panel, (str, Path)):
+        pattern = str(panel)
+        files = sorted(_glob.glob(pattern)) if any(ch in pattern for ch in "*?[") else [pattern]
+    elif isinstance(panel, (list, tuple)):
+        files = [str(p) for p in panel]
+    else:
+        raise RegisterError(f"`panel` must be a DataFrame or parquet path(s); got {type(panel).__name__}")
+    if not files or not all(Path(f).exists() for f in files):
+        raise RegisterError(f"weekly panel {str(panel)!r}: no such file(s)")
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(files[0]).names
+    missing = [c for c in (id_col, "week", "code") if c not in names]
+    if missing:
+        raise RegisterError(f"{Path(files[0]).name}: column(s) {', '.join(missing)} not found; "
+                            f"expected {id_col}, week, code")
+    return PanelSource(frame=None, files=tuple(files), id_col=id_col, label=Path(files[0]).name)
+
+
+def _connect(memory_limit: str | None):
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    return con
+
+
+def _source_sql(src: PanelSource, con) -> str:
+    if src.frame is not None:
+        con.register("panel_frame", src.frame)
+        return "panel_frame"
+    files = ", ".join("'" + f.replace("'", "''") + "'" for f in src.files)
+    return f"read_parquet([{files}])"
+
+
+def use_duckdb(src: PanelSource, engine: str) -> bool:
+    if engine == "duckdb":
+        return True
+    if engine == "pandas":
+        return False
+    return src.frame is None or len(src.frame) > PANDAS_MAX_ROWS
+
+
+def scan_panel(src: PanelSource, code_map: CodeMap, unknown_codes: str, *, duck: bool,
+               memory_limit: str | None = None) -> Scan:
+    """Distinct weeks and codes with row counts; validates weeks and codes."""
+    if duck:
+        con = _connect(memory_limit)
+        rel = _source_sql(src, con)
+        counts = con.execute(f"SELECT week, code, count(*) AS n FROM {rel} GROUP BY ALL").df()
+        con.close()
+    else:
+        f = src.frame
+        counts = (pd.DataFrame({"week": f["week"], "code": f["code"]})
+                  .groupby(["week", "code"], dropna=False, sort=False).size().rename("n").reset_index())
+    if counts["week"].isna().any():
+        raise RegisterError(f"{src.label}: {int(counts.loc[counts['week'].isna(), 'n'].sum())} row(s) "
+                            "have no week")
+    weeks = np.unique(counts["week"].to_numpy(dtype=np.int64))
+    ok = is_valid(weeks)
+    if not ok.all():
+        raise RegisterError(f"{src.label}: column `week` must hold ISO year-weeks YYYYWW; "
+                            f"{int((~ok).sum())} invalid value(s), e.g. {int(weeks[~ok][0])}")
+    ords = to_ordinal(weeks)
+    code_col = pd.to_numeric(counts["code"], errors="coerce")
+    if (code_col.isna() & counts["code"].notna()).any():
+        bad = counts.loc[code_col.isna() & counts["code"].notna(), "code"].iloc[0]
+        raise RegisterError(f"{src.label}: column `code` must hold integer register codes; got {bad!r}")
+    empty = code_col.isna()
+    by_code = counts.loc[~empty].assign(code=code_col[~empty].astype(np.int64)).groupby("code")["n"].sum()
+    known_codes, known_cats = code_map.code_table()
+    present = by_code.index.to_numpy(dtype=np.int64)
+    is_known = np.isin(present, known_codes)
+    unknown = {int(c): int(by_code.loc[c]) for c in present[~is_known]}
+    if unknown and unknown_codes == "error":
+        listing = ", ".join(f"{c} ({n} rows)" for c, n in sorted(unknown.items())[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        raise RegisterError(f"{src.label}: {len(unknown)} code(s) not in code map {code_map.source}: "
+                            f"{listing}{more}; add them to the code map or set unknown_codes='other'")
+    code_values, code_cats = known_codes, known_cats
+    if unknown:
+        if "other" not in code_map.categories:
+            raise RegisterError(f"{code_map.source}: unknown_codes='other' needs a category `other`")
+        other = code_map.category_index()["other"]
+        extra = np.array(sorted(unknown), dtype=np.int64)
+        code_values = np.concatenate([known_codes, extra])
+        code_cats = np.concatenate([known_cats, np.full(len(extra), other, dtype=np.int16)])
+        order = np.argsort(code_values, kind="stable")
+        code_values, code_cats = code_values[order], code_cats[order]
+    return Scan(week_values=weeks, week_ords=ords, code_values=code_values, code_cats=code_cats,
+                unknown=dict(sorted(unknown.items())), n_rows=int(counts["n"].sum()),
+                n_empty_code=int(counts.loc[empty, "n"].sum()),
+                first_ord=int(ords.min()) if len(ords) else 0, last_ord=int(ords.max()) if len(ords) else -1)
+
+
+def person_starts(persons: pd.DataFrame, id_col: str, start_col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Person ids (as given) and start-week ordinals; errors on missing/duplicate ids or starts."""
+    if id_col in persons.columns:
+        ids = persons[id_col].to_numpy()
+    elif persons.index.name == id_col:
+        ids = persons.index.to_numpy()
+    else:
+        raise RegisterError(f"persons: id column {id_col!r} not found")
+    if start_col not in persons.columns:
+        raise RegisterError(f"persons: start column {start_col!r} not found")
+    if pd.isna(ids).any():
+        raise RegisterError(f"persons: {int(pd.isna(ids).sum())} person(s) have no {id_col!r}")
+    dup = pd.Index(ids).duplicated()
+    if dup.any():
+        raise RegisterError(f"persons: {int(dup.sum())} duplicate {id_col!r} value(s), e.g. {ids[dup][0]!r}")
+    start = persons[start_col]
+    miss = start.isna().to_numpy()
+    if miss.any():
+        raise RegisterError(f"persons: {int(miss.sum())} person(s) have no {start_col!r} (start week); "
+                            "comparison persons need a pseudo-start (see assign_pseudo_start)")
+    return ids, to_ordinal(start.to_numpy(), name=start_col)
+
+
+def _rows_pandas(src: PanelSource, scan: Scan, ids: np.ndarray, sord: np.ndarray):
+    f = src.frame
+    pidx = pd.Index(ids).get_indexer(f[src.id_col].to_numpy())
+    code = pd.to_numeric(f["code"], errors="coerce").to_numpy(dtype=float)
+    keep = (pidx >= 0) & ~np.isnan(code)
+    pidx = pidx[keep]
+    week = f["week"].to_numpy(dtype=np.int64)[keep]
+    word = scan.week_ords[np.searchsorted(scan.week_values, week)]
+    rel = word - sord[pidx]
+    cat = scan.code_cats[np.searchsorted(scan.code_values, code[keep].astype(np.int64))].astype(np.int16)
+    return pidx, rel, cat, week
+
+
+def _mask(agg: Agg, rel: np.ndarray, cat: np.ndarray) -> np.ndarray:
+    m = (rel >= agg.lo) & (rel <= agg.hi)
+    if agg.cats is not None:
+        inside = np.isin(cat, np.fromiter(agg.cats, dtype=np.int16, count=len(agg.cats)))
+        m &= ~inside if agg.negate else inside
+    return m
+
+
+def _aggregate_pandas(src, scan, ids, sord, aggs):
+    n = len(ids)
+    pidx, rel, cat, week = _rows_pandas(src, scan, ids, sord)
+    out: dict[str, np.ndarray] = {"n_all": np.bincount(pidx, minlength=n).astype(np.int64)}
+    for i, agg in enumerate(aggs):
+        m = _mask(agg, rel, cat)
+        if agg.kind == "count":
+            out[f"a{i}"] = np.bincount(pidx[m], minlength=n).astype(np.int64)
+        else:
+            off = rel[m] - agg.lo
+            words = np.zeros((n, agg.n_words), dtype=np.uint64)
+            np.bitwise_or.at(words, (pidx[m], off // 64),
+                             np.left_shift(np.uint64(1), (off % 64).astype(np.uint64)))
+            out[f"a{i}"] = words
+    return out, (pidx, week)
+
+
+def _agg_sql(i: int, agg: Agg) -> list[str]:
+    cond = []
+    if agg.cats is not None:
+        lst = ", ".join(str(c) for c in sorted(agg.cats)) or "-1"
+        cond.append(f"cat {'NOT ' if agg.negate else ''}IN ({lst})")
+    if agg.kind == "count":
+        where = " AND ".join([f"rel BETWEEN {agg.lo} AND {agg.hi}", *cond])
+        return [f"count(*) FILTER (WHERE {where}) AS a{i}"]
+    parts = []
+    for j in range(agg.n_words):
+        lo = agg.lo + 64 * j
+        hi = min(agg.hi, lo + 63)
+        where = " AND ".join([f"rel BETWEEN {lo} AND {hi}", *cond])
+        parts.append(f"coalesce(bit_or(CAST(1 AS UBIGINT) << CAST(greatest(least(rel - {lo}, 63), 0) AS UBIGINT)) "
+                     f"FILTER (WHERE {where}), CAST(0 AS UBIGINT)) AS a{i}_{j}")
+    return parts
+
+
+def _aggregate_duckdb(src, scan, ids, sord, aggs, memory_limit):
+    n = len(ids)
+    con = _connect(memory_limit)
+    rel_src = _source_sql(src, con)
+    con.register("persons_t", pd.DataFrame({"pid": ids, "pidx": np.arange(n, dtype=np.int64), "sord": sord}))
+    con.register("weeks_t", pd.DataFrame({"week": scan.week_values, "ord": scan.week_ords}))
+    con.register("codes_t", pd.DataFrame({"code": scan.code_values, "cat": scan.code_cats.astype(np.int16)}))
+    cols = [c for i, a in enumerate(aggs) for c in _agg_sql(i, a)]
+    sql = (f"SELECT pidx, count(*) AS n_all, {', '.join(cols)} FROM ("
+           f"SELECT s.pidx, w.ord - s.sord AS rel, c.cat FROM {rel_src} p "
+           f"JOIN persons_t s ON p.\"{src.id_col}\" = s.pid "
+           f"JOIN weeks_t w ON p.week = w.week JOIN codes_t c ON p.code = c.code) GROUP BY pidx")
+    res = con.execute(sql).fetchnumpy()
+    con.close()
+    idx = np.asarray(res["pidx"], dtype=np.int64)
+    out: dict[str, np.ndarray] = {}
+    full = np.zeros(n, dtype=np.int64)
+    full[idx] = np.asarray(res["n_all"], dtype=np.int64)
+    out["n_all"] = full
+    for i, agg in enumerate(aggs):
+        if agg.kind == "count":
+            col = np.zeros(n, dtype=np.int64)
+            col[idx] = np.asarray(res[f"a{i}"], dtype=np.int64)
+        else:
+            col = np.zeros((n, agg.n_words), dtype=np.uint64)
+            for j in range(agg.n_words):
+                col[idx, j] = np.asarray(res[f"a{i}_{j}"], dtype=np.uint64)
+        out[f"a{i}"] = col
+    return out
+
+
+def duplicate_example(src: PanelSource, person: Any, duck: bool, memory_limit: str | None = None) -> int:
+    """A week at which ``person`` has more than one row."""
+    if not duck:
+        f = src.frame
+        sub = f.loc[f[src.id_col] == person, "week"]
+        return int(sub[sub.duplicated()].iloc[0])
+    con = _connect(memory_limit)
+    rel = _source_sql(src, con)
+    row = con.execute(f"SELECT week FROM {rel} WHERE \"{src.id_col}\" = ? AND code IS NOT NULL "
+                      "GROUP BY week HAVING count(*) > 1 ORDER BY week LIMIT 1",
+                      [person.item() if isinstance(person, np.generic) else person]).fetchone()
+    con.close()
+    return int(row[0])
+
+
+def aggregate(src: PanelSource, scan: Scan, ids: np.ndarray, sord: np.ndarray, aggs: list[Agg], *,
+              duck: bool, memory_limit: str | None = None) -> dict[str, np.ndarray]:
+    """Per-person aggregates ``a0, a1, ...`` (plus ``n_all``: rows of each person in the panel)."""
+    if duck:
+        return _aggregate_duckdb(src, scan, ids, sord, aggs, memory_limit)
+    out, _ = _aggregate_pandas(src, scan, ids, sord, aggs)
+    return out
+
+
+def first_set_bit(words: np.ndarray) -> np.ndarray:
+    """Index of the lowest set bit across words (word 0 first); ``64*n_words`` if none is set."""
+    n, k = words.shape
+    result = np.full(n, 64 * k, dtype=np.int64)
+    done = np.zeros(n, dtype=bool)
+    for j in range(k):
+        w = words[:, j]
+        hit = (w != 0) & ~done
+        low = w[hit] & (~w[hit] + np.uint64(1))
+        result[hit] = 64 * j + np.log2(low.astype(np.float64)).astype(np.int64)
+        done |= hit
+    return result
