@@ -229,6 +229,7 @@ def _check_rank(X: pd.DataFrame) -> None:
 
 def _fit_logit(X: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     import statsmodels.api as sm
+    from scipy.special import expit
 
     A = X.to_numpy()
     with warnings.catch_warnings(record=True) as caught:
@@ -245,7 +246,7 @@ def _fit_logit(X: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
             raise EstimationError(f"the propensity model could not be fitted: {exc}") from exc
     coef = np.asarray(res.params, dtype=float)
     eta = A @ coef
-    p = 1.0 / (1.0 + np.exp(-eta))
+    p = expit(eta)
     separated = any("separation" in str(w.message).lower() for w in caught)
     if separated or (np.mean((p < _SEPARATION_EPS) | (p > 1 - _SEPARATION_EPS)) > 0
                      and np.abs(coef * A.std(axis=0)).max() > 15):

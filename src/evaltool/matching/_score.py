@@ -101,7 +101,7 @@ def match_without_replacement(score: np.ndarray, gpos: np.ndarray, order: np.nda
     lo = gpos[order].tolist()
     hi = list(lo)
     start = right0.tolist()
-    w = _INF if width is None else float(width)
+    w = np.finfo(float).max if width is None else float(width)  # sentinels (inf) never match
     active = [i for i in range(n) if start[i] >= 0]
     for r in range(ratio):
         chosen_rows = [-1] * n

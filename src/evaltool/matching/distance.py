@@ -121,6 +121,6 @@ def _exact_strata(data: pd.DataFrame, exact: tuple[str, ...], is_focal: np.ndarr
             ", ".join(f"{c}={data[c].iloc[first_rows[code]]!r}" for c in exact)
             + f" ({int(focal_n[code])} {names[0]})" for code in orphan.tolist()[:10])
         warnings.warn(f"exact stratum without {names[1]} units: {shown}; these {names[0]} units "
-                      f"cannot be matched and are discarded", DataWarning, stacklevel=4)
+                      f"cannot be matched and are discarded", DataWarning, stacklevel=6)
     discarded = discarded | lacking[codes]
     return codes, discarded

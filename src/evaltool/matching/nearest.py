@@ -39,7 +39,7 @@ def match_nearest(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...
         warnings.warn(f"fewer {prep.other_name} units than the ratio requires: {elig_ctrl.size} "
                       f"eligible {prep.other_name} for {elig_focal.size} {prep.focal_name} x ratio "
                       f"{spec.ratio} = {spec.ratio * elig_focal.size}; some {prep.focal_name} units "
-                      f"get fewer matches", DataWarning, stacklevel=3)
+                      f"get fewer matches", DataWarning, stacklevel=4)
     order = _processing_order(prep, elig_focal, spec)
     if spec.is_mahalanobis or spec.mahvars is not None:
         sets = _run_mahalanobis(data, prep, order, elig_ctrl, spec)
@@ -158,11 +158,11 @@ def _assemble(data, treatment, covariates, spec, prep: Prepared, order, sets, n)
             estimand = Estimand.ATM
             warnings.warn(f"{n_unmatched} of {focal_all.size} treated units were not matched "
                           f"({reason}); the estimand is now ATM (the matched treated), not ATT",
-                          EstimandWarning, stacklevel=3)
+                          EstimandWarning, stacklevel=5)
         else:
             warnings.warn(f"{n_unmatched} of {focal_all.size} control units were not matched "
                           f"({reason}); the ATC refers to the matched controls only",
-                          EstimandWarning, stacklevel=3)
+                          EstimandWarning, stacklevel=5)
     return MatchResult(
         data=data, treatment=treatment, treat=prep.treat, covariates=covariates,
         match_matrix=match_matrix, weights=pd.Series(w, index=index, name="weights"),

@@ -127,10 +127,9 @@ class MatchResult(ResultMixin):
             "slot": (slots + 1).astype(np.int64),
             "weight": 1.0 / counts[rows],
         })
-        frame[first] = frame[first].astype(self.data.index.dtype, copy=False) \
-            if len(frame) else frame[first]
-        frame[second] = frame[second].astype(self.data.index.dtype, copy=False) \
-            if len(frame) else frame[second]
+        if len(frame):
+            for col in (first, second):
+                frame[col] = frame[col].astype(self.data.index.dtype)
         return frame[["subclass", "treated", "control", "slot", "weight"]]
 
     def pairs(self) -> pd.DataFrame:
