@@ -1,0 +1,303 @@
+"""Time to event: weighted Kaplan-Meier by group, medians, Cox model and effects by week k.
+
+Standard errors come from influence functions summed within clusters (matched pairs or
+subclasses), so they are honest for matched designs:
+
+* Kaplan-Meier ``S(t)``: ``IF_i(t) = -S(t) [dN_i/(Y-d) at T_i <= t  -  sum_{s <= min(T_i,t)} d(s)/(Y(s)(Y(s)-d(s)))]``
+  with weighted ``Y`` (at risk) and ``d`` (events); ``Var = sum_clusters (sum_i w_i IF_i)^2``.
+  Unweighted and without clusters this is Greenwood's formula.
+* Effect by week k: ``(1 - S_T(k)) - (1 - S_C(k))`` with the same cluster sum over both groups.
+* Median: first week with ``S <= 0.5``; its CI is the set of event weeks where a log-log test of
+  ``S(t) = 0.5`` is not rejected, up to the next event week (Brookmeyer-Crowley; as statsmodels
+  ``quantile_ci(method='cloglog')`` and SAS LIFETEST); an open upper limit is ``None``.
+* Cox: one binary regressor, Breslow ties, weighted partial likelihood; robust (Lin-Wei) variance
+  clustered like above. Unweighted it equals statsmodels ``PHReg(...).fit(groups=...)``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evaltool._checks import check_number
+from evaltool._result import ResultMixin, frame_records, jsonable
+from evaltool.exceptions import ConvergenceWarning, EstimationError
+
+__all__ = ["kaplan_meier", "cox", "time_to_event", "TimeToEventResult"]
+
+GROUPS = {1: "treated", 0: "comparison"}
+
+
+def _arrays(time, event, weights=None, cluster=None, group=None):
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event, dtype=float)
+    n = len(t)
+    if len(e) != n:
+        raise EstimationError("`time` and `event` must have the same length")
+    if n == 0:
+        raise EstimationError("time-to-event data are empty")
+    if np.isnan(t).any() or (t < 0).any():
+        raise EstimationError("`time` must be non-negative with no missing values")
+    if not np.isin(e, (0, 1)).all():
+        raise EstimationError("`event` must be 0/1")
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    if len(w) != n or not np.isfinite(w).all() or (w < 0).any():
+        raise EstimationError("`weights` must be finite, >= 0 and as long as `time`")
+    if cluster is None:
+        cl = np.arange(n)
+    else:
+        codes, _ = pd.factorize(pd.Series(np.asarray(cluster)), use_na_sentinel=True)
+        cl = np.where(codes < 0, codes.max(initial=-1) + 1 + np.arange(n), codes)
+    g = None if group is None else np.asarray(group)
+    return t, e.astype(bool), w, cl, g
+
+
+class _KM:
+    """Weighted Kaplan-Meier of one group with influence functions."""
+
+    def __init__(self, t: np.ndarray, e: np.ndarray, w: np.ndarray) -> None:
+        self.t, self.e, self.w = t, e, w
+        self.times = np.unique(t)
+        order = np.searchsorted(self.times, t)
+        self.d = np.bincount(order, weights=w * e, minlength=len(self.times))
+        self.d_n = np.bincount(order, weights=e.astype(float), minlength=len(self.times))
+        at = np.bincount(order, weights=w, minlength=len(self.times))
+        cnt = np.bincount(order, minlength=len(self.times))
+        self.y = np.cumsum(at[::-1])[::-1]
+        self.y_n = np.cumsum(cnt[::-1])[::-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(self.y > 0, self.d / self.y, 0.0)
+            self.s = np.cumprod(1 - frac)
+            step = np.where(self.y - self.d > 0, self.d / (self.y * (self.y - self.d)), np.nan)
+        self.step = np.where(self.d > 0, step, 0.0)
+        self.h = np.cumsum(self.step)
+
+    def at(self, k: float) -> tuple[float, int]:
+        """S at week k and the index of the last time <= k (-1 if none)."""
+        j = int(np.searchsorted(self.times, k, side="right")) - 1
+        return (1.0 if j < 0 else float(self.s[j])), j
+
+    def influence(self, k: float) -> np.ndarray:
+        s, j = self.at(k)
+        if j < 0:
+            return np.zeros(len(self.t))
+        if np.isnan(self.h[j]):
+            return np.full(len(self.t), np.nan)
+        idx = np.searchsorted(self.times, np.minimum(self.t, self.times[j]), side="right") - 1
+        own = np.where(self.e & (self.t <= self.times[j]), 1.0, 0.0)
+        denom = (self.y - self.d)[np.searchsorted(self.times, self.t)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            jump = np.where(own > 0, own / denom, 0.0)
+        return -s * (jump - self.h[idx])
+
+
+def _cluster_var(contrib: np.ndarray, cl: np.ndarray) -> float:
+    if np.isnan(contrib).any():
+        return float("nan")
+    return float((np.bincount(cl, weights=contrib) ** 2).sum())
+
+
+def kaplan_meier(time, event, group=None, weights=None, cluster=None) -> pd.DataFrame:
+    """Weighted Kaplan-Meier curves by group.
+
+    Parameters
+    ----------
+    time : array-like
+        Weeks to event or censoring.
+    event : array-like of 0/1
+    group : array-like, optional
+        Group labels (1/0 become ``treated``/``comparison``); default one group ``all``.
+    weights : array-like, optional
+    cluster : array-like, optional
+        Cluster ids (matched pair/subclass) for the standard errors.
+
+    Returns
+    -------
+    DataFrame
+        ``group, week, survival, std_error, at_risk, events, n_at_risk`` with a first row at week 0
+        (survival 1); ``at_risk`` and ``events`` are weighted, ``n_at_risk`` is a head count.
+    """
+    t, e, w, cl, g = _arrays(time, event, weights, cluster, group)
+    labels = np.zeros(len(t), dtype=int) if g is None else g
+    rows = []
+    for lab in _group_order(labels):
+        m = labels == lab
+        km = _KM(t[m], e[m], w[m])
+        name = "all" if g is None else GROUPS.get(lab, str(lab))
+        rows.append({"group": name, "week": 0.0, "survival": 1.0, "std_error": 0.0,
+                     "at_risk": float(w[m].sum()), "events": 0.0, "n_at_risk": int(m.sum())})
+        for j, tt in enumerate(km.times):
+            se = np.sqrt(_cluster_var(w[m] * km.influence(tt), cl[m]))
+            rows.append({"group": name, "week": float(tt), "survival": float(km.s[j]), "std_error": float(se),
+                         "at_risk": float(km.y[j]), "events": float(km.d[j]), "n_at_risk": int(km.y_n[j])})
+    return pd.DataFrame(rows, columns=["group", "week", "survival", "std_error", "at_risk", "events", "n_at_risk"])
+
+
+def _group_order(labels: np.ndarray) -> list:
+    u = list(pd.unique(labels))
+    return sorted(u, key=lambda v: (0 if v == 1 else 1 if v == 0 else 2, str(v)))
+
+
+def _median(km: _KM, w, cl, z: float) -> dict[str, float | None]:
+    ev = km.d > 0
+    times, s = km.times[ev], km.s[ev]
+    se = np.array([np.sqrt(_cluster_var(w * km.influence(tt), cl)) for tt in times])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se_g = se / (s * np.abs(np.log(s)))
+        dist = np.abs(np.log(-np.log(s)) - np.log(-np.log(0.5)))
+    inside = np.flatnonzero(np.isfinite(dist) & np.isfinite(se_g) & (dist <= z * se_g))
+    hit = np.flatnonzero(s <= 0.5)
+    high = None
+    if inside.size and inside[-1] + 1 < len(times):
+        high = float(times[inside[-1] + 1])
+    return {"median": float(times[hit[0]]) if hit.size else None,
+            "ci_low": float(times[inside[0]]) if inside.size else None, "ci_high": high}
+
+
+def cox(time, event, treat, weights=None, cluster=None, alpha: float = 0.05) -> dict[str, float | None]:
+    """Cox proportional hazards with one binary regressor (treatment), Breslow ties, weighted.
+
+    Returns
+    -------
+    dict
+        ``hazard_ratio, ci_low, ci_high, p_value, coef, std_error`` (robust, clustered).
+    """
+    t, e, w, cl, _ = _arrays(time, event, weights, cluster)
+    z = np.asarray(treat, dtype=float)
+    times = np.unique(t[e])
+    nan = {"hazard_ratio": None, "ci_low": None, "ci_high": None, "p_value": None, "coef": None, "std_error": None}
+    if times.size == 0 or not np.isin(z, (0, 1)).all() or z[w > 0].min() == z[w > 0].max():
+        warnings.warn("Cox model not estimable (no events or one group only)", ConvergenceWarning, stacklevel=2)
+        return nan
+    pos = np.searchsorted(times, t)
+    on_time = pos < len(times)
+    pos_c = np.minimum(pos, len(times) - 1)
+    hit = on_time & e & (times[pos_c] == t)
+    dj = np.bincount(pos_c[hit], weights=w[hit], minlength=len(times))
+    d1 = np.bincount(pos_c[hit], weights=(w * z)[hit], minlength=len(times))
+    # at risk at times[j]: T_i >= times[j]  <=>  j <= last index with times <= T_i
+    last = np.searchsorted(times, t, side="right") - 1
+    ok = last >= 0
+    r_all = np.cumsum(np.bincount(last[ok], weights=w[ok], minlength=len(times))[::-1])[::-1]
+    r1 = np.cumsum(np.bincount(last[ok], weights=(w * z)[ok], minlength=len(times))[::-1])[::-1]
+    r0 = r_all - r1
+    beta = 0.0
+    for _ in range(100):
+        eb = np.exp(beta)
+        p = eb * r1 / (r0 + eb * r1)
+        score = float((d1 - dj * p).sum())
+        info = float((dj * p * (1 - p)).sum())
+        if info <= 0 or not np.isfinite(info):
+            break
+        step = score / info
+        beta += float(np.clip(step, -5, 5))
+        if abs(step) < 1e-12:
+            break
+    eb = np.exp(beta)
+    s0 = r0 + eb * r1
+    p = eb * r1 / s0
+    info = float((dj * p * (1 - p)).sum())
+    if not np.isfinite(beta) or abs(beta) > 20 or info <= 0:
+        warnings.warn("Cox model did not converge (separation?)", ConvergenceWarning, stacklevel=2)
+        return nan
+    dlam = dj / s0
+    a_cum = np.cumsum(dlam)
+    b_cum = np.cumsum(p * dlam)
+    a_i = np.where(ok, a_cum[np.maximum(last, 0)], 0.0)
+    b_i = np.where(ok, b_cum[np.maximum(last, 0)], 0.0)
+    p_i = np.where(hit, p[pos_c], 0.0)
+    resid = np.where(e, z - p_i, 0.0) - np.exp(beta * z) * (z * a_i - b_i)
+    meat = _cluster_var(w * resid, cl)
+    se = float(np.sqrt(meat) / info)
+    q = stats.norm.ppf(1 - alpha / 2)
+    return {"hazard_ratio": float(eb), "ci_low": float(np.exp(beta - q * se)), "ci_high": float(np.exp(beta + q * se)),
+            "p_value": float(2 * stats.norm.sf(abs(beta / se))) if se > 0 else None,
+            "coef": float(beta), "std_error": se}
+
+
+@dataclass(frozen=True)
+class TimeToEventResult(ResultMixin):
+    """Kaplan-Meier curves, medians, Cox hazard ratio and effects on P(event by week k)."""
+
+    outcome: str
+    km: pd.DataFrame
+    median: pd.DataFrame
+    cox: dict[str, Any]
+    by_week: pd.DataFrame
+    n: dict[str, int] = field(default_factory=dict)
+    alpha: float = 0.05
+
+    _title = "Time to event"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Effects on the probability of the event by week k (percentage-point scale is the caller's)."""
+        return self.by_week.assign(outcome=self.outcome)[["outcome", "week", "estimate", "std_error",
+                                                          "ci_low", "ci_high", "p_value",
+                                                          "share_treated", "share_control"]]
+
+    def to_dict(self) -> dict[str, Any]:
+        km = self.km[["group", "week", "survival", "at_risk", "events", "std_error", "n_at_risk"]]
+        return {"outcome": self.outcome, "km": frame_records(km), "median": frame_records(self.median),
+                "cox": jsonable({k: self.cox[k] for k in ("hazard_ratio", "ci_low", "ci_high", "p_value",
+                                                          "coef", "std_error")}),
+                "by_week": frame_records(self.by_week), "n": jsonable(self.n), "alpha": self.alpha}
+
+
+def time_to_event(time, event, treat, weights=None, cluster=None, *, outcome: str = "time_to_event",
+                  weeks=(26, 52, 104), alpha: float = 0.05) -> TimeToEventResult:
+    """Duration analysis of a ``time_to`` outcome in a (matched or weighted) design.
+
+    Parameters
+    ----------
+    time, event : array-like or Series
+        Weeks to the first event or censoring, and 0/1 event indicator.
+    treat : array-like of 0/1
+    weights : array-like, optional
+        Design weights.
+    cluster : array-like, optional
+        Pair/subclass ids; the standard errors are cluster-robust.
+    outcome : str
+    weeks : sequence of int
+        Weeks k for the effect on the probability of the event by week k.
+    alpha : float
+
+    Returns
+    -------
+    TimeToEventResult
+    """
+    check_number("alpha", alpha, low=0, high=0.5, low_open=True, exc=EstimationError)
+    t, e, w, cl, _ = _arrays(time, event, weights, cluster)
+    z = np.asarray(treat)
+    if len(z) != len(t) or not np.isin(z, (0, 1)).all():
+        raise EstimationError("`treat` must be 0/1 and as long as `time`")
+    q = float(stats.norm.ppf(1 - alpha / 2))
+    km_frame = kaplan_meier(t, e, z, w, cl)
+    fits = {g: _KM(t[z == g], e[z == g], w[z == g]) for g in (1, 0)}
+    med = []
+    for g in (1, 0):
+        m = z == g
+        med.append({"group": GROUPS[g], **_median(fits[g], w[m], cl[m], q)})
+    rows = []
+    for k in weeks:
+        contrib = np.zeros(len(t))
+        surv = {}
+        for g, sign in ((1, -1.0), (0, 1.0)):
+            m = z == g
+            surv[g] = fits[g].at(k)[0]
+            contrib[m] = sign * w[m] * fits[g].influence(k)
+        est = surv[0] - surv[1]
+        se = np.sqrt(_cluster_var(contrib, cl))
+        pv = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else None
+        rows.append({"week": int(k), "estimate": est, "std_error": se, "ci_low": est - q * se,
+                     "ci_high": est + q * se, "p_value": pv, "share_treated": 1 - surv[1],
+                     "share_control": 1 - surv[0]})
+    by_week = pd.DataFrame(rows, columns=["week", "estimate", "std_error", "ci_low", "ci_high", "p_value",
+                                          "share_treated", "share_control"])
+    return TimeToEventResult(outcome=outcome, km=km_frame, median=pd.DataFrame(med), cox=cox(t, e, z, w, cl, alpha),
+                             by_week=by_week, n={"treated": int((z == 1).sum()), "control": int((z == 0).sum())},
+                             alpha=alpha)
