@@ -25,6 +25,8 @@ from evaltool.weeks import is_valid, to_ordinal
 __all__ = ["Agg", "PanelSource", "Scan", "open_panel", "scan_panel", "aggregate", "person_starts"]
 
 PANDAS_MAX_ROWS = 5_000_000
+# first-last week (YYYYWW) a register extract covers: DataFrame.attrs key / parquet metadata key
+RANGE_KEY = "evaltool.data_range"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class PanelSource:
     files: tuple[str, ...]
     id_col: str
     label: str
+    declared_range: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,9 @@ def open_panel(panel: Any, id_col: str) -> PanelSource:
         if missing:
             raise RegisterError(f"weekly panel: column(s) {', '.join(missing)} not found; "
                                 f"expected {id_col}, week, code")
-        return PanelSource(frame=panel, files=(), id_col=id_col, label="weekly panel")
+        declared = panel.attrs.get(RANGE_KEY)
+        return PanelSource(frame=panel, files=(), id_col=id_col, label="weekly panel",
+                           declared_range=tuple(int(v) for v in declared) if declared else None)
     if isinstance(panel, (str, Path)):
         pattern = str(panel)
         files = sorted(_glob.glob(pattern)) if any(ch in pattern for ch in "*?[") else [pattern]
@@ -90,12 +95,24 @@ def open_panel(panel: Any, id_col: str) -> PanelSource:
         raise RegisterError(f"weekly panel {str(panel)!r}: no such file(s)")
     import pyarrow.parquet as pq
 
-    names = pq.read_schema(files[0]).names
+    schema = pq.read_schema(files[0])
+    names = schema.names
+    meta = schema.metadata or {}
+    declared = None
+    if RANGE_KEY.encode() in meta:
+        declared = tuple(int(v) for v in meta[RANGE_KEY.encode()].decode().split("-"))
+    elif b"PANDAS_ATTRS" in meta:  # DataFrame.attrs as pandas writes them
+        import json
+
+        attrs = json.loads(meta[b"PANDAS_ATTRS"].decode())
+        if isinstance(attrs, dict) and attrs.get(RANGE_KEY):
+            declared = tuple(int(v) for v in attrs[RANGE_KEY])
     missing = [c for c in (id_col, "week", "code") if c not in names]
     if missing:
         raise RegisterError(f"{Path(files[0]).name}: column(s) {', '.join(missing)} not found; "
                             f"expected {id_col}, week, code")
-    return PanelSource(frame=None, files=tuple(files), id_col=id_col, label=Path(files[0]).name)
+    return PanelSource(frame=None, files=tuple(files), id_col=id_col, label=Path(files[0]).name,
+                       declared_range=declared)
 
 
 def _connect(memory_limit: str | None):
@@ -174,6 +191,20 @@ def scan_panel(src: PanelSource, code_map: CodeMap, unknown_codes: str, *, duck:
                 unknown=dict(sorted(unknown.items())), n_rows=int(counts["n"].sum()),
                 n_empty_code=int(counts.loc[empty, "n"].sum()),
                 first_ord=int(ords.min()) if len(ords) else 0, last_ord=int(ords.max()) if len(ords) else -1)
+
+
+def coverage(src: PanelSource, scan: Scan, data_range: tuple[int, int] | None = None) -> tuple[int, int]:
+    """First and last week ordinal the register covers (given, declared by the panel, or observed)."""
+    rng = data_range if data_range is not None else src.declared_range
+    if rng is None:
+        if scan.n_rows == 0:
+            raise RegisterError(f"{src.label}: the panel has no rows; give `data_range` to treat everyone "
+                                "as self-supported")
+        return scan.first_ord, scan.last_ord
+    first, last = (int(v) for v in to_ordinal(np.asarray(rng), name="data_range"))
+    if first > last:
+        raise RegisterError(f"`data_range` must be (first, last) with first <= last; got {tuple(rng)}")
+    return first, last
 
 
 def person_starts(persons: pd.DataFrame, id_col: str, start_col: str) -> tuple[np.ndarray, np.ndarray]:

@@ -217,7 +217,9 @@ def derive_outcomes(persons: pd.DataFrame, panel: Any, code_map: CodeMap, specs,
     engine : {"auto", "pandas", "duckdb"}
         ``auto`` uses DuckDB for parquet input and frames above 5 million rows. Both give identical results.
     data_range : (int, int), optional
-        First and last week (YYYYWW) the register covers; default: the panel's first and last week.
+        First and last week (YYYYWW) the register covers; default: the range declared by the panel
+        (``DataFrame.attrs["evaltool.data_range"]`` or the parquet metadata key of that name, as the
+        simulator writes), else the panel's first and last week.
     memory_limit : str, optional
         DuckDB memory limit, e.g. ``"4GB"``.
 
@@ -246,14 +248,7 @@ def derive_outcomes(persons: pd.DataFrame, panel: Any, code_map: CodeMap, specs,
     src = _panel.open_panel(panel, id_col)
     duck = _panel.use_duckdb(src, engine)
     scan = _panel.scan_panel(src, code_map, unknown_codes, duck=duck, memory_limit=memory_limit)
-    first, last = scan.first_ord, scan.last_ord
-    if data_range is not None:
-        from evaltool.weeks import to_ordinal
-
-        first, last = (int(v) for v in to_ordinal(np.asarray(data_range), name="data_range"))
-    if scan.n_rows == 0 and data_range is None:
-        raise RegisterError(f"{src.label}: the panel has no rows; give `data_range` to treat everyone "
-                            "as self-supported")
+    first, last = _panel.coverage(src, scan, data_range)
     for s in specs:
         _window_check(s, ids, sord, first, last, start_col)
     aggs, plan = _plan(specs, code_map)

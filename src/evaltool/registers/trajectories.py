@@ -85,7 +85,7 @@ def _aligned(values: Any, ids: np.ndarray, what: str, default: float | None) -> 
 def trajectories(persons: pd.DataFrame, panel: Any, code_map: CodeMap, treat: Any, weights: Any = None,
                  weeks: tuple[int, int] = (-52, 156), categories=None, *, id_col: str = "person_id",
                  start_col: str = "start_week", unknown_codes: str = "other", engine: str = "auto",
-                 memory_limit: str | None = None) -> TrajectoryResult:
+                 memory_limit: str | None = None, data_range: tuple[int, int] | None = None) -> TrajectoryResult:
     """Weighted share of treated and comparison persons in each category, per week since start.
 
     Parameters
@@ -104,6 +104,8 @@ def trajectories(persons: pd.DataFrame, panel: Any, code_map: CodeMap, treat: An
         Non-overlapping categories or groups to show; the rest is pooled as ``remaining``.
         Default: every category of the code map. ``self_support`` (no row) is always shown, last.
     unknown_codes : {"other", "error"}
+    engine, memory_limit, data_range
+        As in :func:`evaltool.registers.derive_outcomes`.
 
     Returns
     -------
@@ -149,8 +151,9 @@ def trajectories(persons: pd.DataFrame, panel: Any, code_map: CodeMap, treat: An
         pidx, rel, cat = pidx[m], rel[m], cat[m]
         np.add.at(sums, (grp[pidx], rel - a, cat_to_bucket[cat.astype(np.int64)]), w[pidx])
     # persons observed at week r: first <= start + r <= last
-    lo = np.clip(scan.first_ord - sord, a, b + 1) - a
-    hi = np.clip(scan.last_ord - sord, a - 1, b) - a + 1
+    first, last = _panel.coverage(src, scan, data_range)
+    lo = np.clip(first - sord, a, b + 1) - a
+    hi = np.clip(last - sord, a - 1, b) - a + 1
     denom = np.zeros((2, n_w + 1))
     count = np.zeros((2, n_w + 1))
     ok = hi > lo

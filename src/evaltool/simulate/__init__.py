@@ -28,10 +28,12 @@ import pandas as pd
 
 from evaltool._checks import check_int, check_number
 from evaltool.exceptions import DataError
+from evaltool.registers._panel import RANGE_KEY
 from evaltool.registers.codemap import CodeMap, default_code_map_path, load_code_map
 from evaltool.simulate.areas import AREA_EFFECT, simulate_areas
 from evaltool.simulate.population import (EFFECT_PLACEMENT, LOCKIN, PROCESS_EFFECTS, draw_population)
 from evaltool.simulate.weekly import WORLDS, CodeTable, build_block
+from evaltool.weeks import from_ordinal
 
 __all__ = ["SimulatedStudy", "simulate_study", "write_simulation", "panel_for", "true_effects", "OUTCOME_DEFINITIONS"]
 
@@ -97,6 +99,7 @@ class SimulatedStudy:
     truth: dict[str, Any]
     latent: dict[str, np.ndarray]
     code_map: CodeMap
+    data_range: tuple[int, int] = (0, 0)
 
 
 def _truth(seed: int, n: int, treated_share: float, code_map: CodeMap) -> dict[str, Any]:
@@ -150,11 +153,16 @@ def simulate_study(n: int = 20_000, seed: int = 2026, treated_share: float = 0.2
     cm = code_map if isinstance(code_map, CodeMap) else load_code_map(code_map or default_code_map_path())
     persons, latent, area_rng = draw_population(seed, n, treated_share)
     areas = simulate_areas(area_rng)
-    weekly = None
-    if panel:
-        weekly = panel_for(persons, latent, cm)
+    weekly = panel_for(persons, latent, cm) if panel else None
     return SimulatedStudy(persons=persons, weekly_status=weekly, areas=areas,
-                          truth=_truth(seed, n, treated_share, cm), latent=latent, code_map=cm)
+                          truth=_truth(seed, n, treated_share, cm), latent=latent, code_map=cm,
+                          data_range=_data_range(latent))
+
+
+def _data_range(latent: dict[str, np.ndarray]) -> tuple[int, int]:
+    """The weeks the simulated register covers: 156 weeks before the first start to 156 after the last."""
+    s = latent["start_ord"]
+    return int(from_ordinal(s.min() - 156)), int(from_ordinal(s.max() + 156))
 
 
 def panel_for(persons: pd.DataFrame, latent: dict[str, np.ndarray], code_map: CodeMap,
@@ -170,7 +178,10 @@ def panel_for(persons: pd.DataFrame, latent: dict[str, np.ndarray], code_map: Co
     ids = persons["person_id"].to_numpy()
     parts = [build_block(latent, ids, slice(i, i + BLOCK), codes, world) for i in range(0, len(ids), BLOCK)]
     out = pd.concat(parts, ignore_index=True) if parts else build_block(latent, ids, slice(0, 0), codes, world)
-    return out.astype({"person_id": "int64", "week": "int32", "code": "int16"})
+    out = out.astype({"person_id": "int64", "week": "int32", "code": "int16"})
+    if len(ids):
+        out.attrs[RANGE_KEY] = list(_data_range(latent))
+    return out
 
 
 def _write_parquet_table(table, path: Path, row_group_size: int = 1_000_000) -> None:
@@ -209,7 +220,9 @@ def write_simulation(out_dir: str | Path, n: int = 20_000, seed: int = 2026, tre
     if panel:
         codes = CodeTable(cm)
         ids = persons["person_id"].to_numpy()
-        schema = pa.schema([("person_id", pa.int64()), ("week", pa.int32()), ("code", pa.int16())])
+        first, last = _data_range(latent)
+        schema = pa.schema([("person_id", pa.int64()), ("week", pa.int32()), ("code", pa.int16())],
+                           metadata={RANGE_KEY: f"{first}-{last}"})
         w_path = out / "weekly_status.parquet"
         with pq.ParquetWriter(w_path, schema, compression="zstd") as writer:
             for i in range(0, n, chunk_persons):
