@@ -73,8 +73,11 @@ def test_trajectories_sum_to_one_and_engines_agree(written):
     assert a.categories[-1] == "self_support"
     at0 = f[(f["week"] == 0) & (f["category"] == "self_support")]
     assert (at0["share"] == 0).all()  # everyone is on benefit in the start week
-    g = trajectories(persons, panel, cm, "outreach", categories=["placement", "public_support"][:1])
+    g = trajectories(persons, panel, cm, "outreach", categories=["placement"])
     assert g.categories == ("placement", "remaining", "self_support")
+    # a Series on the persons' own row index works like one on person ids
+    h = trajectories(persons, panel, cm, persons["outreach"], categories=["placement"])
+    pd.testing.assert_frame_equal(g.to_frame(), h.to_frame())
     with pytest.raises(RegisterError, match="overlaps an earlier entry"):
         trajectories(persons, panel, cm, "outreach", categories=["public_support", "placement"])
 

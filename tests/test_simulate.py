@@ -103,7 +103,7 @@ def test_oracle_effects_match_truth_in_a_covariate_subsample():
     assert naive < truth["self_support_26w"] - 0.05
 
 
-def test_naive_within_exact_strata_is_biased_but_oracle_is_not(sim):
+def test_selection_on_prior_support(sim):
     p = sim.persons
     assert p.groupby("outreach")["prior_support_share"].mean().diff().iloc[-1] > 0.1
 

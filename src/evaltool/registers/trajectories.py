@@ -70,9 +70,14 @@ def _buckets(code_map: CodeMap, categories) -> tuple[list[str], np.ndarray]:
     return names, cat_to_bucket
 
 
-def _aligned(values: Any, ids: np.ndarray, what: str, default: float | None) -> np.ndarray:
+def _aligned(values: Any, ids: np.ndarray, what: str, default: float | None,
+             rows: pd.Index | None = None) -> np.ndarray:
+    """Values per person: a Series on person ids (or on the persons' own row index), or an array."""
     if values is None:
         return np.full(len(ids), default, dtype=float)
+    if isinstance(values, pd.Series) and rows is not None and values.index.equals(rows) \
+            and not values.index.equals(pd.Index(ids)):
+        values = pd.Series(values.to_numpy(), index=ids)
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values), index=ids)
     s = s[~s.index.duplicated()] if s.index.has_duplicates else s
     out = s.reindex(ids)
@@ -115,10 +120,10 @@ def trajectories(persons: pd.DataFrame, panel: Any, code_map: CodeMap, treat: An
     if a > b:
         raise RegisterError(f"`weeks` must be (a, b) with a <= b; got {weeks!r}")
     ids, sord = _panel.person_starts(persons, id_col, start_col)
-    t = persons[treat].to_numpy() if isinstance(treat, str) else _aligned(treat, ids, "treat", None)
+    t = persons[treat].to_numpy() if isinstance(treat, str) else _aligned(treat, ids, "treat", None, persons.index)
     if not np.isin(t, [0, 1]).all():
         raise RegisterError("`treat` must be 0/1 for every person")
-    w = _aligned(weights, ids, "weights", 1.0)
+    w = _aligned(weights, ids, "weights", 1.0, persons.index)
     if (w < 0).any() or not np.isfinite(w).all():
         raise RegisterError("`weights` must be finite and >= 0")
     keep = w > 0
