@@ -1,0 +1,148 @@
+"""Chapter builders: robustness, comparison with the midterm, conclusions, appendices, provenance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evaltool.disclosure import DisclosureLog
+from evaltool.report._env import ReportEnv
+from evaltool.report.tables import table
+
+__all__ = ["robustness", "comparison", "conclusions", "method", "data_appendix", "provenance", "disclosure"]
+
+
+def robustness(env: ReportEnv) -> dict[str, Any]:
+    """Which robustness analyses are included; absent ones are named, never invented."""
+    _, cfg = env._, env.results.get("config") or {}
+    included = [_("robust.balance")]
+    if cfg.get("adjust") and cfg["adjust"] != "none":
+        included.append(_("robust.adjust", method=env.labels.code("adjust", cfg["adjust"])))
+    if env.results.get("subgroups"):
+        included.append(_("robust.subgroups"))
+    if env.results.get("time_to_event"):
+        included.append(_("robust.duration"))
+    absent = []
+    for key in ("sensitivity", "did"):
+        if env.results.get(key):
+            included.append(_(f"robust.{key}_in_json"))
+        else:
+            absent.append(_(f"robust.{key}_absent"))
+    return {"text": _("robust.text"), "included": included, "absent": absent}
+
+
+def comparison(env: ReportEnv, midterm: dict[str, Any] | None) -> dict[str, Any]:
+    """Midterm headline estimates beside the final ones, and what changed."""
+    _, c = env._, env.cells
+    if midterm is None:
+        return {"text": _("compare.none"), "table": None, "changes": [], "new": []}
+    mid = {e["outcome"]: e for e in midterm.get("effects") or []}
+    shown, _w = env.visible_effects()
+    rows, changes, new = [], [], []
+    for e in shown:
+        m = mid.get(e["outcome"])
+        label = env.labels.outcome(e["outcome"])
+        if m is None:
+            new.append(label)
+            continue
+        rows.append({"head": label, "tag": None,
+                     "cells": [c.cell(m, "estimate", "effect"), c.ci(m), c.cell(m, "n_treated", "count"),
+                               c.cell(e, "estimate", "effect"), c.ci(e), c.cell(e, "n_treated", "count")]})
+        changes.append(env.findings.change(m, e))
+    t = table("tab-compare", _("compare.caption"),
+              ["", _("col.mid_estimate"), _("col.mid_ci"), _("col.mid_n"), _("col.fin_estimate"),
+               _("col.fin_ci"), _("col.fin_n")], rows, [_("effects.note_units")])
+    if c.any_suppressed([t]):
+        t["notes"].append(c.sup_note())
+    return {"text": _("compare.text"), "table": t if rows else None, "changes": changes,
+            "new": _("compare.new", outcomes=env.findings.join(new)) if new else None}
+
+
+def conclusions(env: ReportEnv) -> list[str]:
+    shown, _w = env.visible_effects()
+    return env.findings.conclusions(shown)
+
+
+def method(env: ReportEnv) -> dict[str, Any]:
+    """The matching and estimation recipe, written from ``config``."""
+    _, fmt, lab = env._, env.fmt, env.labels
+    cfg = env.results.get("config") or {}
+    d = cfg.get("design") or {}
+    estimand = (env.results.get("design") or {}).get("estimand") or d.get("estimand")
+    caliper = (_("method.caliper", value=fmt.number(d["caliper"], 2),
+                 scale=lab.code("caliper_scale", d.get("caliper_scale")))
+               if d.get("caliper") is not None else _("method.no_caliper"))
+    items = [
+        (_("method.estimand"), lab.code("estimand", estimand)),
+        (_("method.matching"), _("method.matching_text", method=lab.code("matching_method", d.get("method")),
+                                 ratio=fmt.count(d.get("ratio")),
+                                 replace=_("word.yes") if d.get("replace") else _("word.no"),
+                                 distance=lab.code("distance", d.get("distance")), order=d.get("m_order") or "–")),
+        (_("method.caliper_label"), caliper),
+        (_("method.exact"), ", ".join(lab.variable(v) for v in d.get("exact") or []) or _("word.none")),
+        (_("method.covariates"), ", ".join(lab.term(v) for v in d.get("covariates") or []) or _("word.none")),
+        (_("method.discard"), lab.code("discard", d.get("discard"))),
+        (_("method.effect"), lab.code("effect_method", cfg.get("effect_method"))),
+        (_("method.variance"), lab.code("variance", cfg.get("variance"))),
+        (_("method.adjust"), lab.code("adjust", cfg.get("adjust"))),
+        (_("method.min_cell"), fmt.count(env.min_cell)),
+    ]
+    if cfg.get("sample"):
+        items.append((_("method.sample"), "; ".join(map(str, cfg["sample"]))))
+    return {"text": _("method.text"), "items": items, "outcomes": _outcome_table(env)}
+
+
+def _outcome_table(env: ReportEnv) -> dict:
+    _, c, lab, fmt = env._, env.cells, env.labels, env.fmt
+    rows = []
+    for o in env.results.get("outcomes") or []:
+        cats = env.findings.join([lab.category(x) for x in o.get("categories") or []]) or "–"
+        w = o.get("window")
+        when = (_("outcome.window", a=fmt.count(w[0]), b=fmt.count(w[1])) if w else
+                _("outcome.week", week=fmt.count(o["week"])) if o.get("week") is not None else "–")
+        rows.append({"head": lab.outcome(o["name"]), "tag": None,
+                     "cells": [c.plain(_(f"kind.{o['kind']}")), c.plain(cats), c.plain(when),
+                               c.plain(_("outcome.binary") if o.get("binary") else _("outcome.level")),
+                               c.plain(o["name"])]})
+    return table("tab-outcomes", _("outcome.caption"),
+                 ["", _("col.kind"), _("col.categories"), _("col.when"), _("col.scale"), _("col.name")], rows)
+
+
+def data_appendix(env: ReportEnv) -> dict[str, Any]:
+    _, c = env._, env.cells
+    dr = env.results.get("data_report") or {}
+    rows = [{"head": _("data.read"), "tag": None, "cells": [c.cell(dr, "n_read", "count")]}]
+    for d in dr.get("dropped") or []:
+        head = _("data.dropped", reason=d["reason"]) + (f" ({d['column']})" if d.get("column") else "")
+        rows.append({"head": head, "tag": None, "cells": [c.cell(d, "n", "count")]})
+    rows += [{"head": _("data.used"), "tag": None, "cells": [c.cell(dr, "n_used", "count")]},
+             {"head": _("group.treated"), "tag": None, "cells": [c.cell(dr, "n_treated", "count")]},
+             {"head": _("group.pool"), "tag": None, "cells": [c.cell(dr, "n_control", "count")]}]
+    if dr.get("persons_without_panel") is not None:
+        rows.append({"head": _("data.no_panel"), "tag": None, "cells": [c.cell(dr, "persons_without_panel", "count")]})
+    t = table("tab-data", _("data.caption"), ["", _("col.persons")], rows)
+    if c.any_suppressed([t]):
+        t["notes"].append(c.sup_note() + " " + _("note.secondary"))
+    return {"table": t, "warnings": list(env.results.get("warnings") or [])}
+
+
+def provenance(env: ReportEnv) -> list[tuple[str, str]]:
+    _, p = env._, env.results.get("provenance") or {}
+    items = [(_("prov.version"), str(p.get("evaltool_version", "–"))),
+             (_("prov.config"), str(p.get("config_sha256", "–"))),
+             (_("prov.seed"), str(p.get("seed", "–"))),
+             (_("prov.row_order"), str(p.get("row_order", "–")))]
+    for name, digest in (p.get("inputs") or {}).items():
+        items.append((_("prov.input", name=name), str(digest)))
+    return items
+
+
+def disclosure(env: ReportEnv, log: DisclosureLog) -> dict[str, Any]:
+    _, fmt = env._, env.fmt
+    frame = log.to_frame()
+    supp = frame[frame["rule"] != "rounding"]
+    counts = supp.groupby("table", sort=False).size()
+    items = [_("disclosure.table_count", table=t, n=fmt.count(int(n))) for t, n in counts.items()]
+    rounding = log.rules.rounding
+    return {"text": _("disclosure.text", m=env.min_cell),
+            "rounding": _("disclosure.rounding", base=rounding) if rounding else _("disclosure.no_rounding"),
+            "items": items, "total": _("disclosure.total", n=fmt.count(len(supp)))}

@@ -1,0 +1,172 @@
+"""ReportContext: everything a report template shows, formatted and disclosure-controlled.
+
+:func:`build_context` is the only place where report numbers are computed and
+formatted. It applies disclosure control (:mod:`evaltool.disclosure`) to the
+results dict (and to the midterm dict it is compared with), then builds each
+chapter with the section builders. Templates receive strings, tables and
+inline SVG only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from evaltool.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
+from evaltool.exceptions import ReportError
+from evaltool.report import appendix, sections
+from evaltool.report._env import ReportEnv
+from evaltool.report.i18n import LANGUAGES, Translator
+
+__all__ = ["ReportContext", "build_context", "TEMPLATES", "CHAPTERS"]
+
+TEMPLATES = ("midterm", "final")
+CHAPTERS = {
+    "midterm": ("summary", "effort", "target-group", "implementation", "results", "balance", "subgroups",
+                "robustness"),
+    "final": ("summary", "effort", "target-group", "implementation", "results", "balance", "subgroups",
+              "robustness", "comparison", "conclusions"),
+}
+APPENDICES = ("appendix-method", "appendix-data", "provenance")
+REQUIRED = ("schema_version", "study", "provenance", "config", "outcomes", "data_report", "target_group",
+            "process", "design", "balance", "propensity", "effects", "subgroups", "subgroup_tests",
+            "trajectories", "time_to_event", "warnings")
+_ID_KEY = re.compile(r"^(person_?id|id|cpr(_?nr)?|pnr|.*_id)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Formatted, disclosure-controlled content of one report.
+
+    Attributes are plain strings, lists and dicts (tables, figures with inline
+    SVG) ready for the Jinja templates; :meth:`template_vars` is what the
+    templates see.
+    """
+
+    template: str
+    language: str
+    texts: dict[str, str]
+    title: str
+    subtitle: str
+    stage: str
+    toc: list[dict[str, str]]
+    summary: dict[str, Any]
+    effort: dict[str, Any]
+    target: dict[str, Any]
+    process: dict[str, Any] | None
+    results: dict[str, Any]
+    balance: dict[str, Any]
+    subgroups: dict[str, Any] | None
+    robustness: dict[str, Any]
+    comparison: dict[str, Any] | None
+    conclusions: list[str] | None
+    method: dict[str, Any]
+    data: dict[str, Any]
+    provenance: list[tuple[str, str]]
+    disclosure: dict[str, Any]
+    disclosure_log: DisclosureLog
+
+    def template_vars(self) -> dict[str, Any]:
+        """The variables passed to the template (``t`` holds the language's texts)."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("texts", "disclosure_log")}
+        out["t"] = self.texts
+        out["ch"] = {entry["id"]: entry for entry in self.toc}
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """All content as a JSON-safe dict (figures included as SVG text)."""
+        d = asdict(self)
+        d.pop("texts")
+        d["disclosure_log"] = self.disclosure_log.to_dict()
+        return d
+
+    def disclosure_frame(self) -> pd.DataFrame:
+        return self.disclosure_log.to_frame()
+
+
+def _check_results(results: Any, what: str) -> None:
+    if not isinstance(results, dict):
+        raise ReportError(f"`{what}` must be a results dict (parsed results.json); got {type(results).__name__}")
+    missing = [k for k in REQUIRED if k not in results]
+    if missing:
+        raise ReportError(f"`{what}` is not a complete results dict (schema v1): missing "
+                          f"{', '.join(map(repr, missing))}")
+    if results.get("schema_version") != 1:
+        raise ReportError(f"`{what}`: schema_version 1 expected; got {results.get('schema_version')!r}")
+    _refuse_ids(results, what)
+
+
+def _refuse_ids(obj: Any, path: str) -> None:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(k, str) and _ID_KEY.match(k) and path.split(".")[-1] not in ("inputs", "categories_labels"):
+                raise ReportError(f"{path}.{k}: looks like a person identifier; results for reports must not "
+                                  "contain person ids")
+            _refuse_ids(v, f"{path}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _refuse_ids(v, f"{path}[{i}]")
+
+
+def build_context(results: dict[str, Any], template: str = "final", language: str = "da",
+                  compare_with: dict[str, Any] | None = None,
+                  rules: DisclosureRules | None = None) -> ReportContext:
+    """Apply disclosure control and build every chapter of a report.
+
+    Parameters
+    ----------
+    results : dict
+        Parsed ``results.json`` (schema v1).
+    template : {"midterm", "final"}
+    language : {"da", "en"}
+    compare_with : dict, optional
+        The midterm ``results.json`` (final report only: its headline estimates are shown beside the final ones).
+    rules : DisclosureRules, optional
+        Defaults to ``DisclosureRules(min_cell=results["config"]["min_cell"])``.
+
+    Raises
+    ------
+    ReportError
+        Unknown template or language, an incomplete results dict or keys that look like person ids.
+    """
+    if template not in TEMPLATES:
+        raise ReportError(f"`template` must be one of {', '.join(map(repr, TEMPLATES))}; got {template!r}")
+    if language not in LANGUAGES:
+        raise ReportError(f"`language` must be one of {', '.join(map(repr, LANGUAGES))}; got {language!r}")
+    _check_results(results, "results")
+    if compare_with is not None:
+        _check_results(compare_with, "compare_with")
+    if rules is None:
+        rules = DisclosureRules(min_cell=int((results.get("config") or {}).get("min_cell") or 5))
+    controlled, log = apply_disclosure(results, rules)
+    mid = None
+    if compare_with is not None and template == "final":
+        mid, mid_log = apply_disclosure(compare_with, rules, table_prefix="midterm:")
+        log = DisclosureLog(log.entries + mid_log.entries, rules)
+    env = ReportEnv(controlled, template, language, rules.min_cell)
+    _ = env._
+    study = controlled.get("study") or {}
+    final = template == "final"
+    subtitle = " · ".join(x for x in (study.get("municipality"), study.get("period")) if x)
+    return ReportContext(
+        template=template, language=language, texts=dict(_.messages),
+        title=study.get("title") or _("title.default"), subtitle=subtitle,
+        stage=_(f"stage.{template}"), toc=_toc(_, template),
+        summary=sections.summary(env), effort=sections.effort(env), target=sections.target_group(env),
+        process=sections.process(env), results=sections.results_chapter(env), balance=sections.balance(env),
+        subgroups=sections.subgroups(env), robustness=appendix.robustness(env),
+        comparison=appendix.comparison(env, mid) if final else None,
+        conclusions=appendix.conclusions(env) if final else None,
+        method=appendix.method(env), data=appendix.data_appendix(env), provenance=appendix.provenance(env),
+        disclosure=appendix.disclosure(env, log), disclosure_log=log,
+    )
+
+
+def _toc(_: Translator, template: str) -> list[dict[str, str]]:
+    toc = [{"id": cid, "number": str(i), "title": _(f"chapter.{cid}")}
+           for i, cid in enumerate(CHAPTERS[template], start=1)]
+    toc += [{"id": aid, "number": letter, "title": _(f"chapter.{aid}")} for letter, aid in zip("ABC", APPENDICES)]
+    return toc

@@ -1,0 +1,93 @@
+"""Locale-aware number formatting for reports (Babel/CLDR).
+
+All numbers reach the templates as strings made here: Danish uses a decimal
+comma, a thousands dot and a space before the percent sign ("12,3 %",
+"1.234"); English uses "12.3%" and "1,234". Negative numbers use the
+typographic minus sign (U+2212). A value of ``None`` prints as an en dash.
+
+Examples
+--------
+>>> NumberFormat("da").percent(12.3)
+'12,3 %'
+>>> NumberFormat("en").percent(12.3)
+'12.3%'
+>>> NumberFormat("da").count(1234)
+'1.234'
+>>> NumberFormat("da").signed(2.0)
+'+2,0'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from babel import Locale
+from babel.numbers import format_decimal, format_percent
+
+__all__ = ["NumberFormat", "DASH", "MINUS"]
+
+DASH = "\u2013"
+MINUS = "\u2212"
+_LOCALES = {"da": "da_DK", "en": "en_GB"}
+
+
+def _missing(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and not math.isfinite(x))
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """Formatter for one report language (``"da"`` or ``"en"``)."""
+
+    language: str
+
+    @property
+    def locale(self) -> str:
+        return _LOCALES[self.language]
+
+    def _pattern(self, decimals: int) -> str:
+        return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+    def _fix(self, text: str) -> str:
+        return text.replace("\xa0", " ").replace("-", MINUS)
+
+    def number(self, x: float | None, decimals: int = 1) -> str:
+        """A plain number with the locale's separators."""
+        if _missing(x):
+            return DASH
+        x = round(float(x), decimals) + 0.0  # no "-0,0"
+        return self._fix(format_decimal(x, format=self._pattern(decimals), locale=self.locale))
+
+    def count(self, n: int | None) -> str:
+        """A whole count with thousands separators."""
+        return DASH if _missing(n) else self.number(int(n), 0)
+
+    def percent(self, x: float | None, decimals: int = 1) -> str:
+        """A value already in percent units (12.3 -> "12,3 %")."""
+        if _missing(x):
+            return DASH
+        pattern = Locale.parse(self.locale).percent_formats[None].pattern
+        pattern = pattern.replace("#,##0", self._pattern(decimals), 1)
+        x = round(float(x), decimals) + 0.0
+        return self._fix(format_percent(x / 100, format=pattern, locale=self.locale))
+
+    def share(self, p: float | None, decimals: int = 1) -> str:
+        """A proportion 0-1 shown as percent (0.123 -> "12,3 %")."""
+        return DASH if _missing(p) else self.percent(float(p) * 100, decimals)
+
+    def signed(self, x: float | None, decimals: int = 1) -> str:
+        """A difference with an explicit sign ("+2,0", "−0,4")."""
+        if _missing(x):
+            return DASH
+        x = round(float(x), decimals) + 0.0
+        text = self.number(abs(x), decimals)
+        return ("+" if x > 0 else MINUS if x < 0 else "\u00b1") + text
+
+    def p_value(self, p: float | None) -> str:
+        """A p-value with three decimals, or "< 0,001"."""
+        if _missing(p):
+            return DASH
+        if p < 0.001:
+            return "< " + self.number(0.001, 3)
+        return self.number(p, 3)

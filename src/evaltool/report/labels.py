@@ -1,0 +1,52 @@
+"""Display labels for outcomes, categories, variables, levels and covariate terms.
+
+Labels come, in order of preference, from the results dict (outcome labels,
+``categories_labels``), from the language catalogue (known domain codes such
+as ``kontanthjaelp`` or ``match_group``), and finally from a prettified code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from evaltool.report.i18n import Translator
+from evaltool.report.tables import pretty
+
+__all__ = ["Labels"]
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Label lookup for one results dict and language."""
+
+    results: dict[str, Any]
+    _: Translator
+    outcomes: dict[str, dict[str, Any]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outcomes", {o["name"]: o for o in self.results.get("outcomes") or []})
+
+    def _known(self, prefix: str, code: str) -> str | None:
+        return self._.messages.get(f"{prefix}.{code}")
+
+    def outcome(self, name: str) -> str:
+        o = self.outcomes.get(name)
+        return self._.label(o.get("label"), pretty(name)) if o else pretty(name)
+
+    def category(self, code: str) -> str:
+        labels = (self.results.get("categories_labels") or {}).get(code)
+        return self._.label(labels, "") or self._known("category", code) or pretty(code)
+
+    def variable(self, code: str) -> str:
+        return self._known("variable", code) or pretty(code)
+
+    def level(self, code: str) -> str:
+        return self._known("level", str(code)) or self.category(str(code))
+
+    def term(self, code: str) -> str:
+        return self._known("term", code) or pretty(code)
+
+    def code(self, prefix: str, code: Any) -> str:
+        """A known code (method, variance, adjust...) or the code itself."""
+        return self._known(prefix, str(code)) or str(code)

@@ -1,0 +1,378 @@
+"""Chapter builders: summary, effort, target group, implementation, results, balance, subgroups.
+
+Each builder takes a :class:`~evaltool.report._env.ReportEnv` and returns a
+plain dict of formatted strings, tables and figures for its template partial.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evaltool.disclosure import suppressed_fields
+from evaltool.report import figures as fg
+from evaltool.report._env import ReportEnv
+from evaltool.report.tables import table
+
+__all__ = ["summary", "effort", "target_group", "process", "results_chapter", "balance", "subgroups",
+           "figure"]
+
+TABLE_EVERY = 13  # weeks between rows of the week-by-week figure tables
+
+
+def figure(id_: str, caption: str, svg: str, data: dict | None = None, ref: str | None = None) -> dict[str, Any]:
+    """A figure: inline SVG, caption, and either its own data table or a reference to a table shown above."""
+    return {"id": id_, "caption": caption, "svg": svg, "table": data, "ref": ref}
+
+
+def _n(env: ReportEnv) -> dict:
+    return (env.results.get("design") or {}).get("n") or {}
+
+
+def summary(env: ReportEnv) -> dict[str, Any]:
+    _, fmt, n = env._, env.fmt, _n(env)
+    shown, _withheld = env.visible_effects()
+    estimand = (env.results.get("design") or {}).get("estimand") or "ATT"
+    intro = _("summary.intro", n_treated=fmt.count(n.get("treated_matched")),
+              n_control=fmt.count(n.get("control_matched")), estimand=env.labels.code("estimand", estimand))
+    items = [env.findings.effect(e) for e in shown[:6]]
+    more = _("summary.more", n=fmt.count(len(shown))) if len(shown) > 6 else None
+    flagged = [r for r in (env.results.get("balance") or {}).get("rows") or [] if r.get("flag")]
+    bal = (_("summary.balance_ok") if not flagged else
+           _("summary.balance_flag", n=fmt.count(len(flagged)),
+             terms=env.findings.join([env.labels.term(r["term"]) for r in flagged])))
+    return {"intro": intro, "items": items, "more": more, "balance": bal,
+            "preliminary": None if env.final else _("summary.preliminary"),
+            "caveat": _("summary.caveat")}
+
+
+def effort(env: ReportEnv) -> dict[str, Any]:
+    st = env.results.get("study") or {}
+    text = env._.label(st.get("effort"), "")
+    return {"text": text or env._("effort.missing"),
+            "facts": [(env._("effort.municipality"), st.get("municipality") or "–"),
+                      (env._("effort.period"), st.get("period") or "–")]}
+
+
+def target_group(env: ReportEnv) -> dict[str, Any]:
+    _, c, tg = env._, env.cells, env.results.get("target_group") or {}
+    rows: list[dict] = []
+    current = None
+    for r in tg.get("by") or []:
+        if r["variable"] != current:
+            current = r["variable"]
+            rows.append({"group": env.labels.variable(current)})
+        rows.append({"head": env.labels.level(r["level"]), "tag": None,
+                     "cells": [c.cell(r, "n_treated", "count"), c.cell(r, "share_treated", "share"),
+                               c.cell(r, "n_pool", "count"), c.cell(r, "share_pool", "share")]})
+    rows.append({"head": _("total"), "tag": None, "total": True,
+                 "cells": [c.cell(tg, "n_treated", "count"), c.plain(env.fmt.percent(100, 0), True),
+                           c.cell(tg, "n_pool", "count"), c.plain(env.fmt.percent(100, 0), True)]})
+    t = table("tab-target", _("target.caption"),
+              ["", _("col.n_treated"), _("col.share_treated"), _("col.n_pool"), _("col.share_pool")], rows)
+    if c.any_suppressed([t]):
+        t["notes"].append(c.sup_note())
+    text = _("target.text", n_treated=env.fmt.count(tg.get("n_treated")), n_pool=env.fmt.count(tg.get("n_pool")))
+    return {"text": text, "table": t}
+
+
+def process(env: ReportEnv) -> dict[str, Any] | None:
+    _, c = env._, env.cells
+    rows = []
+    for r in env.results.get("process") or []:
+        marks = suppressed_fields(r)
+        hidden = "mean_treated" in marks or "mean_control" in marks
+        diff = None if hidden or r.get("mean_treated") is None else r["mean_treated"] - r["mean_control"]
+        rows.append({"head": _.label(r.get("label"), r["indicator"]), "tag": None,
+                     "cells": [c.cell(r, "mean_treated", "number"), c.cell(r, "mean_control", "number"),
+                               c.plain(env.fmt.signed(diff), True) if not hidden else c.cell(r, "mean_treated"),
+                               c.cell(r, "n_treated", "count"), c.cell(r, "n_control", "count")]})
+    if not rows:
+        return None
+    t = table("tab-process", _("process.caption"),
+              ["", _("col.treated"), _("col.comparison"), _("col.difference"), _("col.n_treated"),
+               _("col.n_control")], rows, [_("process.note")])
+    if c.any_suppressed([t]):
+        t["notes"].append(c.sup_note())
+    return {"text": _("process.text"), "table": t}
+
+
+def _effects_table(env: ReportEnv, effects: list[dict], id_: str, caption: str) -> dict:
+    _, c = env._, env.cells
+    rows = []
+    tag = None if env.final else _("tag.preliminary")
+    for e in effects:
+        unit = e.get("unit")
+        rows.append({"head": env.labels.outcome(e["outcome"]), "tag": tag,
+                     "cells": [c.cell(e, "mean_treated", "mean", unit=unit),
+                               c.cell(e, "mean_control", "mean", unit=unit),
+                               c.cell(e, "estimate", "effect"), c.ci(e), c.cell(e, "p_value", "p"),
+                               c.cell(e, "p_value_adj", "p"), c.cell(e, "n_treated", "count"),
+                               c.cell(e, "n_control", "count")]})
+    adjust = env.labels.code("adjust", (env.results.get("config") or {}).get("adjust"))
+    t = table(id_, caption, ["", _("col.treated"), _("col.comparison"), _("col.difference_unit"),
+                             _("col.ci"), _("col.p"), _("col.p_adj"), _("col.n_treated"), _("col.n_control")],
+              rows, [_("effects.note_units"), _("effects.note_adjust", method=adjust)])
+    if c.any_suppressed([t]):
+        t["notes"].append(c.sup_note())
+    return t
+
+
+def _effects_figure(env: ReportEnv, effects: list[dict], table_: dict) -> dict | None:
+    pp = [e for e in effects if e.get("unit") == "pp" and e.get("estimate") is not None]
+    if not pp:
+        return None
+    _ = env._
+    title = _("fig.effects.title")
+    svg = fg.effects_plot("fig-effects", title, [env.labels.outcome(e["outcome"]) for e in pp],
+                          [e["estimate"] for e in pp], [e["ci_low"] for e in pp], [e["ci_high"] for e in pp],
+                          {"x": _("fig.effects.x")}, env.num)
+    return figure("fig-effects", _("fig.effects.caption"), svg, ref=table_["id"])
+
+
+def _families(env: ReportEnv, effects: list[dict]) -> list[tuple[str, list[dict]]]:
+    fams: dict[tuple, list[dict]] = {}
+    for e in effects:
+        o = env.labels.outcomes.get(e["outcome"]) or {}
+        if o.get("kind") in ("status_at", "any", "share") and o.get("horizon") is not None:
+            fams.setdefault((o["kind"], tuple(o.get("categories") or []), e.get("unit")), []).append(e)
+    out = []
+    for (kind, cats, _unit), members in fams.items():
+        horizons = {env.labels.outcomes[m["outcome"]]["horizon"] for m in members}
+        if len(horizons) >= 2:
+            members = sorted(members, key=lambda m: env.labels.outcomes[m["outcome"]]["horizon"])
+            name = env.findings.join([env.labels.category(cat) for cat in cats]) or env._(f"kind.{kind}")
+            out.append((name, members))
+    return out
+
+
+def _over_time(env: ReportEnv, effects: list[dict]) -> dict | None:
+    fams = _families(env, effects)
+    if not fams:
+        return None
+    _, c = env._, env.cells
+    series, rows = [], []
+    for name, members in fams:
+        hz = [env.labels.outcomes[m["outcome"]]["horizon"] for m in members]
+        series.append((name, hz, [m.get("estimate") for m in members], [m.get("ci_low") for m in members],
+                       [m.get("ci_high") for m in members]))
+        rows.append({"group": name})
+        for h, m in zip(hz, members):
+            rows.append({"head": _("week_n", week=env.fmt.count(h)), "tag": None,
+                         "cells": [c.cell(m, "estimate", "effect"), c.ci(m)]})
+    svg = fg.effect_over_time("fig-over-time", _("fig.time.title"), series,
+                              {"x": _("fig.time.x"), "y": _("fig.effects.x")}, env.num)
+    t = table("tab-over-time", _("fig.time.title"), ["", _("col.difference_unit"), _("col.ci")], rows)
+    return figure("fig-over-time", _("fig.time.caption"), svg, t)
+
+
+def _trajectories(env: ReportEnv) -> dict | None:
+    traj = env.results.get("trajectories") or []
+    if not traj:
+        return None
+    _, c = env._, env.cells
+    cats = list(dict.fromkeys(r["category"] for r in traj))[:4]
+    weeks = sorted({r["week"] for r in traj})
+    look = {(r["group"], r["category"], r["week"]): r for r in traj}
+    panels = [(env.labels.category(cat), [(look.get(("treated", cat, w)) or {}).get("share") for w in weeks],
+               [(look.get(("comparison", cat, w)) or {}).get("share") for w in weeks]) for cat in cats]
+    svg = fg.trajectories_plot("fig-trajectories", _("fig.traj.title"), weeks, panels,
+                               {"treated": _("group.treated"), "comparison": _("group.comparison"),
+                                "x": _("fig.traj.x"), "pct": _("pct_suffix")}, env.num)
+    cols = [_("col.week")]
+    for cat in cats:
+        lab = env.labels.category(cat)
+        cols += [f"{lab}: {_('group.treated_short')}", f"{lab}: {_('group.comparison_short')}"]
+    rows = []
+    for w in weeks:
+        if w % TABLE_EVERY:
+            continue
+        cells = []
+        for cat in cats:
+            cells += [c.cell(look.get(("treated", cat, w)), "share", "share"),
+                      c.cell(look.get(("comparison", cat, w)), "share", "share")]
+        rows.append({"head": env.fmt.count(w), "tag": None, "cells": cells})
+    t = table("tab-trajectories", _("fig.traj.title"), cols, rows, [_("note.every", weeks=TABLE_EVERY)])
+    if any(c["sup"] for r in rows for c in r["cells"]) or any(
+            "share" in suppressed_fields(r) for r in traj):
+        t["notes"].append(c.sup_note() + " " + _("note.gaps"))
+    return figure("fig-trajectories", _("fig.traj.caption"), svg, t)
+
+
+def _km(env: ReportEnv) -> list[dict]:
+    _, c, out = env._, env.cells, []
+    for i, tte in enumerate(env.results.get("time_to_event") or []):
+        groups = list(dict.fromkeys(p["group"] for p in tte.get("km") or []))
+        if not groups:
+            continue
+        curves, rows = [], []
+        for g in groups:
+            pts = [p for p in tte["km"] if p["group"] == g]
+            curves.append((_(f"group.{g}") if f"group.{g}" in _.messages else g, [p["week"] for p in pts],
+                           [p.get("survival") for p in pts]))
+        label = env.labels.outcome(tte["outcome"])
+        key = f"fig-km-{i + 1}"
+        svg = fg.km_plot(key, _("fig.km.title", label=label), curves,
+                         {"x": _("fig.traj.x"), "y": _("fig.km.y"), "pct": _("pct_suffix")}, env.num)
+        by = {(p["group"], p["week"]): p for p in tte["km"]}
+        weeks = sorted({p["week"] for p in tte["km"]})
+        for w in weeks:
+            if w % TABLE_EVERY:
+                continue
+            cells = []
+            for g in groups:
+                p = by.get((g, w)) or {}
+                cum = None if p.get("survival") is None else 1 - p["survival"]
+                cells += [c.plain(env.fmt.share(cum), True) if "survival" not in suppressed_fields(p)
+                          else c.cell(p, "survival"), c.cell(p, "at_risk", "count")]
+            rows.append({"head": env.fmt.count(w), "tag": None, "cells": cells})
+        cols = [_("col.week")]
+        for name, _w, _s in curves:
+            cols += [f"{name}: {_('col.cum_share')}", f"{name}: {_('col.at_risk')}"]
+        notes = [_("note.every", weeks=TABLE_EVERY)]
+        cox = tte.get("cox")
+        if cox:
+            notes.append(_("km.cox", hr=env.fmt.number(cox["hazard_ratio"], 2),
+                           ci=_("ci", low=env.fmt.number(cox["ci_low"], 2), high=env.fmt.number(cox["ci_high"], 2)),
+                           p=env.fmt.p_value(cox["p_value"])))
+        if any(cell["sup"] for r in rows for cell in r["cells"]):
+            notes.append(c.sup_note())
+        t = table(f"tab-km-{i + 1}", _("fig.km.title", label=label), cols, rows, notes)
+        out.append(figure(key, _("fig.km.caption", label=label.lower()), svg, t))
+    return out
+
+
+def results_chapter(env: ReportEnv) -> dict[str, Any]:
+    _ = env._
+    shown, withheld = env.visible_effects()
+    caption = _("effects.caption") if env.final else _("effects.caption_mid")
+    t = _effects_table(env, shown, "tab-effects", caption)
+    return {"intro": _("results.intro") if env.final else _("results.intro_mid"),
+            "preliminary": None if env.final else _("results.preliminary"),
+            "withheld": [env.labels.outcome(e["outcome"]) for e in withheld],
+            "withheld_text": _("results.withheld", weeks=env.fmt.count(env.followup)) if withheld else None,
+            "table": t, "figure": _effects_figure(env, shown, t),
+            "over_time": _over_time(env, shown) if env.final else None,
+            "trajectories": _trajectories(env), "km": _km(env)}
+
+
+def balance(env: ReportEnv) -> dict[str, Any]:
+    _, c = env._, env.cells
+    bal = env.results.get("balance") or {}
+    rows, terms, before, after = [], [], [], []
+    for r in bal.get("rows") or []:
+        kind = "share" if r.get("type") == "binary" else "number"
+        dec = 1 if kind == "share" else 2
+        terms.append(env.labels.term(r["term"]))
+        before.append(r.get("smd_before"))
+        after.append(r.get("smd_after"))
+        rows.append({"head": terms[-1], "tag": _("tag.imbalanced") if r.get("flag") else None,
+                     "cells": [c.cell(r, "mean_treated_before", kind, dec), c.cell(r, "mean_control_before", kind, dec),
+                               c.cell(r, "smd_before", "number", 2), c.cell(r, "mean_treated_after", kind, dec),
+                               c.cell(r, "mean_control_after", kind, dec), c.cell(r, "smd_after", "number", 2),
+                               c.cell(r, "var_ratio_after", "number", 2)]})
+    thr = bal.get("threshold") or 0.1
+    t = table("tab-balance", _("balance.caption"),
+              ["", _("col.treated_before"), _("col.comparison_before"), _("col.smd_before"),
+               _("col.treated_after"), _("col.comparison_after"), _("col.smd_after"), _("col.var_ratio")],
+              rows, [_("balance.note", thr=env.fmt.number(thr, 2))])
+    if c.any_suppressed([t]):
+        t["notes"].append(c.sup_note())
+    figs = []
+    if rows:
+        svg = fg.love_plot("fig-love", _("fig.love.title"), terms, before, after, thr,
+                           {"before": _("before"), "after": _("after"), "x": _("fig.love.x")}, env.num)
+        figs.append(figure("fig-love", _("fig.love.caption", thr=env.fmt.number(thr, 2)), svg, ref=t["id"]))
+    ps = env.results.get("propensity")
+    if ps and ps.get("bins"):
+        figs.append(_propensity(env, ps))
+    return {"text": _("balance.text"), "table": t, "figures": figs, "sample": _sample_flow(env)}
+
+
+def _propensity(env: ReportEnv, ps: dict) -> dict:
+    _, c = env._, env.cells
+    edges = ps["bins"]
+    panels = [(_("fig.ps.before"), ps.get("treated") or [], ps.get("control_all") or []),
+              (_("fig.ps.after"), ps.get("treated") or [], ps.get("control_matched") or [])]
+    svg = fg.propensity_overlap("fig-ps", _("fig.ps.title"), edges, panels,
+                                {"treated": _("group.treated"), "comparison": _("group.comparison"),
+                                 "x": _("fig.ps.x"), "y": _("fig.ps.y"), "pct": _("pct_suffix")}, env.num)
+    marks = suppressed_fields(ps)
+    rows = []
+    for i in range(len(edges) - 1):
+        cells = []
+        for series in ("treated", "control_all", "control_matched"):
+            vals = ps.get(series) or []
+            rule = marks.get(f"{series}.{i}")
+            if rule:
+                cells.append({"text": f"<{env.min_cell}" if rule == "count" else "–", "num": True, "sup": True})
+            else:
+                cells.append(c.plain(env.fmt.count(vals[i] if i < len(vals) else None), True))
+        rows.append({"head": f"{env.fmt.number(edges[i], 2)}–{env.fmt.number(edges[i + 1], 2)}", "tag": None,
+                     "cells": cells})
+    t = table("tab-ps", _("fig.ps.title"), [_("col.ps_bin"), _("col.n_treated"), _("col.n_pool"),
+                                            _("col.n_control")], rows)
+    if marks:
+        t["notes"].append(c.sup_note())
+    return figure("fig-ps", _("fig.ps.caption"), svg, t)
+
+
+def _sample_flow(env: ReportEnv) -> dict:
+    _, c, n = env._, env.cells, _n(env)
+    rows = []
+    for key in ("all", "matched", "discarded", "unmatched"):
+        rows.append({"head": _(f"flow.{key}"), "tag": None,
+                     "cells": [c.cell(n, f"treated_{key}", "count"), c.cell(n, f"control_{key}", "count")]})
+    rows.append({"head": _("flow.ess"), "tag": None,
+                 "cells": [c.cell(n, "ess_treated", "number", 0), c.cell(n, "ess_control", "number", 0)]})
+    t = table("tab-flow", _("flow.caption"), ["", _("group.treated"), _("group.comparison")], rows)
+    note = (env.results.get("design") or {}).get("estimand_note")
+    if note:
+        t["notes"].append(note)
+    if c.any_suppressed([t]):
+        t["notes"].append(c.sup_note())
+    return t
+
+
+def subgroups(env: ReportEnv) -> dict[str, Any] | None:
+    subs = env.results.get("subgroups") or []
+    if not subs:
+        return None
+    _, c = env._, env.cells
+    effects = {e["outcome"]: e for e in env.results.get("effects") or []}
+    tests = {(t["outcome"], t["variable"]): t for t in env.results.get("subgroup_tests") or []}
+    blocks = []
+    for k, outcome in enumerate(dict.fromkeys(s["outcome"] for s in subs)):
+        label = env.labels.outcome(outcome)
+        rows, forest, current = [], [], None
+        for s in (s for s in subs if s["outcome"] == outcome):
+            if s["variable"] != current:
+                current = s["variable"]
+                test = tests.get((outcome, current))
+                head = env.labels.variable(current)
+                if test:
+                    head += " " + _("subgroups.test", stat=env.fmt.number(test["statistic"], 2),
+                                    df=env.fmt.count(test["df"]), p=env.fmt.p_value(test["p_value"]))
+                rows.append({"group": head})
+                forest.append((env.labels.variable(current), None, None, None, True))
+            unit = s.get("unit")
+            rows.append({"head": env.labels.level(s["level"]), "tag": None,
+                         "cells": [c.cell(s, "mean_treated", "mean", unit=unit),
+                                   c.cell(s, "mean_control", "mean", unit=unit), c.cell(s, "estimate", "effect"),
+                                   c.ci(s), c.cell(s, "p_value", "p"), c.cell(s, "n_treated", "count"),
+                                   c.cell(s, "n_control", "count")]})
+            forest.append(("   " + env.labels.level(s["level"]), s.get("estimate"), s.get("ci_low"),
+                           s.get("ci_high"), False))
+        t = table(f"tab-sub-{k + 1}", _("subgroups.caption", label=label),
+                  ["", _("col.treated"), _("col.comparison"), _("col.difference_unit"), _("col.ci"), _("col.p"),
+                   _("col.n_treated"), _("col.n_control")], rows, [_("subgroups.note")])
+        if c.any_suppressed([t]):
+            t["notes"].append(c.sup_note() + " " + _("note.secondary"))
+        block = {"label": label, "table": t, "figure": None}
+        if env.final:
+            key = f"fig-forest-{k + 1}"
+            overall = (effects.get(outcome) or {}).get("estimate")
+            svg = fg.forest_plot(key, _("fig.forest.title", label=label), forest, overall,
+                                 {"x": _("fig.effects.x"), "overall": _("fig.forest.overall")}, env.num)
+            block["figure"] = figure(key, _("fig.forest.caption", label=label.lower()), svg, ref=t["id"])
+        blocks.append(block)
+    return {"text": _("subgroups.text"), "blocks": blocks}

@@ -1,0 +1,95 @@
+"""Report tables: disclosure-controlled records turned into formatted cells.
+
+A table is a plain dict the templates render with one macro::
+
+    {"id": str, "caption": str, "columns": [str], "rows": [row], "notes": [str]}
+    row = {"head": str, "tag": str | None, "cells": [cell]}   or   {"group": str}
+    cell = {"text": str, "num": bool, "sup": bool}
+
+No arithmetic happens in templates; everything is formatted here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from evaltool.disclosure import suppressed_fields
+from evaltool.report.formatting import DASH, NumberFormat
+from evaltool.report.i18n import Translator
+
+__all__ = ["Cells", "pretty", "table"]
+
+
+def pretty(code: str) -> str:
+    """A readable fallback label from a code (``prior_support_share`` -> ``Prior support share``)."""
+    text = re.sub(r"[_\s]+", " ", str(code)).strip()
+    return text[:1].upper() + text[1:] if text else DASH
+
+
+def table(id_: str, caption: str, columns: list[str], rows: list[dict], notes: list[str] | None = None) -> dict:
+    """Assemble a table dict; ``{"group": title}`` rows start a new row group (``<tbody>``)."""
+    groups: list[dict] = []
+    for r in rows:
+        if "group" in r:
+            groups.append({"title": r["group"], "rows": []})
+            continue
+        if not groups:
+            groups.append({"title": None, "rows": []})
+        groups[-1]["rows"].append({"head": r["head"], "tag": r.get("tag"), "total": bool(r.get("total")),
+                                   "cells": r["cells"]})
+    return {"id": id_, "caption": caption, "columns": columns, "rows": [r for g in groups for r in g["rows"]],
+            "groups": groups, "notes": list(notes or [])}
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Formats single values of controlled records, marking suppressed ones."""
+
+    fmt: NumberFormat
+    _: Translator
+    min_cell: int
+
+    def cell(self, rec: dict[str, Any] | None, field: str, kind: str = "number", decimals: int = 1,
+             unit: str | None = None) -> dict[str, Any]:
+        """One formatted cell; ``kind`` is count, number, percent, share, signed, p, mean or effect."""
+        rec = rec or {}
+        rule = suppressed_fields(rec).get(field)
+        if rule is not None:
+            text = f"<{self.min_cell}" if rule == "count" and kind == "count" else DASH
+            return {"text": text, "num": True, "sup": True}
+        return {"text": self.text(rec.get(field), kind, decimals, unit), "num": kind != "text", "sup": False}
+
+    def text(self, value: Any, kind: str = "number", decimals: int = 1, unit: str | None = None) -> str:
+        f = self.fmt
+        if kind == "count":
+            return f.count(value)
+        if kind == "percent" or (kind == "mean" and unit == "pp"):
+            return f.percent(value, decimals)
+        if kind == "share":
+            return f.share(value, decimals)
+        if kind in ("signed", "effect"):
+            return f.signed(value, decimals)
+        if kind == "p":
+            return f.p_value(value)
+        if kind == "text":
+            return DASH if value is None else str(value)
+        return f.number(value, decimals)
+
+    def ci(self, rec: dict[str, Any], decimals: int = 1) -> dict[str, Any]:
+        """The "low to high" cell of a confidence interval."""
+        marks = suppressed_fields(rec)
+        if "ci_low" in marks or "ci_high" in marks or rec.get("ci_low") is None:
+            return {"text": DASH, "num": True, "sup": "ci_low" in marks}
+        return {"text": self._("ci", low=self.fmt.number(rec["ci_low"], decimals),
+                               high=self.fmt.number(rec["ci_high"], decimals)), "num": True, "sup": False}
+
+    def plain(self, text: str, num: bool = False) -> dict[str, Any]:
+        return {"text": text, "num": num, "sup": False}
+
+    def any_suppressed(self, tables: list[dict]) -> bool:
+        return any(c["sup"] for t in tables for r in t["rows"] for c in r["cells"])
+
+    def sup_note(self) -> str:
+        return self._("note.suppressed", m=self.min_cell)
