@@ -308,8 +308,8 @@ def _balance(c: _Controller, out: dict) -> None:
                 mean = r.get(f"mean_{group}_{phase}")
                 if mean is None or not size:
                     continue
-                for implied in (mean * size, (1 - mean) * size):
-                    if 0 < round(implied) < c.m:
+                for share in (mean, 1 - mean):
+                    if 0 < share and round(share * size) < c.m:
                         hidden = True
             if hidden:
                 c.hide(r, [f"mean_treated_{phase}", f"mean_control_{phase}", f"smd_{phase}",
@@ -327,7 +327,7 @@ def _trajectories(c: _Controller, rows: list[dict]) -> None:
         if c.small(n):
             c.hide(r, ["share", "n"], "n", "trajectories", row, f"share based on fewer than {c.m} persons",
                    column="share")
-        elif n and share is not None and 0 < round(share * n) < c.m:
+        elif n and share is not None and 0 < share and round(share * n) < c.m:
             c.hide(r, ["share"], "count", "trajectories", row, f"share implies fewer than {c.m} persons",
                    column="share")
     for members in cells.values():

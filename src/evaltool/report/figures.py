@@ -21,7 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 __all__ = ["love_plot", "propensity_overlap", "effects_plot", "effect_over_time", "forest_plot",
            "trajectories_plot", "km_plot", "TREATED", "COMPARISON"]
@@ -102,7 +102,8 @@ def propensity_overlap(key: str, title: str, edges: list[float], panels: list[tu
             _axis_fmt(ax, num, "x", 1)
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: num(abs(v), 0) + labels["pct"]))
         axes[0].set_ylabel(labels["y"])
-        axes[0].legend(loc="upper right", fontsize=8)
+        handles, names = axes[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, -0.08))
         return _svg(fig, key, title)
 
 
@@ -135,7 +136,7 @@ def effect_over_time(key: str, title: str, series: list[tuple[str, list[int], li
         ax.axhline(0, color="#444444", linewidth=0.9)
         ax.set_xlabel(labels["x"])
         ax.set_ylabel(labels["y"])
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xticks(sorted({w for _n, weeks, *_r in series for w in weeks}))
         _axis_fmt(ax, num, "y", 1)
         _axis_fmt(ax, num, "x", 0)
         ax.legend(loc="best", fontsize=8)
