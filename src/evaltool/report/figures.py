@@ -88,7 +88,7 @@ def propensity_overlap(key: str, title: str, edges: list[float], panels: list[tu
     mids = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
     width = min(b - a for a, b in zip(edges[:-1], edges[1:])) * 0.9
     with plt.rc_context(_RC):
-        fig, axes = plt.subplots(1, len(panels), figsize=(7.2, 2.8), sharey=True)
+        fig, axes = plt.subplots(1, len(panels), figsize=(7.2, 2.8), sharey=True, sharex=True)
         axes = [axes] if len(panels) == 1 else list(axes)
         for ax, (panel_title, treated, control) in zip(axes, panels):
             for counts, colour, lab, sign in ((treated, TREATED, labels["treated"], 1),
@@ -103,7 +103,8 @@ def propensity_overlap(key: str, title: str, edges: list[float], panels: list[tu
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: num(abs(v), 0) + labels["pct"]))
         axes[0].set_ylabel(labels["y"])
         handles, names = axes[0].get_legend_handles_labels()
-        fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, -0.08))
+        fig.subplots_adjust(bottom=0.3)
+        fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, 0.0))
         return _svg(fig, key, title)
 
 

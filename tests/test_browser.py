@@ -1,0 +1,110 @@
+"""The rendered reports in headless Chromium: no console errors, no network requests, screenshots.
+
+Needs the ``playwright`` Python package and Debian's ``/usr/bin/chromium`` (no
+browser download). Skipped with a reason when either is missing locally; fails
+when ``CI=true``. Screenshots go to ``$ARTIFACT_DIR`` (default
+``tests/artifacts/browser``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from evaltool.report import render_report, write_report
+
+pytestmark = pytest.mark.browser
+
+FIXTURES = Path(__file__).parent / "fixtures" / "report"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+VARIANTS = [("midterm", "da"), ("midterm", "en"), ("final", "da"), ("final", "en")]
+
+
+def _chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the `playwright` Python package is not installed (pip install playwright)")
+    exe = _chromium()
+    if exe is None:
+        _unavailable("Chromium not found at /usr/bin/chromium (apt-get install chromium)")
+    profile = tempfile.mkdtemp(prefix="evaltool-chromium-")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(profile, executable_path=exe, args=CHROMIUM_FLAGS,
+                                                       headless=True, viewport={"width": 1100, "height": 1400})
+        yield context
+        context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict[tuple[str, str], Path]:
+    final = json.loads((FIXTURES / "results_example.json").read_text(encoding="utf-8"))
+    midterm = json.loads((FIXTURES / "results_midterm.json").read_text(encoding="utf-8"))
+    out = tmp_path_factory.mktemp("reports")
+    paths = {}
+    for template, lang in VARIANTS:
+        res = final if template == "final" else midterm
+        rendered = render_report(res, template, lang, compare_with=midterm if template == "final" else None)
+        paths[(template, lang)] = write_report(rendered, out / f"report_{template}_{lang}.html")
+    return paths
+
+
+@pytest.fixture(scope="module")
+def artifact_dir() -> Path:
+    path = Path(os.environ.get("ARTIFACT_DIR") or Path(__file__).parent / "artifacts" / "browser")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.mark.parametrize("template, lang", VARIANTS)
+def test_report_in_chromium(browser, reports, artifact_dir, template, lang):
+    path = reports[(template, lang)]
+    url = path.resolve().as_uri()
+    page = browser.new_page()
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url, wait_until="load")
+    facts = page.evaluate("""() => ({
+        lang: document.documentElement.lang,
+        h1: document.querySelectorAll('h1').length,
+        figures: document.querySelectorAll('figure').length,
+        labelled: document.querySelectorAll('figure svg[role=img] > title').length,
+        svgWidth: Math.min(...[...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)),
+        overflow: document.documentElement.scrollWidth > window.innerWidth,
+    })""")
+    details = page.locator("details").first
+    if details.count():
+        details.locator("summary").click()
+    page.screenshot(path=str(artifact_dir / f"report_{template}_{lang}.png"), full_page=True)
+    page.emulate_media(media="print")
+    page.pdf(path=str(artifact_dir / f"report_{template}_{lang}.pdf"), format="A4")
+    page.close()
+    assert errors == [], errors
+    assert requests == [url], requests
+    assert facts["lang"] == lang and facts["h1"] == 1
+    assert facts["figures"] >= 5 and facts["labelled"] == facts["figures"]
+    assert facts["svgWidth"] > 300 and not facts["overflow"]
