@@ -202,3 +202,19 @@ def test_min_cell_rule_changes_output(final):
     strict = render_report(final, "final", "en", rules=DisclosureRules(min_cell=600))
     assert "&lt;600" in strict.html
     assert len(strict.disclosure_log) > 0
+
+
+def test_minimal_results_render(final):
+    """Empty lists and null blocks (all allowed by schema v1) render without invented numbers."""
+    bare = copy.deepcopy(final)
+    bare.update(process=[], propensity=None, subgroups=[], subgroup_tests=[], trajectories=[],
+                time_to_event=[], warnings=[], balance={"threshold": 0.1, "rows": []})
+    bare["study"].update(effort=None, municipality=None, period=None)
+    bare.pop("categories_labels")
+    bare["study"].pop("followup_weeks")
+    for template in ("midterm", "final"):
+        html = render_report(bare, template, "en").html
+        assert "The results contain no process indicators." in html
+        assert "The results contain no subgroup analyses." in html
+        assert "No description of the effort was given" in html
+        assert 'id="fig-ps"' not in html and 'id="fig-trajectories"' not in html
