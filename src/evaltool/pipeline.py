@@ -79,6 +79,18 @@ def _needed_columns(cfg: StudyConfig) -> tuple[list[str], list[str]]:
     return list(cfg.design.exact), list(dict.fromkeys(other))
 
 
+def _weekly_status_path(cfg: StudyConfig) -> Path:
+    """The weekly status file, checked to have the id, week and code columns."""
+    d = cfg.data
+    ppath = resolve_path(cfg, d.weekly_status, "data.weekly_status")
+    cols = peek_columns(ppath)
+    for col in (d.id, "week", "code"):
+        if col not in cols:
+            raise DataError(f"{ppath.name}: weekly status column {col!r} not found; "
+                            f"expected columns {d.id}, week, code")
+    return ppath
+
+
 def load_study_data(cfg: StudyConfig) -> StudyData:
     """Read (or simulate) and validate the persons table and weekly panel."""
     d = cfg.data
@@ -101,12 +113,7 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
         inputs[path.name] = content_hash(raw)
         panel = None
         if d.weekly_status is not None:
-            ppath = resolve_path(cfg, d.weekly_status, "data.weekly_status")
-            cols = peek_columns(ppath)
-            for col in (d.id, "week", "code"):
-                if col not in cols:
-                    raise DataError(f"{ppath.name}: weekly status column {col!r} not found; "
-                                    f"expected columns {d.id}, week, code")
+            ppath = _weekly_status_path(cfg)
             panel = ppath if ppath.suffix.lower() in (".parquet", ".pq") else read_table(ppath)
             inputs[ppath.name] = content_hash(panel)
         if d.areas is not None:
@@ -478,12 +485,7 @@ def validate_study(cfg: StudyConfig) -> list[str]:
                                  start=d.start if needs_panel else None, missing=d.missing)
     lines.append(f"{path.name}: {report.n_read} rows, {report.n_treated} treated, {report.n_control} comparison")
     if d.weekly_status is not None:
-        ppath = resolve_path(cfg, d.weekly_status, "data.weekly_status")
-        cols = peek_columns(ppath)
-        for col in (d.id, "week", "code"):
-            if col not in cols:
-                raise DataError(f"{ppath.name}: weekly status column {col!r} not found; "
-                                f"expected columns {d.id}, week, code")
+        ppath = _weekly_status_path(cfg)
         lines.append(f"{ppath.name}: columns ok")
     if needs_panel:
         from evaltool.registers import load_code_map
