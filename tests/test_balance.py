@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaltool.balance import balance, ess
+from evaltool.balancing import balance, ess
 from evaltool.exceptions import BalanceWarning, EvaltoolError
 from evaltool.matching import match
 
@@ -99,3 +99,14 @@ def test_ess():
 def test_design_without_attributes_rejected():
     with pytest.raises(EvaltoolError, match="has no 'data'"):
         balance(object())
+
+
+def test_top_level_balance_stays_the_function_after_submodule_imports():
+    """`evaltool.balance` is the function even after the pipeline imported its module."""
+    import importlib
+
+    import evaltool
+    import evaltool.pipeline  # noqa: F401  (imports the balance module)
+
+    importlib.import_module("evaltool.balancing")
+    assert callable(evaltool.balance) and evaltool.balance.__name__ == "balance"

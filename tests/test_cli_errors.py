@@ -34,17 +34,17 @@ def test_example_validates(lalonde_example):
 
 def _unknown_key(p):
     edit(p, "  ratio: 1", "  ratoi: 1")
-    return r"lalonde\.yaml:17: design\.ratoi: unknown key"
+    return r"lalonde\.yaml:18: design\.ratoi: unknown key"
 
 
 def _wrong_type(p):
     edit(p, "  ratio: 1", "  ratio: [1]")
-    return r"lalonde\.yaml:17: design\.ratio: must be an integer"
+    return r"lalonde\.yaml:18: design\.ratio: must be an integer"
 
 
 def _bad_enum(p):
     edit(p, "  method: nearest", "  method: optimal_transport")
-    return r"lalonde\.yaml:16: design\.method: must be one of 'nearest'"
+    return r"lalonde\.yaml:17: design\.method: must be one of 'nearest'"
 
 
 def _missing_file(p):
@@ -92,7 +92,7 @@ def _negative_n(p):
 
 def _negative_caliper(p):
     edit(p, "  replace: false", "  replace: false\n  caliper: -0.2")
-    return r"lalonde\.yaml:19: design\.caliper: must be a number > 0; got -0\.2"
+    return r"lalonde\.yaml:20: design\.caliper: must be a number > 0; got -0\.2"
 
 
 def _invalid_yaml(p):
@@ -118,7 +118,7 @@ def _log_of_text(p):
 
 def _outcome_without_weeks(p):
     edit(p, "    kind: column\n    column: re78\n", "    kind: any\n    categories: [loentilskud]\n")
-    return r"lalonde\.yaml:20: outcomes\[0\]: kind `any` needs `weeks: \[a, b\]`"
+    return r"lalonde\.yaml:21: outcomes\[0\]: kind `any` needs `weeks: \[a, b\]`"
 
 
 CASES = [_unknown_key, _wrong_type, _bad_enum, _missing_file, _missing_column, _non_binary_treatment,

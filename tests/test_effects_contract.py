@@ -207,3 +207,19 @@ def test_matchit_design_regression_with_categorical_terms():
         warnings.simplefilter("error")
         res = estimate(d, "re78", method="regression", covariates=["age", "C(race)", "age:married", "educ^2"])
     assert np.isfinite(res.effects["std_error"].iloc[0])
+
+
+def test_percent_outcomes_scale_to_percentage_points(design, population):
+    share = pd.Series(np.clip(population["x1"].rank(pct=True).to_numpy(), 0, 1), index=population.index,
+                      name="share")
+    frame = pd.DataFrame({"share": share})
+    plain = estimate(design, frame).to_frame().iloc[0]
+    pct = estimate(design, frame, percent=["share"]).to_frame().iloc[0]
+    assert plain["unit"] == "level" and pct["unit"] == "pp"
+    for col in ("estimate", "std_error", "ci_low", "ci_high", "mean_treated", "mean_control"):
+        assert pct[col] == pytest.approx(100 * plain[col], rel=1e-12)
+    assert pct["p_value"] == pytest.approx(plain["p_value"], rel=1e-12)
+    with pytest.raises(EstimationError, match="outside"):
+        estimate(design, pd.DataFrame({"share": share * 2}), percent=["share"])
+    with pytest.raises(EstimationError, match="not estimated"):
+        estimate(design, frame, percent=["nope"])

@@ -35,8 +35,8 @@ from evaltool.exceptions import (
 _LAZY = {
     "match": "evaltool.matching",
     "MatchResult": "evaltool.matching",
-    "balance": "evaltool.balance",
-    "BalanceResult": "evaltool.balance",
+    "balance": "evaltool.balancing",
+    "BalanceResult": "evaltool.balancing",
     "fit_propensity": "evaltool.propensity",
     "estimate": "evaltool.effects",
     "EffectResult": "evaltool.effects",

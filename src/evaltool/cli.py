@@ -121,13 +121,13 @@ def simulate(n: int, seed: int, treated_share: float, out: str, no_panel: bool) 
 @_guard
 def demo(out: str, n: int | None) -> None:
     """Run the bundled Copenhagen-style study on simulated data, end to end."""
-    from evaltool.pipeline import demo_config, run_study, write_outputs
+    from evaltool.pipeline import write_demo
 
-    cfg = demo_config(n=n)
-    result = run_study(cfg)
-    folder = write_outputs(result, Path(out))
-    click.echo(result.headline())
-    click.echo(f"wrote {folder}")
+    folder, (mid, fin) = write_demo(Path(out), n=n)
+    click.echo("midterm (52 weeks of follow-up):\n" + mid.headline())
+    click.echo("final:\n" + fin.headline())
+    for report in sorted(folder.glob("*/report_*.html")):
+        click.echo(f"wrote {report}")
 
 
 @cli.command()

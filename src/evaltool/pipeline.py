@@ -26,11 +26,15 @@ from evaltool.study import StudyResult
 
 __all__ = [
     "StudyData", "load_study_data", "run_study", "validate_study", "write_outputs",
-    "output_dir_for", "demo_config", "rerender_report", "starter_config_text",
+    "output_dir_for", "demo_config", "write_demo", "rerender_report", "starter_config_text",
 ]
 
-ROW_ORDER = ("persons sorted by id before matching (canonical order; MatchIt ties depend on data order); "
-             "input hashes are order-independent content hashes")
+ROW_ORDER = {
+    "id": ("persons sorted by id before matching (canonical order; MatchIt ties depend on data order); "
+           "input hashes are order-independent content hashes"),
+    "file": ("persons kept in file order (data.row_order: file), as MatchIt would; "
+             "results depend on input row order when propensity scores tie"),
+}
 
 _PROCESS_LABELS = {
     "meetings_held": {"da": "Afholdte samtaler (første år)", "en": "Meetings held (first year)"},
@@ -110,7 +114,8 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
         path = resolve_path(cfg, d.persons, "data.persons")
         raw = read_table(path)
         source = path.name
-        inputs[path.name] = content_hash(raw)
+        # row order matters to the result only when the file order is kept
+        inputs[path.name] = content_hash(raw) if d.row_order == "id" else _file_hash(path)
         panel = None
         if d.weekly_status is not None:
             ppath = _weekly_status_path(cfg)
@@ -127,19 +132,25 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
         cm_path = _code_map_path(cfg)
         code_map = load_code_map(cm_path)
         if d.code_map is not None:
-            from evaltool.data import file_sha256
-
-            inputs[cm_path.name] = file_sha256(cm_path)
+            inputs[cm_path.name] = _file_hash(cm_path)
     exact, other = _needed_columns(cfg)
     persons, report = validate_persons(
         raw, source=source, id_col=d.id, treatment=d.treatment, covariates=cfg.design.covariates,
         exact=exact, other=other, start=d.start if needs_panel else None, missing=d.missing,
     )
     persons, report = apply_sample(persons, d.sample, report, source=source, treatment=d.treatment)
-    persons = persons.sort_values(d.id, kind="mergesort").set_index(d.id, drop=False)
+    if d.row_order == "id":
+        persons = persons.sort_values(d.id, kind="mergesort")
+    persons = persons.set_index(d.id, drop=False)
     persons.index.name = None
     return StudyData(persons=persons, panel=panel, code_map=code_map, areas=areas, report=report,
                      inputs=dict(sorted(inputs.items())), truth=truth)
+
+
+def _file_hash(path: Path) -> str:
+    from evaltool.data import file_sha256
+
+    return file_sha256(path)
 
 
 def _subgroup_columns(cfg: StudyConfig, persons: pd.DataFrame) -> pd.DataFrame:
@@ -164,11 +175,29 @@ def _g(x: float) -> str:
     return f"{x:g}"
 
 
-def _outcome_specs(cfg: StudyConfig) -> list:
+def _observable_outcomes(cfg: StudyConfig) -> list:
+    """The outcomes this stage's follow-up can measure (``study.followup_weeks``).
+
+    Outcomes looking beyond the follow-up are not estimated (the report lists them as not
+    yet observable); time-to-event outcomes are followed up to the follow-up at most.
+    """
+    fu = cfg.study.followup_weeks
+    if fu is None:
+        return list(cfg.outcomes)
+    out = []
+    for o in cfg.outcomes:
+        if o.kind == "time_to":
+            out.append(o.model_copy(update={"horizon": min(o.horizon, fu)}))
+        elif o.last_week is None or o.last_week <= fu:
+            out.append(o)
+    return out
+
+
+def _outcome_specs(outcomes: list) -> list:
     from evaltool.registers import OutcomeSpec
 
     specs = []
-    for o in cfg.outcomes:
+    for o in outcomes:
         if o.kind == "column":
             continue
         specs.append(OutcomeSpec(name=o.name, kind=o.kind, categories=tuple(o.categories),
@@ -252,7 +281,7 @@ def _outcomes_block(cfg: StudyConfig, outcome_frame: pd.DataFrame) -> list[dict]
 
 def run_study(cfg: StudyConfig) -> StudyResult:
     """Run a whole study; returns a :class:`StudyResult` (nothing is written)."""
-    from evaltool.balance import balance
+    from evaltool.balancing import balance
     from evaltool.effects import estimate
 
     caught: list[str] = []
@@ -262,7 +291,8 @@ def run_study(cfg: StudyConfig) -> StudyResult:
         persons = _subgroup_columns(cfg, data.persons)
         report = data.report
         outcome_frame = pd.DataFrame(index=persons.index)
-        specs = _outcome_specs(cfg)
+        outcomes = _observable_outcomes(cfg)
+        specs = _outcome_specs(outcomes)
         if specs:
             from evaltool.registers import derive_outcomes
 
@@ -270,26 +300,28 @@ def run_study(cfg: StudyConfig) -> StudyResult:
                                       start_col=cfg.data.start, unknown_codes=cfg.data.unknown_codes)
             outcome_frame = derived.frame.reindex(persons.index)
             report = report.with_updates(persons_without_panel=derived.report.get("persons_without_panel"))
-        for o in cfg.outcomes:
+        for o in outcomes:
             if o.kind == "column":
                 outcome_frame[o.name] = pd.to_numeric(persons[o.column], errors="coerce")
         design = _design(cfg, persons)
         bal = balance(design)
-        effect_names = [o.name for o in cfg.outcomes if o.kind != "time_to"]
+        effect_names = [o.name for o in outcomes if o.kind != "time_to"]
         effects = estimate(
             design, outcome_frame[effect_names], method=cfg.effects.method, variance=cfg.effects.variance,
             subgroups=[sg.name for sg in cfg.subgroups] or None, adjust=cfg.effects.adjust,
             covariates=cfg.effects.covariates, seed=cfg.study.seed, n_boot=cfg.effects.n_boot,
-            alpha=cfg.effects.alpha, n_jobs=cfg.effects.n_jobs,
+            alpha=cfg.effects.alpha, n_jobs=cfg.effects.n_jobs, ps_adjust=cfg.effects.ps_adjust,
+            percent=[o.name for o in outcomes if o.kind == "share"],
         )
         traj = None
         tte: list = []
         if specs:
             from evaltool.registers import trajectories
 
+            last = 156 if cfg.study.followup_weeks is None else min(156, cfg.study.followup_weeks)
             traj = trajectories(persons, data.panel, data.code_map, design.treat, weights=design.weights,
-                                id_col=cfg.data.id, start_col=cfg.data.start)
-            tte = _time_to_event(cfg, design, outcome_frame)
+                                weeks=(-52, last), id_col=cfg.data.id, start_col=cfg.data.start)
+            tte = _time_to_event(outcomes, design, outcome_frame)
         sections = _sections(cfg, data, persons, design, outcome_frame)
     for w in log:
         if issubclass(w.category, evaltool.EvaltoolWarning):
@@ -300,11 +332,11 @@ def run_study(cfg: StudyConfig) -> StudyResult:
                        warnings=tuple(dict.fromkeys(caught)))
 
 
-def _time_to_event(cfg: StudyConfig, design, outcome_frame: pd.DataFrame) -> list:
+def _time_to_event(outcomes: list, design, outcome_frame: pd.DataFrame) -> list:
     from evaltool.duration import time_to_event
 
     out = []
-    for o in cfg.outcomes:
+    for o in outcomes:
         if o.kind != "time_to":
             continue
         keep = design.weights > 0
@@ -317,16 +349,37 @@ def _time_to_event(cfg: StudyConfig, design, outcome_frame: pd.DataFrame) -> lis
     return out
 
 
+def _design_counts(design) -> dict[str, Any]:
+    """Sample sizes of the design in the flat form of results schema v1 (``design.n``)."""
+    from evaltool.balancing import ess
+
+    t = design.treat.to_numpy(dtype=int)
+    w = design.weights.to_numpy(dtype=float)
+    disc = design.discarded.reindex(design.data.index).fillna(False).to_numpy(dtype=bool) \
+        if design.discarded is not None else np.zeros(t.size, bool)
+    out: dict[str, Any] = {}
+    for name, g in (("treated", 1), ("control", 0)):
+        m = t == g
+        out[f"{name}_all"] = int(m.sum())
+        out[f"{name}_matched"] = int((m & (w > 0)).sum())
+        out[f"{name}_discarded"] = int((m & disc).sum())
+        out[f"{name}_unmatched"] = int((m & (w == 0) & ~disc).sum())
+    out["ess_treated"] = ess(w[(t == 1) & (w > 0)])
+    out["ess_control"] = ess(w[(t == 0) & (w > 0)])
+    return out
+
+
 def _sections(cfg: StudyConfig, data: StudyData, persons: pd.DataFrame, design, outcome_frame) -> dict:
     dz = cfg.design
-    n = design.n if isinstance(design.n, dict) else {}
+    n = _design_counts(design)
     est = design.estimand
     sections = {
         "study": {"title": cfg.study.title, "stage": cfg.study.stage, "language": cfg.study.language,
                   "seed": cfg.study.seed, "effort": cfg.study.effort.model_dump() if cfg.study.effort else None,
-                  "municipality": cfg.study.municipality, "period": cfg.study.period},
+                  "municipality": cfg.study.municipality, "period": cfg.study.period,
+                  "followup_weeks": cfg.study.followup_weeks},
         "provenance": {"evaltool_version": evaltool.__version__, "config_sha256": config_hash(cfg),
-                       "inputs": data.inputs, "seed": cfg.study.seed, "row_order": ROW_ORDER},
+                       "inputs": data.inputs, "seed": cfg.study.seed, "row_order": ROW_ORDER[cfg.data.row_order]},
         "config": {
             "design": {"method": dz.method, "estimand": dz.estimand, "distance": dz.distance,
                        "propensity_model": dz.propensity.model, "ratio": dz.ratio, "replace": dz.replace,
@@ -373,49 +426,77 @@ def output_dir_for(cfg: StudyConfig, out: str | Path | None) -> Path:
     raise ConfigError(f"{source}: report.out: no output folder; give --out DIR or set report.out")
 
 
-def write_outputs(result: StudyResult, out: str | Path) -> Path:
-    """Write results.json, tables/, trajectories.csv, reports, disclosure log and resolved config."""
-    from evaltool.outputs import atomic_folder, dumps_json, write_csv
+def write_outputs(result: StudyResult, out: str | Path, *, compare_with: dict | None = None) -> Path:
+    """Write results.json, tables/, trajectories.csv, reports, disclosure log and resolved config.
 
-    cfg = result.config
+    The folder is built in a temporary sibling and renamed into place only when complete;
+    a failure leaves any previous ``out`` untouched. ``compare_with`` (a midterm
+    results dict) overrides ``report.compare_with`` for the final report.
+    """
+    from evaltool.outputs import atomic_folder
+
     results = result.to_dict()
-    reports = _render_reports(cfg, results)
+    reports = _render_reports(result.config, results, compare_with)
+    return atomic_folder(out, lambda tmp: _fill_outputs(tmp, result, results, reports))
+
+
+def write_demo(out: str | Path, n: int | None = None) -> tuple[Path, list[StudyResult]]:
+    """Run the bundled demo as a midterm (52 weeks of follow-up) and a final evaluation.
+
+    Writes ``out/midterm/`` and ``out/final/`` (each a full output folder; the final
+    report compares with the midterm's headline estimates), atomically as one folder.
+    """
+    from evaltool.outputs import atomic_folder
+
+    mid = run_study(demo_config(n=n, stage="midterm"))
+    fin = run_study(demo_config(n=n, stage="final"))
+    mid_results, fin_results = mid.to_dict(), fin.to_dict()
+    mid_reports = _render_reports(mid.config, mid_results)
+    fin_reports = _render_reports(fin.config, fin_results, mid_results)
 
     def fill(tmp: Path) -> None:
-        import yaml
+        for name, res, results, reports in (("midterm", mid, mid_results, mid_reports),
+                                            ("final", fin, fin_results, fin_reports)):
+            (tmp / name).mkdir()
+            _fill_outputs(tmp / name, res, results, reports)
 
-        (tmp / "results.json").write_text(dumps_json(results), encoding="utf-8")
-        tables = tmp / "tables"
-        tables.mkdir()
-        write_csv(result.effects.to_frame(), tables / "effects.csv")
-        write_csv(result.balance.to_frame(), tables / "balance.csv")
-        write_csv(result.data_report.to_frame(), tables / "data_report.csv")
-        write_csv(pd.DataFrame(results["target_group"]["by"]), tables / "target_group.csv")
-        if results["process"]:
-            write_csv(pd.json_normalize(results["process"]), tables / "process.csv")
-        if result.trajectories is not None:
-            write_csv(result.trajectories.to_frame(), tmp / "trajectories.csv")
-        logs = []
-        for name, rendered in reports:
-            (tmp / name).write_text(rendered.html, encoding="utf-8")
-            if len(rendered.disclosure_log):
-                logs.append(rendered.disclosure_log.assign(report=name))
-        log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(
-            columns=["table", "row", "column", "reason", "rule", "report"])
-        write_csv(log, tmp / "disclosure_log.csv")
-        (tmp / "config.resolved.yaml").write_text(
-            yaml.safe_dump(dump_config(cfg), sort_keys=False, allow_unicode=True), encoding="utf-8")
-
-    return atomic_folder(out, fill)
+    return atomic_folder(out, fill), [mid, fin]
 
 
-def _render_reports(cfg: StudyConfig, results: dict) -> list[tuple[str, Any]]:
+def _fill_outputs(tmp: Path, result: StudyResult, results: dict, reports: list) -> None:
+    import yaml
+
+    from evaltool.outputs import dumps_json, write_csv
+
+    (tmp / "results.json").write_text(dumps_json(results), encoding="utf-8")
+    tables = tmp / "tables"
+    tables.mkdir()
+    write_csv(result.effects.to_frame(), tables / "effects.csv")
+    write_csv(result.balance.to_frame(), tables / "balance.csv")
+    write_csv(result.data_report.to_frame(), tables / "data_report.csv")
+    write_csv(pd.DataFrame(results["target_group"]["by"]), tables / "target_group.csv")
+    if results["process"]:
+        write_csv(pd.json_normalize(results["process"]), tables / "process.csv")
+    if result.trajectories is not None:
+        write_csv(result.trajectories.to_frame(), tmp / "trajectories.csv")
+    logs = []
+    for name, rendered in reports:
+        (tmp / name).write_text(rendered.html, encoding="utf-8")
+        if len(rendered.disclosure_log):
+            logs.append(rendered.disclosure_log.assign(report=name))
+    log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(
+        columns=["table", "row", "column", "reason", "rule", "report"])
+    write_csv(log, tmp / "disclosure_log.csv")
+    (tmp / "config.resolved.yaml").write_text(
+        yaml.safe_dump(dump_config(result.config), sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _render_reports(cfg: StudyConfig, results: dict, compare: dict | None = None) -> list[tuple[str, Any]]:
     from evaltool.report import DisclosureRules, render_report
 
     templates = list(cfg.report.templates) or [cfg.study.stage]
     languages = list(cfg.report.languages or [cfg.study.language])
-    compare = None
-    if cfg.report.compare_with is not None:
+    if compare is None and cfg.report.compare_with is not None:
         import json
 
         cpath = resolve_path(cfg, cfg.report.compare_with, "report.compare_with")
@@ -504,12 +585,32 @@ def validate_study(cfg: StudyConfig) -> list[str]:
     return lines
 
 
-def demo_config(n: int | None = None) -> StudyConfig:
-    """The bundled demo study (simulated Copenhagen-style data, midterm + final, da + en)."""
-    from evaltool.config import load_config
+DEMO_MIDTERM_WEEKS = 52
+DEMO_MIDTERM_LAST_START = 202426  # midterm data cut 2025W26: persons who started by 2024W26 have 52 weeks
 
+
+def demo_config(n: int | None = None, stage: str = "final") -> StudyConfig:
+    """The bundled demo study (simulated Copenhagen-style data), as the final or midterm evaluation.
+
+    The midterm is the evaluation at a data cut in week 26 of 2025: it covers the persons who
+    started by week 26 of 2024 and their first ``DEMO_MIDTERM_WEEKS`` weeks after start. Both
+    stages report in Danish and English.
+    """
+    from evaltool.config import load_config
+    from evaltool.config.schema import SampleRule
+
+    if stage not in ("midterm", "final"):
+        raise ValueError(f"stage must be 'midterm' or 'final', got {stage!r}")
     overrides = [f"data.simulate.n={n}"] if n is not None else []
-    return load_config(_bundled("demo.yaml"), overrides)
+    overrides += [f"study.stage={stage}", f"report.templates=[{stage}]"]
+    if stage == "midterm":
+        overrides += [f"study.followup_weeks={DEMO_MIDTERM_WEEKS}", "study.period=2022-2025"]
+    cfg = load_config(_bundled("demo.yaml"), overrides)
+    if stage == "midterm":
+        rule = SampleRule(column=cfg.data.start, max=DEMO_MIDTERM_LAST_START)
+        data = cfg.data.model_copy(update={"sample": [*cfg.data.sample, rule]})
+        cfg = cfg.model_copy(update={"data": data})
+    return cfg
 
 
 def starter_config_text() -> str:

@@ -74,7 +74,7 @@ class StudyResult(ResultMixin):
             },
             "propensity": s.get("propensity"),
             "effects": eff.get("effects", []),
-            "subgroups": eff.get("subgroups", []),
+            "subgroups": [_subgroup_row(r) for r in eff.get("subgroups", [])],
             "subgroup_tests": eff.get("subgroup_tests", []),
             "trajectories": (frame_records(self.trajectories.to_frame())
                              if self.trajectories is not None else []),
@@ -100,3 +100,10 @@ class StudyResult(ResultMixin):
 
     def summary(self) -> str:
         return "\n\n".join([self.data_report.summary(), self.balance.summary(), self.effects.summary()])
+
+
+def _subgroup_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Schema v1 names the subgroup variable ``variable`` (as in ``subgroup_tests``)."""
+    out = {"variable": row.get("subgroup")}
+    out.update((k, v) for k, v in row.items() if k != "subgroup")
+    return out

@@ -47,6 +47,7 @@ class StudySection(_Model):
     effort: Labels | None = None
     municipality: str | None = None
     period: str | None = None
+    followup_weeks: Annotated[int, Field(ge=1)] | None = None
 
 
 class SimulateSection(_Model):
@@ -92,6 +93,7 @@ class DataSection(_Model):
     simulate: SimulateSection | None = None
     missing: Literal["error", "drop"] = "error"
     unknown_codes: Literal["error", "other"] = "error"
+    row_order: Literal["id", "file"] = "id"
     sample: list[SampleRule] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -110,7 +110,7 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
              variance: str | VarianceStrategy | None = None, subgroups: Sequence[str] | None = None,
              adjust: str = "holm", covariates: Sequence[str] | None = None, seed: int | None = None,
              n_boot: int = 999, alpha: float = 0.05, n_jobs: int = 1,
-             ps_adjust: bool = False) -> EffectResult:
+             ps_adjust: bool = False, percent: Sequence[str] | None = None) -> EffectResult:
     """Estimate effects of a design on one or more outcomes, with honest uncertainty.
 
     Parameters
@@ -146,6 +146,9 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
     ps_adjust : bool
         Abadie-Imbens (2016) adjustment for the estimated propensity score
         (``variance="abadie_imbens"`` only).
+    percent : list of str, optional
+        Outcomes that are proportions in [0, 1] (e.g. a share of weeks): reported in
+        percent and percentage points (unit ``"pp"``), as binary outcomes always are.
 
     Returns
     -------
@@ -192,6 +195,10 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
         Zd = covariate_matrix(rows, list(covariates)).to_numpy(dtype=float)
         Z = np.full((len(design.data), Zd.shape[1]), np.nan)
         Z[in_design] = Zd
+    percent = set(percent or ())
+    unknown = percent - {str(c) for c in frame.columns}
+    if unknown:
+        raise EstimationError(f"`percent` names outcomes that are not estimated: {sorted(unknown)}")
     groups = list(subgroups or [])
     for g in groups:
         if g not in design.data.columns:
@@ -207,7 +214,12 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
         if lost:
             warnings.warn(f"outcome {outcome!r}: {lost} units of the design have no value and are "
                           "left out", DataWarning, stacklevel=2)
-        scale = 100.0 if _is_binary(y[in_design]) else 1.0
+        if outcome in percent:
+            v = y[in_design & mask]
+            if v.size and (v.min() < 0 or v.max() > 1):
+                raise EstimationError(f"outcome {outcome!r} is listed in `percent` but has values outside "
+                                      f"[0, 1] (min {v.min():g}, max {v.max():g})")
+        scale = 100.0 if outcome in percent or _is_binary(y[in_design]) else 1.0
         main.append(_effect_row(design, base, y, Z, estimator, strategy, mask, outcome=outcome,
                                 scale=scale, names=label, settings=settings))
         for g in groups:

@@ -50,13 +50,22 @@ class ReportEnv:
         return (self.results.get("study") or {}).get("followup_weeks")
 
     def visible_effects(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Effects to report (in outcome order) and, at midterm, those withheld as not yet observable."""
-        order = {o["name"]: i for i, o in enumerate(self.results.get("outcomes") or [])}
+        """Effects to report (in outcome order) and, at midterm, outcomes withheld as not yet observable.
+
+        An outcome is withheld when it looks beyond ``study.followup_weeks``: whether the
+        pipeline skipped it (no effect row) or an effect row exists anyway.
+        """
+        outcomes = self.results.get("outcomes") or []
+        order = {o["name"]: i for i, o in enumerate(outcomes)}
         effects = sorted(self.results.get("effects") or [], key=lambda e: order.get(e["outcome"], len(order)))
         if self.final or self.followup is None:
             return effects, []
-        shown, withheld = [], []
-        for e in effects:
-            horizon = (self.labels.outcomes.get(e["outcome"]) or {}).get("horizon")
-            (withheld if horizon is not None and horizon > self.followup else shown).append(e)
+
+        def beyond(name: str) -> bool:
+            horizon = (self.labels.outcomes.get(name) or {}).get("horizon")
+            return horizon is not None and horizon > self.followup
+
+        shown = [e for e in effects if not beyond(e["outcome"])]
+        withheld = [{"outcome": o["name"]} for o in outcomes
+                    if o.get("kind") != "time_to" and beyond(o["name"])]
         return shown, withheld

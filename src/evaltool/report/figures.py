@@ -15,12 +15,14 @@ import io
 import math
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 from html import escape
 
 import matplotlib
 
 matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 __all__ = ["love_plot", "propensity_overlap", "effects_plot", "effect_over_time", "forest_plot",
@@ -60,8 +62,16 @@ def _svg(fig, key: str, title: str) -> str:
 
 
 def _axis_fmt(ax, num: Num, axis: str = "y", decimals: int = 0, suffix: str = "") -> None:
-    f = FuncFormatter(lambda v, _pos: num(v, decimals) + suffix)
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(f)
+    """Locale-formatted tick labels with at least ``decimals`` decimals, more when ticks are closer."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+
+    def fmt(v: float, _pos: Any) -> str:
+        locs = np.diff(np.asarray(target.get_majorticklocs(), dtype=float))
+        step = float(np.min(np.abs(locs))) if locs.size else 0.0
+        need = max(decimals, int(-math.floor(math.log10(step)))) if 0 < step < 1 else decimals
+        return num(v, min(need, 4)) + suffix
+
+    target.set_major_formatter(FuncFormatter(fmt))
 
 
 def love_plot(key: str, title: str, terms: list[str], before: list[float | None], after: list[float | None],

@@ -63,8 +63,8 @@ class Findings:
 
     def significance_sentence(self, e: dict[str, Any]) -> str:
         sig = self.significance(e)
-        p = self.fmt.p_value(e.get("p_value"))
-        p_adj = self.fmt.p_value(e.get("p_value_adj"))
+        p = self.fmt.p_expr(e.get("p_value"))
+        p_adj = self.fmt.p_expr(e.get("p_value_adj"))
         method = self.labels.code("adjust", self.adjust)
         if sig == "adjusted":
             return (self._("sig.yes_adjusted", p=p, p_adj=p_adj, method=method) if self.adjust != "none"

@@ -91,3 +91,10 @@ class NumberFormat:
         if p < 0.001:
             return "< " + self.number(0.001, 3)
         return self.number(p, 3)
+
+    def p_expr(self, p: float | None, name: str = "p") -> str:
+        """``p = 0,446`` or ``p < 0,001`` for running text."""
+        text = self.p_value(p)
+        if text == DASH:
+            return f"{name} = {DASH}"
+        return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"

@@ -7,6 +7,7 @@ as ``kontanthjaelp`` or ``match_group``), and finally from a prettified code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +46,19 @@ class Labels:
         return self._known("level", str(code)) or self.category(str(code))
 
     def term(self, code: str) -> str:
-        return self._known("term", code) or pretty(code)
+        """A covariate term of the grammar: ``name``, ``C(name)level``, ``log(name)``, ``name^2``, ``a:b``."""
+        known = self._known("term", code)
+        if known:
+            return known
+        if ":" in code:
+            return " × ".join(self.term(part) for part in code.split(":"))
+        if m := re.fullmatch(r"C\((\w+)\)(.*)", code):
+            return f"{self.variable(m[1])}: {self.level(m[2])}" if m[2] else self.variable(m[1])
+        if m := re.fullmatch(r"log\((\w+)\)", code):
+            return self._("term.log", term=self.term(m[1]))
+        if m := re.fullmatch(r"(\w+)\^2", code):
+            return self._("term.power", term=self.term(m[1]))
+        return pretty(code)
 
     def code(self, prefix: str, code: Any) -> str:
         """A known code (method, variance, adjust...) or the code itself."""

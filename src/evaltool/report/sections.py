@@ -165,12 +165,24 @@ def _over_time(env: ReportEnv, effects: list[dict]) -> dict | None:
     return figure("fig-over-time", _("fig.time.caption"), svg, t)
 
 
+def _trajectory_categories(env: ReportEnv, traj: list[dict], k: int = 4) -> list[str]:
+    """Up to ``k`` statuses to draw: those the outcomes count first, then the most common ones."""
+    present = {r["category"] for r in traj}
+    chosen = [cat for o in env.results.get("outcomes") or [] for cat in o.get("categories") or []
+              if cat in present]
+    totals: dict[str, float] = {}
+    for r in traj:
+        totals[r["category"]] = totals.get(r["category"], 0.0) + (r.get("share") or 0.0)
+    chosen += sorted(present, key=lambda cat: (-totals[cat], cat))
+    return list(dict.fromkeys(chosen))[:k]
+
+
 def _trajectories(env: ReportEnv) -> dict | None:
     traj = env.results.get("trajectories") or []
     if not traj:
         return None
     _, c = env._, env.cells
-    cats = list(dict.fromkeys(r["category"] for r in traj))[:4]
+    cats = _trajectory_categories(env, traj)
     weeks = sorted({r["week"] for r in traj})
     look = {(r["group"], r["category"], r["week"]): r for r in traj}
     panels = [(env.labels.category(cat), [(look.get(("treated", cat, w)) or {}).get("share") for w in weeks],
@@ -233,7 +245,7 @@ def _km(env: ReportEnv) -> list[dict]:
         if cox:
             notes.append(_("km.cox", hr=env.fmt.number(cox["hazard_ratio"], 2),
                            ci=_("ci", low=env.fmt.number(cox["ci_low"], 2), high=env.fmt.number(cox["ci_high"], 2)),
-                           p=env.fmt.p_value(cox["p_value"])))
+                           p=env.fmt.p_expr(cox["p_value"])))
         if any(cell["sup"] for r in rows for cell in r["cells"]):
             notes.append(c.sup_note())
         t = table(f"tab-km-{i + 1}", _("fig.km.title", label=label), cols, rows, notes)
@@ -351,7 +363,7 @@ def subgroups(env: ReportEnv) -> dict[str, Any] | None:
                 head = env.labels.variable(current)
                 if test:
                     head += " " + _("subgroups.test", stat=env.fmt.number(test["statistic"], 2),
-                                    df=env.fmt.count(test["df"]), p=env.fmt.p_value(test["p_value"]))
+                                    df=env.fmt.count(test["df"]), p=env.fmt.p_expr(test["p_value"]))
                 rows.append({"group": head})
                 forest.append((env.labels.variable(current), None, None, None, True))
             unit = s.get("unit")
