@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -72,15 +73,30 @@ def reports(tmp_path_factory) -> dict[tuple[str, str], Path]:
 
 
 @pytest.fixture(scope="module")
+def demo_reports(tmp_path_factory) -> dict[tuple[str, str], Path]:
+    """The reports `evaltool demo` writes (midterm and final, da and en), on a smaller population."""
+    from evaltool.pipeline import write_demo
+
+    folder, _ = write_demo(tmp_path_factory.mktemp("demo") / "demo", n=12000)
+    return {(t, lang): folder / t / f"report_{t}_{lang}.html" for t, lang in VARIANTS}
+
+
+SECTIONS = {"summary", "effort", "target-group", "implementation", "results", "balance", "subgroups",
+            "robustness", "appendix-method", "appendix-data", "provenance"}
+
+
+@pytest.fixture(scope="module")
 def artifact_dir() -> Path:
     path = Path(os.environ.get("ARTIFACT_DIR") or Path(__file__).parent / "artifacts" / "browser")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
+@pytest.mark.parametrize("source", ["fixture", "demo"])
 @pytest.mark.parametrize("template, lang", VARIANTS)
-def test_report_in_chromium(browser, reports, artifact_dir, template, lang):
-    path = reports[(template, lang)]
+def test_report_in_chromium(browser, request, artifact_dir, source, template, lang):
+    path = request.getfixturevalue("reports" if source == "fixture" else "demo_reports")[(template, lang)]
+    stem = f"{source}_report_{template}_{lang}"
     url = path.resolve().as_uri()
     page = browser.new_page()
     errors, requests = [], []
@@ -95,16 +111,27 @@ def test_report_in_chromium(browser, reports, artifact_dir, template, lang):
         labelled: document.querySelectorAll('figure svg[role=img] > title').length,
         svgWidth: Math.min(...[...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)),
         overflow: document.documentElement.scrollWidth > window.innerWidth,
+        sections: [...document.querySelectorAll('section.chapter')].map(s => s.id),
+        text: document.body.innerText,
     })""")
     details = page.locator("details").first
     if details.count():
         details.locator("summary").click()
-    page.screenshot(path=str(artifact_dir / f"report_{template}_{lang}.png"), full_page=True)
+    page.screenshot(path=str(artifact_dir / f"{stem}.png"), full_page=True)
     page.emulate_media(media="print")
-    page.pdf(path=str(artifact_dir / f"report_{template}_{lang}.pdf"), format="A4")
+    page.pdf(path=str(artifact_dir / f"{stem}.pdf"), format="A4")
     page.close()
     assert errors == [], errors
     assert requests == [url], requests
     assert facts["lang"] == lang and facts["h1"] == 1
     assert facts["figures"] >= 5 and facts["labelled"] == facts["figures"]
     assert facts["svgWidth"] > 300 and not facts["overflow"]
+    assert SECTIONS <= set(facts["sections"]), SECTIONS - set(facts["sections"])
+    if template == "final":
+        assert "comparison" in facts["sections"]
+    text = facts["text"]
+    if lang == "da":  # Danish number formatting: decimal comma, "procentpoint", thousands dot
+        assert re.search(r"\d+,\d[\s\u00a0\u202f]?%", text) and "procentpoint" in text
+        assert not re.search(r"\b\d+\.\d[\s\u00a0\u202f]?%", text)
+    else:
+        assert re.search(r"\d+\.\d[\s\u00a0\u202f]?%", text) and "percentage points" in text

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -72,11 +73,17 @@ def test_run_is_deterministic_under_row_shuffles(tmp_path):
                                 "  persons: persons.parquet\n  weekly_status: weekly_status.parquet\n"
                                 f"  code_map: {ROOT / 'configs' / 'codes_example.yaml'}")
     cfg_text = cfg_text.replace("    - {column: age, min: 30}\n", "")
+    # CPR-like 10-digit ids, so that any id leaking into an output file can be found by search
+    rng = np.random.default_rng(4)
+    draws = np.unique(rng.integers(1_000_000_000, 9_999_999_999, size=2 * len(sim.persons)))
+    cpr = pd.Series(rng.permutation(draws)[:len(sim.persons)], index=sim.persons["person_id"].to_numpy())
+    persons0 = sim.persons.assign(person_id=cpr.loc[sim.persons["person_id"]].to_numpy())
+    panel0 = sim.weekly_status.assign(person_id=cpr.loc[sim.weekly_status["person_id"]].to_numpy())
     outs = []
     for i, shuffle in enumerate((False, True)):
         d = tmp_path / f"run{i}"
         d.mkdir()
-        persons, panel = sim.persons, sim.weekly_status
+        persons, panel = persons0, panel0
         if shuffle:
             persons = persons.sample(frac=1.0, random_state=5)
             panel = panel.sample(frac=1.0, random_state=6)
@@ -87,6 +94,11 @@ def test_run_is_deterministic_under_row_shuffles(tmp_path):
         assert res.returncode == 0, res.stderr
         outs.append((d / "out" / "results.json").read_bytes())
     assert outs[0] == outs[1]
+    ids = set(map(str, cpr.to_numpy()))
+    for path in (tmp_path / "run0" / "out").rglob("*"):
+        if path.is_file():
+            found = ids.intersection(re.findall(r"\d{10}", path.read_text(encoding="utf-8", errors="replace")))
+            assert not found, (path.name, sorted(found)[:3])
 
 
 def test_lalonde_run_has_no_ids_and_failed_run_keeps_output(lalonde_example, tmp_path):
