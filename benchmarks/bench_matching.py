@@ -54,10 +54,11 @@ def run(n: int, kw: dict) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--quick", action="store_true", help="20,000 persons only (smoke run)")
     args = ap.parse_args()
     print(f"| {'n':>9} | {'case':<26} | {'match s':>8} | {'total s':>8} | {'peak MB':>8} |")
     print(f"|{'-' * 11}|{'-' * 28}|{'-' * 10}|{'-' * 10}|{'-' * 10}|")
-    for n in args.sizes:
+    for n in ([20_000] if args.quick else args.sizes):
         for name, kw in CASES.items():
             r = run(n, kw)
             print(f"| {n:>9,} | {name:<26} | {r['match']:>8.2f} | {r['total']:>8.2f} | {r['peak_mb']:>8.0f} |",

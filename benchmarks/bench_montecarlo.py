@@ -116,7 +116,8 @@ def greedy_match(data: pd.DataFrame, ps: np.ndarray, replace: bool) -> SimDesign
                      spec=SimpleNamespace(ratio=1, replace=replace))
 
 
-def make_design(data: pd.DataFrame, replace: bool) -> tuple[Any, np.ndarray, np.ndarray]:
+def make_design(data: pd.DataFrame, replace: bool,
+                caliper: float | None = None) -> tuple[Any, np.ndarray, np.ndarray]:
     ps, Xd = logit_ps(data[["x1", "x2"]].to_numpy(), data["treat"].to_numpy())
     try:
         from evaltool.matching import match
@@ -125,14 +126,17 @@ def make_design(data: pd.DataFrame, replace: bool) -> tuple[Any, np.ndarray, np.
     if match is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            design = match(data, "treat", ["x1", "x2"], replace=replace)
+            design = match(data, "treat", ["x1", "x2"], replace=replace, caliper=caliper)
         return design, ps, Xd
+    if caliper is not None:
+        raise RuntimeError("the benchmark's fallback matcher has no caliper")
     return greedy_match(data, ps, replace), ps, Xd
 
 
 DESIGNS = {
     "naive (all units, hc1)": dict(replace=None, variance="hc1"),
     "1:1 no replacement, cluster": dict(replace=False, variance="cluster"),
+    "1:1 no replacement, caliper 0.2, cluster": dict(replace=False, caliper=0.2, variance="cluster"),
     "1:1 no replacement, bootstrap": dict(replace=False, variance="bootstrap"),
     "1:1 replacement, abadie_imbens": dict(replace=True, variance="abadie_imbens"),
     "1:1 replacement, AI + ps_adjust": dict(replace=True, variance="abadie_imbens", ps_adjust=True),
@@ -147,7 +151,7 @@ def one_replication(data: pd.DataFrame, spec: dict, n_boot: int, seed: int) -> t
                            pd.Series(pd.NA, index=idx, dtype="Int64"), Estimand.ATE, "hc1",
                            pd.DataFrame(columns=["subclass", "treated", "control", "slot", "weight"]))
     else:
-        design, ps, Xd = make_design(data, spec["replace"])
+        design, ps, Xd = make_design(data, spec["replace"], spec.get("caliper"))
         if spec.get("ps_adjust") and getattr(design, "propensity", None) is None:
             prop = SimpleNamespace(scores=pd.Series(ps, index=data.index),
                                    design_matrix=pd.DataFrame(Xd, index=data.index))

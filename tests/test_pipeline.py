@@ -140,3 +140,24 @@ def test_lalonde_row_order_id_ignores_shuffles_and_file_order_keeps_matchit(lalo
     # same matched set as MatchIt (same ATT), but tied treated scores are paired in id order
     assert eff["estimate"] == pytest.approx(894.367480270274, abs=1e-6)
     assert eff["std_error"] == pytest.approx(714.0794716290599, abs=1e-6)
+
+
+def test_midterm_follow_up_limits_outcomes_trajectories_and_time_to_event():
+    from evaltool.pipeline import demo_config, run_study
+    from evaltool.report import render_report
+
+    cfg = demo_config(n=4000, stage="midterm")
+    assert cfg.study.followup_weeks == 52
+    res = run_study(cfg).to_dict()
+    assert res["study"]["followup_weeks"] == 52
+    names = [e["outcome"] for e in res["effects"]]
+    assert names == ["internship_or_wage_subsidy_52w", "ordinary_employment_52w", "self_support_26w"]
+    assert max(r["week"] for r in res["trajectories"]) == 52
+    assert all(p["week"] <= 52 for t in res["time_to_event"] for p in t["km"])
+    assert any(d["column"] == "start_week" for d in res["data_report"]["dropped"])
+    html = render_report(res, "midterm", "en").html
+    withheld = html.split("cannot yet be observed for everyone", 1)[1].split("</ul>", 1)[0]
+    assert "Share of weeks self-supported" in withheld and "52 weeks" not in withheld
+    final = run_study(demo_config(n=4000, stage="final")).to_dict()
+    assert "self_support_share_104w" in [e["outcome"] for e in final["effects"]]
+    assert final["study"]["followup_weeks"] is None
