@@ -1,7 +1,8 @@
 """HTML snapshot tests: the reports rendered from the fixed fixture results, byte for byte.
 
-Inline SVG figures are replaced by a placeholder keeping their id and title (their
-paths depend on the matplotlib version); everything else (text, numbers, tables,
+Inline SVG figures are replaced by a placeholder keeping their label and title (their
+paths depend on the matplotlib version) and the inline stylesheet by a placeholder (it is
+``report/templates/report.css`` verbatim); everything else (text, numbers, tables,
 structure, CSS) must match the stored snapshot exactly. After an intended change,
 regenerate with ``EVALTOOL_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_report_snapshot.py``
 and review the diff.
@@ -22,6 +23,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "report"
 SNAPSHOTS = FIXTURES / "snapshots"
 SVG = re.compile(r"<svg\b([^>]*)>\s*(<title[^>]*>.*?</title>).*?</svg>", re.S)
 LABEL = re.compile(r'aria-labelledby="[^"]*"')
+STYLE = re.compile(r"<style>.*?</style>", re.S)
 
 
 def normalise(html: str) -> str:
@@ -29,7 +31,7 @@ def normalise(html: str) -> str:
         label = LABEL.search(m[1])
         return f"<svg {label[0] if label else ''}>{m[2]}[figure]</svg>"
 
-    return SVG.sub(keep, html)
+    return STYLE.sub("<style>[report.css]</style>", SVG.sub(keep, html), count=1)
 
 
 @pytest.mark.parametrize("template, lang", [("final", "da"), ("final", "en"), ("midterm", "da")])
