@@ -29,12 +29,14 @@ REPS = 40
 @pytest.fixture(scope="module")
 def table():
     designs = {k: mc.DESIGNS[k] for k in ("naive (all units, hc1)", "1:1 no replacement, cluster",
+                                          "1:1 no replacement, caliper 0.2, cluster",
                                           "1:1 replacement, abadie_imbens",
                                           "1:1 replacement, two-way cluster")}
     return mc.run(REPS, 1500, seed=99, designs=designs).set_index("design")
 
 
-@pytest.mark.parametrize("design", ["1:1 no replacement, cluster", "1:1 replacement, abadie_imbens",
+@pytest.mark.parametrize("design", ["1:1 no replacement, cluster", "1:1 no replacement, caliper 0.2, cluster",
+                                    "1:1 replacement, abadie_imbens",
                                     "1:1 replacement, two-way cluster"])
 def test_matching_unbiased_and_covers(table, design):
     row = table.loc[design]
