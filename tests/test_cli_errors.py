@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -156,3 +157,17 @@ def test_missing_config_file(tmp_path):
     res = run_cli("validate", str(tmp_path / "none.yaml"))
     assert res.returncode == 2
     assert res.stderr.strip() == f"error: {tmp_path / 'none.yaml'}: config file not found"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["frobnicate"], r"^error: evaltool: No such command 'frobnicate'"),
+    (["run"], r"^error: evaltool run: Missing argument 'CONFIG'"),
+    (["report", "results.json", "--lang", "xx", "--out", "r.html"], r"^error: evaltool report: .*'xx' is not one of"),
+    (["simulate", "--n", "abc", "--out", "d"], r"^error: evaltool simulate: .*'abc' is not a valid integer"),
+])
+def test_usage_errors_are_one_line_exit_2(args, expected, tmp_path):
+    res = run_cli(*args, cwd=tmp_path)
+    assert res.returncode == 2
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert re.search(expected, res.stderr), res.stderr
+    assert list(tmp_path.iterdir()) == []

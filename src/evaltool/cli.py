@@ -163,9 +163,26 @@ def init(path: str) -> None:
     click.echo(f"wrote {p}; edit it, then run: evaltool validate {p}")
 
 
-def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="evaltool")
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point.
+
+    Usage errors (unknown option, bad choice, missing argument) print one line,
+    ``error: ...``, and exit 2, like every other bad input; ``--help`` is unchanged.
+    """
+    try:
+        cli.main(args=argv, prog_name="evaltool", standalone_mode=False)
+    except click.UsageError as exc:
+        where = f"evaltool {exc.ctx.info_name}" if exc.ctx is not None and exc.ctx.parent else "evaltool"
+        click.echo(f"error: {where}: {exc.format_message()} (see {where} --help)", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover
