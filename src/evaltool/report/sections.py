@@ -210,6 +210,30 @@ def _trajectories(env: ReportEnv) -> dict | None:
     return figure("fig-trajectories", _("fig.traj.caption"), svg, t)
 
 
+def _km_summary(env: ReportEnv, tte: dict) -> list[str]:
+    """Median weeks to the event per group, and the effect on the share with the event by week k."""
+    _, f, out = env._, env.fmt, []
+    parts = []
+    for m in tte.get("median") or []:
+        if suppressed_fields(m):
+            continue
+        group = _(f"group.{m['group']}") if f"group.{m['group']}" in _.messages else m["group"]
+        if m.get("median") is None:
+            parts.append(_("km.median_none", group=group))
+        else:
+            ci = _("ci", low=f.number(m.get("ci_low"), 0), high=f.number(m.get("ci_high"), 0))
+            parts.append(_("km.median_group", group=group, median=f.number(m["median"], 0), ci=ci))
+    if parts:
+        out.append(_("km.median", groups="; ".join(parts)))
+    for b in tte.get("by_week") or []:
+        if suppressed_fields(b) or b.get("estimate") is None:
+            continue
+        out.append(_("km.by_week", week=f.count(b["week"]), diff=f.signed(100 * b["estimate"]),
+                     ci=_("ci", low=f.number(100 * b["ci_low"]), high=f.number(100 * b["ci_high"])),
+                     p=f.p_expr(b.get("p_value"))))
+    return out
+
+
 def _km(env: ReportEnv) -> list[dict]:
     _, c, out = env._, env.cells, []
     for i, tte in enumerate(env.results.get("time_to_event") or []):
@@ -246,6 +270,7 @@ def _km(env: ReportEnv) -> list[dict]:
             notes.append(_("km.cox", hr=env.fmt.number(cox["hazard_ratio"], 2),
                            ci=_("ci", low=env.fmt.number(cox["ci_low"], 2), high=env.fmt.number(cox["ci_high"], 2)),
                            p=env.fmt.p_expr(cox["p_value"])))
+        notes += _km_summary(env, tte)
         if any(cell["sup"] for r in rows for cell in r["cells"]):
             notes.append(c.sup_note())
         t = table(f"tab-km-{i + 1}", _("fig.km.title", label=label), cols, rows, notes)
