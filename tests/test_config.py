@@ -54,6 +54,8 @@ def test_valid_config_with_defaults(tmp_path):
         ("    weeks: [1, 52]", "    weeks: [52, 1]", r"study\.yaml:10: outcomes\[0\]: `weeks` must be \[a, b\] with a <= b"),
         ("{n: 1000, seed: 3}", "{n: -5, seed: 3}", r"study\.yaml:4: data\.simulate\.n: must be a number >= 100; got -5"),
         ("  title: Test study", "  title: Test study\n  colour: red", r"study\.yaml:3: study\.colour: unknown key"),
+        ("  title: Test study", "  title: {da: Undersøgelse}",
+         r"study\.yaml:2: study\.title: must be a text or \{da: \.\.\., en: \.\.\.\}; got \{'da': 'Undersøgelse'\}$"),
         ("    weeks: [1, 52]\n", "", r"study\.yaml:10: outcomes\[0\]: kind `any` needs `weeks: \[a, b\]`"),
         ("  covariates: [age, C(origin), prior_support_share]", "  covariates: [age, 'os.system(1)']",
          r"design\.covariates: covariate term 'os\.system\(1\)' is not in the grammar"),

@@ -156,6 +156,7 @@ def test_midterm_follow_up_limits_outcomes_trajectories_and_time_to_event():
     assert all(p["week"] <= 52 for t in res["time_to_event"] for p in t["km"])
     assert any(d["column"] == "start_week" for d in res["data_report"]["dropped"])
     html = render_report(res, "midterm", "en").html
+    assert "<title>Outreach employment effort in deprived housing areas" in html  # title {da, en}
     withheld = html.split("cannot yet be observed for everyone", 1)[1].split("</ul>", 1)[0]
     assert "Share of weeks self-supported" in withheld and "52 weeks" not in withheld
     final = run_study(demo_config(n=4000, stage="final")).to_dict()

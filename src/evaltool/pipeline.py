@@ -19,7 +19,7 @@ import pandas as pd
 
 import evaltool
 from evaltool.config import config_hash, config_source, dump_config, resolve_path
-from evaltool.config.schema import StudyConfig
+from evaltool.config.schema import Labels, StudyConfig
 from evaltool.data import DataReport, apply_sample, content_hash, peek_columns, read_table, validate_persons
 from evaltool.exceptions import ConfigError, DataError, EvaltoolError
 from evaltool.study import StudyResult
@@ -374,7 +374,8 @@ def _sections(cfg: StudyConfig, data: StudyData, persons: pd.DataFrame, design, 
     n = _design_counts(design)
     est = design.estimand
     sections = {
-        "study": {"title": cfg.study.title, "stage": cfg.study.stage, "language": cfg.study.language,
+        "study": {"title": (cfg.study.title.model_dump() if isinstance(cfg.study.title, Labels)
+                            else cfg.study.title), "stage": cfg.study.stage, "language": cfg.study.language,
                   "seed": cfg.study.seed, "effort": cfg.study.effort.model_dump() if cfg.study.effort else None,
                   "municipality": cfg.study.municipality, "period": cfg.study.period,
                   "followup_weeks": cfg.study.followup_weeks},

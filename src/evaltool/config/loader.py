@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -146,8 +147,39 @@ def _model_in(ann: Any) -> Any:
     return None
 
 
+_TAG_WORDS = {"constrained-str": "a text", "str": "a text", "int": "an integer", "float": "a number",
+              "bool": "true/false", "Labels": "{da: ..., en: ...}", "list": "a list", "dict": "a mapping"}
+
+
+def _is_tag(part: Any) -> bool:
+    """A pydantic union-member tag in an error location (not a config key)."""
+    return isinstance(part, str) and (part in _TAG_WORDS or not re.fullmatch(r"[a-z_][a-z0-9_]*", part))
+
+
+def _merge_union_errors(errs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One error per union (``title: text or {da, en}``) instead of one per alternative."""
+    out: list[dict[str, Any]] = []
+    groups: dict[tuple, dict[str, Any]] = {}
+    for err in errs:
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        k = next((i for i, p in enumerate(loc) if _is_tag(p)), None)
+        if k is None:
+            out.append({**err, "loc": loc})
+            continue
+        key = loc[:k]
+        word = _TAG_WORDS.get(loc[k], re.sub(r"\[.*", "", str(loc[k])))
+        if key not in groups:
+            groups[key] = {"type": "union", "loc": key, "input": err.get("input"), "alternatives": []}
+            out.append(groups[key])
+        if word not in groups[key]["alternatives"]:
+            groups[key]["alternatives"].append(word)
+    for g in groups.values():
+        g["msg"] = f"must be {' or '.join(g['alternatives'])}; got {g['input']!r}"
+    return out
+
+
 def _format_errors(exc: ValidationError, source: str, lines: LineMap) -> str:
-    errs = exc.errors(include_url=False)
+    errs = _merge_union_errors(exc.errors(include_url=False))
 
     def one(err: dict[str, Any]) -> str:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -156,7 +188,7 @@ def _format_errors(exc: ValidationError, source: str, lines: LineMap) -> str:
             if loc[:k] in lines:
                 line = lines[loc[:k]]
                 break
-        msg = _message(err)
+        msg = err["msg"] if err["type"] == "union" else _message(err)
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
             if allowed:

@@ -40,7 +40,7 @@ class Labels(_Model):
 
 
 class StudySection(_Model):
-    title: str = Field(min_length=1)
+    title: Annotated[str, Field(min_length=1)] | Labels
     stage: Literal["midterm", "final"] = "final"
     language: Literal["da", "en"] = "da"
     seed: Annotated[int, Field(ge=0)] = 2026

@@ -153,7 +153,7 @@ def build_context(results: dict[str, Any], template: str = "final", language: st
     subtitle = " · ".join(x for x in (study.get("municipality"), study.get("period")) if x)
     return ReportContext(
         template=template, language=language, texts=dict(_.messages),
-        title=study.get("title") or _("title.default"), subtitle=subtitle,
+        title=_.label(study.get("title"), "") or _("title.default"), subtitle=subtitle,
         stage=_(f"stage.{template}"), toc=_toc(_, template),
         summary=sections.summary(env), effort=sections.effort(env), target=sections.target_group(env),
         process=sections.process(env), results=sections.results_chapter(env), balance=sections.balance(env),
