@@ -223,3 +223,14 @@ def test_percent_outcomes_scale_to_percentage_points(design, population):
         estimate(design, pd.DataFrame({"share": share * 2}), percent=["share"])
     with pytest.raises(EstimationError, match="not estimated"):
         estimate(design, frame, percent=["nope"])
+
+
+def test_bootstrap_progress_bar_runs_on_stderr(capsys):
+    from evaltool.effects.bootstrap import _progress_bar
+
+    with _progress_bar(10, True) as advance:
+        for _ in range(10):
+            advance(1)
+    with _progress_bar(10, False) as advance:
+        advance(10)
+    assert capsys.readouterr().out == ""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -24,6 +26,21 @@ __all__ = ["ClusterBootstrap", "bootstrap_replicates"]
 
 def _chunk(estimator, y, treat, w, Z, cl, counts) -> np.ndarray:
     return np.array([estimator.point(y, treat, w * c[cl], Z) for c in counts])
+
+
+@contextmanager
+def _progress_bar(total: int, show: bool) -> Iterator[Callable[[int], None]]:
+    """A transient progress bar on stderr (rich) while replicates are drawn; a no-op when hidden."""
+    if not show:
+        yield lambda _n: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress("bootstrap", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("bootstrap", total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 def bootstrap_replicates(problem: EffectProblem, n_boot: int, seed: int | None,
@@ -40,15 +57,12 @@ def bootstrap_replicates(problem: EffectProblem, n_boot: int, seed: int | None,
     size = max(1, min(100, -(-n_boot // max(1, 4 * n_jobs))))
     chunks = [counts[i:i + size] for i in range(0, n_boot, size)]
     show = sys.stderr.isatty() if progress is None else progress
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=n_boot, desc="bootstrap", disable=not show, leave=False)
-    try:
+    with _progress_bar(n_boot, show) as advance:
         if n_jobs == 1:
             parts = []
             for c in chunks:
                 parts.append(_chunk(problem.estimator, y, s.treat, s.weight, Z, cl, c))
-                bar.update(len(c))
+                advance(len(c))
         else:
             from joblib import Parallel, delayed
 
@@ -57,9 +71,7 @@ def bootstrap_replicates(problem: EffectProblem, n_boot: int, seed: int | None,
                 delayed(_chunk)(problem.estimator, y, s.treat, s.weight, Z, cl, c) for c in chunks)
             for part in gen:
                 parts.append(part)
-                bar.update(len(part))
-    finally:
-        bar.close()
+                advance(len(part))
     return np.concatenate(parts)
 
 
