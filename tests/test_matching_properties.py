@@ -1,6 +1,7 @@
 """Brute-force, property (hypothesis) and invariance tests of nearest-neighbour matching."""
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -159,3 +160,15 @@ def test_caliper_logit_scale():
     p = m.pairs()
     width = 0.2 * lp.std(ddof=1)
     assert np.all(np.abs(lp[p["treated"]].to_numpy() - lp[p["control"]].to_numpy()) <= width)
+
+
+def test_rescaling_covariates_invariant_for_the_propensity_score():
+    """Earnings in thousands instead of dollars, age in months: same logit scores, same pairs."""
+    path = Path(__file__).parent / "fixtures" / "matchit" / "lalonde_matchit.csv"
+    d = pd.read_csv(path)
+    cov = ["age", "educ", "C(race)", "married", "nodegree", "re74", "re75"]
+    m1 = match(d, "treat", cov)
+    m2 = match(d.assign(re74=d["re74"] / 1000, re75=d["re75"] / 1000, age=d["age"] * 12), "treat", cov)
+    np.testing.assert_allclose(m1.distance, m2.distance, rtol=0, atol=1e-10)
+    pd.testing.assert_frame_equal(m1.match_matrix, m2.match_matrix)
+    pd.testing.assert_series_equal(m1.weights, m2.weights)

@@ -162,3 +162,32 @@ def test_midterm_follow_up_limits_outcomes_trajectories_and_time_to_event():
     final = run_study(demo_config(n=4000, stage="final")).to_dict()
     assert "self_support_share_104w" in [e["outcome"] for e in final["effects"]]
     assert final["study"]["followup_weeks"] is None
+
+
+def test_demo_outputs_contain_no_person_id(tmp_path, monkeypatch):
+    """`evaltool demo` with CPR-like person ids: none of them appears in any file it writes."""
+    import dataclasses
+
+    import evaltool.simulate as simulate_module
+    from evaltool.pipeline import write_demo
+
+    real = simulate_module.simulate_study
+    seen: set[str] = set()
+
+    def with_cpr_ids(*args, **kwargs):
+        sim = real(*args, **kwargs)
+        rng = np.random.default_rng(8)
+        draws = np.unique(rng.integers(1_000_000_000, 9_999_999_999, size=2 * len(sim.persons)))
+        cpr = pd.Series(rng.permutation(draws)[:len(sim.persons)], index=sim.persons["person_id"].to_numpy())
+        seen.update(map(str, cpr.to_numpy()))
+        persons = sim.persons.assign(person_id=cpr.loc[sim.persons["person_id"]].to_numpy())
+        panel = sim.weekly_status.assign(person_id=cpr.loc[sim.weekly_status["person_id"]].to_numpy())
+        return dataclasses.replace(sim, persons=persons, weekly_status=panel)
+
+    monkeypatch.setattr(simulate_module, "simulate_study", with_cpr_ids)
+    folder, _ = write_demo(tmp_path / "demo", n=4000)
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert len([p for p in files if p.name.startswith("report_")]) == 4 and seen
+    for path in files:
+        found = seen.intersection(re.findall(r"\d{10}", path.read_text(encoding="utf-8", errors="replace")))
+        assert not found, (path.relative_to(folder), sorted(found)[:3])
