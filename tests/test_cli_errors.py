@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -170,4 +171,55 @@ def test_usage_errors_are_one_line_exit_2(args, expected, tmp_path):
     assert res.returncode == 2
     assert len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert re.search(expected, res.stderr), res.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def register_study(tmp_path_factory):
+    """Simulated persons + weekly panel files and the Copenhagen config pointing at them."""
+    from evaltool.simulate import simulate_study
+    from evaltool.weeks import to_ordinal
+
+    d = tmp_path_factory.mktemp("registers")
+    sim = simulate_study(n=2000, seed=3)
+    persons, panel = sim.persons, sim.weekly_status
+    persons.to_parquet(d / "persons.parquet", index=False)
+    panel.to_parquet(d / "weekly_status.parquet", index=False)
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "configs" / "copenhagen_outreach.yaml").read_text(encoding="utf-8")
+    text = text.replace("  simulate: {n: 60000, seed: 2026, treated_share: 0.25}",
+                        "  persons: persons.parquet\n  weekly_status: weekly_status.parquet\n"
+                        f"  code_map: {root / 'configs' / 'codes_example.yaml'}")
+    (d / "study.yaml").write_text(text, encoding="utf-8")
+    target = persons[(persons.age >= 30) & (persons.match_group == "aktivitetsparat")
+                     & (persons.benefit_type == "kontanthjaelp")].iloc[0]
+    rows = panel[panel.person_id == target.person_id]
+    rel = np.asarray(to_ordinal(rows["week"])) - int(np.asarray(to_ordinal(pd.Series([target.start_week])))[0])
+    pd.concat([panel, rows[rel == -3]]).to_parquet(d / "dup.parquet", index=False)  # 3 weeks before start
+    panel.assign(code=panel["code"].where(panel.index >= 7, 9999)).to_parquet(d / "unknown.parquet", index=False)
+    panel.rename(columns={"code": "status"}).to_parquet(d / "nocode.parquet", index=False)
+    short = panel[panel.week <= 202552].copy()
+    short.attrs = {}  # no declared coverage: the register ends with its last week
+    short.to_parquet(d / "short.parquet", index=False)
+    persons.assign(start_week=persons["start_week"].where(persons.index != target.name)) \
+        .to_parquet(d / "nostart.parquet", index=False)
+    return d, int(target.person_id)
+
+
+@pytest.mark.parametrize("override, expected", [
+    ("data.weekly_status=dup.parquet", r"^error: dup\.parquet: 1 person\(s\) have more than one row in a week, "
+                                       r"e\.g\. person {pid} in week \d{{6}}"),
+    ("data.weekly_status=unknown.parquet", r"^error: unknown\.parquet: 1 code\(s\) not in code map "
+                                           r"codes_example\.yaml: 9999 \(7 rows\)"),
+    ("data.weekly_status=nocode.parquet", r"^error: nocode\.parquet: weekly status column 'code' not found"),
+    ("data.weekly_status=short.parquet", r"^error: outcome 'internship_or_wage_subsidy_52w': window \[1, 52\] "
+                                         r"lies outside the register's weeks"),
+    ("data.persons=nostart.parquet", r"^error: nostart\.parquet: column 'start_week' has 1 missing value"),
+])
+def test_register_input_errors_exit_2(register_study, override, expected, tmp_path):
+    d, pid = register_study
+    res = run_cli("run", str(d / "study.yaml"), "--out", str(tmp_path / "out"), "--set", override)
+    assert res.returncode == 2, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert re.search(expected.format(pid=pid), res.stderr), res.stderr
     assert list(tmp_path.iterdir()) == []

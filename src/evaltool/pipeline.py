@@ -175,6 +175,15 @@ def _g(x: float) -> str:
     return f"{x:g}"
 
 
+TRAJECTORY_WEEKS = (-52, 156)
+
+
+def _last_week(cfg: StudyConfig) -> int:
+    """The last week since start that trajectories (and the duplicate check) look at."""
+    fu = cfg.study.followup_weeks
+    return TRAJECTORY_WEEKS[1] if fu is None else min(TRAJECTORY_WEEKS[1], fu)
+
+
 def _observable_outcomes(cfg: StudyConfig) -> list:
     """The outcomes this stage's follow-up can measure (``study.followup_weeks``).
 
@@ -297,7 +306,8 @@ def run_study(cfg: StudyConfig) -> StudyResult:
             from evaltool.registers import derive_outcomes
 
             derived = derive_outcomes(persons, data.panel, data.code_map, specs, id_col=cfg.data.id,
-                                      start_col=cfg.data.start, unknown_codes=cfg.data.unknown_codes)
+                                      start_col=cfg.data.start, unknown_codes=cfg.data.unknown_codes,
+                                      check_weeks=(TRAJECTORY_WEEKS[0], _last_week(cfg)))
             outcome_frame = derived.frame.reindex(persons.index)
             report = report.with_updates(persons_without_panel=derived.report.get("persons_without_panel"))
         for o in outcomes:
@@ -318,9 +328,9 @@ def run_study(cfg: StudyConfig) -> StudyResult:
         if specs:
             from evaltool.registers import trajectories
 
-            last = 156 if cfg.study.followup_weeks is None else min(156, cfg.study.followup_weeks)
             traj = trajectories(persons, data.panel, data.code_map, design.treat, weights=design.weights,
-                                weeks=(-52, last), id_col=cfg.data.id, start_col=cfg.data.start)
+                                weeks=(TRAJECTORY_WEEKS[0], _last_week(cfg)), id_col=cfg.data.id,
+                                start_col=cfg.data.start)
             tte = _time_to_event(outcomes, design, outcome_frame)
         sections = _sections(cfg, data, persons, design, outcome_frame)
     for w in log:

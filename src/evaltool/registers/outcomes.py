@@ -200,7 +200,8 @@ def _finish(plan, res, sord, last: int) -> dict[str, np.ndarray]:
 def derive_outcomes(persons: pd.DataFrame, panel: Any, code_map: CodeMap, specs, *,
                     id_col: str = "person_id", start_col: str = "start_week", unknown_codes: str = "error",
                     engine: str = "auto", data_range: tuple[int, int] | None = None,
-                    memory_limit: str | None = None) -> DerivedOutcomes:
+                    memory_limit: str | None = None,
+                    check_weeks: tuple[int, int] | None = None) -> DerivedOutcomes:
     """Compute register outcomes for every person.
 
     Parameters
@@ -222,6 +223,10 @@ def derive_outcomes(persons: pd.DataFrame, panel: Any, code_map: CodeMap, specs,
         simulator writes), else the panel's first and last week.
     memory_limit : str, optional
         DuckDB memory limit, e.g. ``"4GB"``.
+    check_weeks : (int, int), optional
+        Weeks since start (a, b) in which duplicate person-weeks are also an error, besides the
+        outcome windows (e.g. the trajectory window ``(-52, 156)``); duplicates are always
+        checked within the outcome windows.
 
     Returns
     -------
@@ -254,6 +259,8 @@ def derive_outcomes(persons: pd.DataFrame, panel: Any, code_map: CodeMap, specs,
     aggs, plan = _plan(specs, code_map)
     lo = min(s.weeks[0] for s in specs)
     hi = max(s.weeks[1] for s in specs)
+    if check_weeks is not None:
+        lo, hi = min(lo, int(check_weeks[0])), max(hi, int(check_weeks[1]))
     aggs = [*aggs, _panel.Agg("count", lo, hi), _panel.Agg("bits", lo, hi)]
     res = _panel.aggregate(src, scan, ids, sord, aggs, duck=duck, memory_limit=memory_limit)
     n_rows_range = res[f"a{len(aggs) - 2}"]
