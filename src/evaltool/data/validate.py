@@ -26,9 +26,18 @@ _FALSE = {"0", "false", "f", "no"}
 
 @dataclass(frozen=True)
 class DropRecord:
+    """Rows dropped for one reason.
+
+    ``code`` is ``"missing"`` (a missing value in ``column``) or ``"sample"`` (outside the
+    target group by the sample rule ``rule``: ``{"column", "in", "min", "max"}``), so that
+    reports can word it in their own language; ``reason`` is the English wording.
+    """
+
     reason: str
     column: str | None
     n: int
+    code: str = "other"
+    rule: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,8 @@ class DataReport(ResultMixin):
         return {
             "n_read": self.n_read,
             "n_used": self.n_used,
-            "dropped": [{"reason": d.reason, "column": d.column, "n": d.n} for d in self.dropped],
+            "dropped": [{"reason": d.reason, "column": d.column, "n": d.n, "code": d.code, "rule": d.rule}
+                        for d in self.dropped],
             "n_treated": self.n_treated,
             "n_control": self.n_control,
             "persons_without_panel": self.persons_without_panel,
@@ -202,7 +212,7 @@ def validate_persons(
                     "fix the data or set data.missing: drop"
                 )
             if n:
-                drops.append(DropRecord("missing value", col, n))
+                drops.append(DropRecord("missing value", col, n, code="missing"))
             keep &= ~na
     out = frame.loc[keep].copy() if not bool(keep.all()) else frame.copy()
     if len(out) == 0:
@@ -242,7 +252,10 @@ def apply_sample(frame: pd.DataFrame, rules: Sequence, report: DataReport, *, so
                 keep &= col <= rule.max
         n_out = int((~keep).sum())
         if n_out:
-            drops.append(DropRecord(f"outside the target group ({rule.describe()})", rule.column, n_out))
+            spec = {"column": rule.column, "in": None if rule.values is None else list(rule.values),
+                    "min": rule.min, "max": rule.max}
+            drops.append(DropRecord(f"outside the target group ({rule.describe()})", rule.column, n_out,
+                                    code="sample", rule=spec))
         out = out.loc[keep]
     if len(out) == 0:
         raise DataError(f"{source}: the sample restrictions leave no persons")

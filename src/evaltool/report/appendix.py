@@ -107,12 +107,37 @@ def _outcome_table(env: ReportEnv) -> dict:
                  ["", _("col.kind"), _("col.categories"), _("col.when"), _("col.scale"), _("col.name")], rows)
 
 
+def _rule_value(f, column: str, v: float) -> str:
+    """A sample-rule bound: a YYYYWW week as ``2024-W26``, a whole number as a count, else a number."""
+    if "week" in column.lower() and float(v).is_integer() and 190001 <= v <= 210053 and 1 <= int(v) % 100 <= 53:
+        return f"{int(v) // 100}-W{int(v) % 100:02d}"
+    return f.count(int(v)) if float(v).is_integer() else f.number(v, 2)
+
+
+def _drop_reason(env: ReportEnv, d: dict[str, Any]) -> str:
+    """Why rows were dropped, in the report's language (structured codes; else the English reason)."""
+    _, lab, f = env._, env.labels, env.fmt
+    code, rule = d.get("code"), d.get("rule") or {}
+    if code == "missing" and d.get("column"):
+        return _("data.drop_missing", variable=lab.variable(d["column"]))
+    if code == "sample" and rule.get("column"):
+        var, parts = lab.variable(rule["column"]), []
+        if rule.get("in") is not None:
+            parts.append(_("data.rule_in", variable=var, levels=env.findings.join(
+                [lab.level(str(v)) for v in rule["in"]], word="or")))
+        for key, msg in (("min", "data.rule_min"), ("max", "data.rule_max")):
+            if rule.get(key) is not None:
+                parts.append(_(msg, variable=var, value=_rule_value(f, rule["column"], rule[key])))
+        return _("data.drop_sample", rule=env.findings.join(parts))
+    return _("data.dropped", reason=d["reason"]) + (f" ({d['column']})" if d.get("column") else "")
+
+
 def data_appendix(env: ReportEnv) -> dict[str, Any]:
     _, c = env._, env.cells
     dr = env.results.get("data_report") or {}
     rows = [{"head": _("data.read"), "tag": None, "cells": [c.cell(dr, "n_read", "count")]}]
     for d in dr.get("dropped") or []:
-        head = _("data.dropped", reason=d["reason"]) + (f" ({d['column']})" if d.get("column") else "")
+        head = _drop_reason(env, d)
         rows.append({"head": head, "tag": None, "cells": [c.cell(d, "n", "count")]})
     rows += [{"head": _("data.used"), "tag": None, "cells": [c.cell(dr, "n_used", "count")]},
              {"head": _("group.treated"), "tag": None, "cells": [c.cell(dr, "n_treated", "count")]},

@@ -94,10 +94,11 @@ class Findings:
         out.append(self._("conclusion.caveat"))
         return out
 
-    def join(self, items: list[str]) -> str:
+    def join(self, items: list[str], word: str = "and") -> str:
+        """``a, b and c`` (or ``a, b or c`` with ``word="or"``) in the report's language."""
         if len(items) <= 1:
             return "".join(items)
-        return ", ".join(items[:-1]) + " " + self._("word.and") + " " + items[-1]
+        return ", ".join(items[:-1]) + " " + self._(f"word.{word}") + " " + items[-1]
 
     def change(self, mid: dict[str, Any], fin: dict[str, Any]) -> str:
         """What changed for one outcome between the midterm and the final evaluation."""
