@@ -123,3 +123,15 @@ def test_breakdown_never_recoverable(counts, m):
     assert all(v == 0 or v >= m for v in shown)           # no small count published
     if hidden and len(hidden) < len(counts):
         assert len(hidden) >= 2 and sum(hidden) >= m      # total minus shown cells reveals nothing small
+
+
+def test_small_numbers_in_messages_are_masked_and_logged(results):
+    res = dict(results, warnings=["3 of 209 treated units were not matched (caliper 0.2); estimand ATM",
+                                  "|SMD| > 0.1 after adjustment for: age (-0.113)",
+                                  "outcome 'y': 12 units of the design have no value"])
+    out, log = apply_disclosure(res)
+    assert out["warnings"][0].startswith("<5 of 209 treated units") and "caliper 0.2" in out["warnings"][0]
+    assert out["warnings"][1:] == res["warnings"][1:]
+    frame = log.to_frame()
+    assert (frame["table"] == "warnings").sum() == 1
+    assert res["warnings"][0].startswith("3 of")  # input untouched

@@ -218,3 +218,17 @@ def test_minimal_results_render(final):
         assert "The results contain no subgroup analyses." in html
         assert "No description of the effort was given" in html
         assert 'id="fig-ps"' not in html and 'id="fig-trajectories"' not in html
+
+
+def test_estimand_change_note_never_shows_a_small_count(final):
+
+    res = copy.deepcopy(final)
+    res["design"]["estimand"] = "ATM"
+    res["config"]["design"]["estimand"] = "ATT"
+    n = res["design"]["n"]
+    n.update(treated_unmatched=3, treated_discarded=0, treated_matched=n["treated_all"] - 3)
+    html = render_report(res, "final", "en").html
+    assert "because some persons in the effort had no comparison person" in html
+    assert "because 3 persons" not in html
+    n.update(treated_unmatched=12, treated_matched=n["treated_all"] - 12)
+    assert "because 12 persons in the effort" in render_report(res, "final", "en").html

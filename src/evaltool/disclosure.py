@@ -36,6 +36,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -292,7 +293,26 @@ def apply_disclosure(results: dict[str, Any], rules: DisclosureRules | None = No
                 c.hide(p, ["events"], "count", "time_to_event", row, f"count below {rules.min_cell}")
     _propensity(c, out.get("propensity"))
     _rounding(c, out)
+    if out.get("warnings"):
+        out["warnings"] = [_redact_message(c, i, str(w)) for i, w in enumerate(out["warnings"])]
     return out, DisclosureLog(tuple(c.entries), rules)
+
+
+# A whole number standing alone in a message (not part of a decimal, a ratio like 1:1, a name or a week code)
+_NUMBER = re.compile(r"(?<![\w.,:\-\u2212])\d+(?![\w.,:]?\d)(?![\w:])")
+
+
+def _redact_message(c: _Controller, i: int, text: str) -> str:
+    """Mask small whole numbers (1 to min_cell - 1) in a free-text message: they may count persons."""
+    def mask(m: re.Match) -> str:
+        n = int(m.group(0))
+        if not c.small(n):
+            return m.group(0)
+        c.entries.append(DisclosureEntry(c.prefix + "warnings", f"message {i + 1}", "text",
+                                         f"a number below {c.m} in a message may count persons", "count"))
+        return f"<{c.m}"
+
+    return _NUMBER.sub(mask, text)
 
 
 def _balance(c: _Controller, out: dict) -> None:

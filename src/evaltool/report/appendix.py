@@ -132,6 +132,15 @@ def _drop_reason(env: ReportEnv, d: dict[str, Any]) -> str:
     return _("data.dropped", reason=d["reason"]) + (f" ({d['column']})" if d.get("column") else "")
 
 
+def _row_order(_, text: str) -> str:
+    """The provenance's row-order statement in the report's language (known statements only)."""
+    if text.startswith("persons sorted by id"):
+        return _("prov.row_order_id")
+    if text.startswith("persons kept in file order"):
+        return _("prov.row_order_file")
+    return text
+
+
 def data_appendix(env: ReportEnv) -> dict[str, Any]:
     _, c = env._, env.cells
     dr = env.results.get("data_report") or {}
@@ -155,7 +164,7 @@ def provenance(env: ReportEnv) -> list[tuple[str, str]]:
     items = [(_("prov.version"), str(p.get("evaltool_version", "–"))),
              (_("prov.config"), str(p.get("config_sha256", "–"))),
              (_("prov.seed"), str(p.get("seed", "–"))),
-             (_("prov.row_order"), str(p.get("row_order", "–")))]
+             (_("prov.row_order"), _row_order(_, str(p.get("row_order", "–"))))]
     for name, digest in (p.get("inputs") or {}).items():
         items.append((_("prov.input", name=name), str(digest)))
     return items

@@ -362,9 +362,18 @@ def _sample_flow(env: ReportEnv) -> dict:
     rows.append({"head": _("flow.ess"), "tag": None,
                  "cells": [c.cell(n, "ess_treated", "number", 0), c.cell(n, "ess_control", "number", 0)]})
     t = table("tab-flow", _("flow.caption"), ["", _("group.treated"), _("group.comparison")], rows)
-    note = (env.results.get("design") or {}).get("estimand_note")
-    if note:
-        t["notes"].append(note)
+    design = env.results.get("design") or {}
+    asked = ((env.results.get("config") or {}).get("design") or {}).get("estimand")
+    if design.get("estimand") and asked and design["estimand"] != asked:
+        keys = ("treated_unmatched", "treated_discarded")
+        lost = sum(int(n.get(k) or 0) for k in keys)
+        if lost < env.min_cell or any(k in suppressed_fields(n) for k in keys):  # disclosure: no small count
+            t["notes"].append(_("flow.estimand_changed_some", asked=asked, now=design["estimand"]))
+        else:
+            t["notes"].append(_("flow.estimand_changed", asked=asked, now=design["estimand"],
+                                n=env.fmt.count(lost)))
+    elif design.get("estimand_note"):
+        t["notes"].append(design["estimand_note"])
     if c.any_suppressed([t]):
         t["notes"].append(c.sup_note())
     return t
