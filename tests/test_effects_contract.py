@@ -161,7 +161,7 @@ def test_small_level_skipped_with_warning(design):
     ({"alpha": 0.7}, "`alpha` must be a number <= 0.5"),
     ({"n_boot": 5}, "`n_boot` must be an integer >= 20"),
     ({"method": "regression"}, "needs `covariates`"),
-    ({"method": "regression", "covariates": ["nope"]}, "column 'nope' not found"),
+    ({"method": "regression", "covariates": ["nope"]}, "column\(s\) 'nope' not found"),
     ({"method": "regression", "covariates": ["x1"], "variance": "ai"}, "is for method='difference'"),
     ({"subgroups": ["nope"]}, "subgroup 'nope' not found"),
     ({"ps_adjust": True, "variance": "cluster"}, "applies to variance='abadie_imbens' only"),

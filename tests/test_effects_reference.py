@@ -145,3 +145,24 @@ def test_integration_with_evaltool_matching():
     row = _row(estimate(design, "re78"))
     assert row["estimate"] == pytest.approx(894.367480270274, rel=1e-8)
     assert row["std_error"] == pytest.approx(705.229764061618, rel=1e-6)
+
+
+def test_regression_adjustment_equals_statsmodels_wls():
+    """The g-computation fit equals statsmodels WLS with centred interactions and clustered SEs."""
+    import pandas as pd
+    import statsmodels.api as sm
+
+    from evaltool.effects.covariates import covariate_matrix
+
+    design = matchit_design("lalonde_nearest_1to1")
+    keep = design.weights > 0
+    data, w = design.data[keep], design.weights[keep].to_numpy()
+    t = design.treat[keep].to_numpy(dtype=float)
+    Z = covariate_matrix(data, COVS).to_numpy(dtype=float)
+    Zc = Z - np.average(Z[t == 1], axis=0, weights=w[t == 1])  # centred in the treated (ATT)
+    X = np.column_stack([np.ones(len(t)), t, Zc, Zc * t[:, None]])
+    fit = sm.WLS(data["re78"].to_numpy(), X, weights=w).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(design.subclass[keep])[0]})
+    row = _row(estimate(design, "re78", method="regression", covariates=COVS, variance="cluster"))
+    assert row["estimate"] == pytest.approx(fit.params[1], rel=1e-10)
+    assert row["std_error"] == pytest.approx(fit.bse[1], rel=1e-8)
