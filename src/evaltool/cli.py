@@ -73,10 +73,33 @@ def run(config: str, out: str | None, overrides: tuple[str, ...]) -> None:
 
     cfg = load_config(config, overrides)
     target = output_dir_for(cfg, out)
-    result = run_study(cfg)
+    progress = _Progress()
+    result = run_study(cfg, progress=progress)
+    progress("writing reports and tables")
     folder = write_outputs(result, target)
+    progress.done()
     click.echo(result.headline())
     click.echo(f"wrote {folder}")
+
+
+class _Progress:
+    """Stage names with elapsed seconds on stderr, only on an interactive terminal
+    (so that errors stay one line when stderr is a file or a pipe)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.perf_counter
+        self._t0 = self._clock()
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, stage: str) -> None:
+        if self.enabled:
+            click.echo(f"  [{self._clock() - self._t0:6.1f} s] {stage} ...", err=True)
+
+    def done(self) -> None:
+        if self.enabled:
+            click.echo(f"  [{self._clock() - self._t0:6.1f} s] done", err=True)
 
 
 @cli.command()

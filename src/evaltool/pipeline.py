@@ -9,6 +9,7 @@ depend on data order); the Python API keeps the caller's order.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -288,14 +289,20 @@ def _outcomes_block(cfg: StudyConfig, outcome_frame: pd.DataFrame) -> list[dict]
     return rows
 
 
-def run_study(cfg: StudyConfig) -> StudyResult:
-    """Run a whole study; returns a :class:`StudyResult` (nothing is written)."""
+def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -> StudyResult:
+    """Run a whole study; returns a :class:`StudyResult` (nothing is written).
+
+    ``progress``, if given, is called with a short name of each stage as it starts
+    (``evaltool run`` shows them on an interactive terminal).
+    """
     from evaltool.balancing import balance
     from evaltool.effects import estimate
 
+    step = progress or (lambda _stage: None)
     caught: list[str] = []
     with warnings.catch_warnings(record=True) as log:
         warnings.simplefilter("always", evaltool.EvaltoolWarning)
+        step("reading and validating data")
         data = load_study_data(cfg)
         persons = _subgroup_columns(cfg, data.persons)
         report = data.report
@@ -305,6 +312,7 @@ def run_study(cfg: StudyConfig) -> StudyResult:
         if specs:
             from evaltool.registers import derive_outcomes
 
+            step("deriving register outcomes")
             derived = derive_outcomes(persons, data.panel, data.code_map, specs, id_col=cfg.data.id,
                                       start_col=cfg.data.start, unknown_codes=cfg.data.unknown_codes,
                                       check_weeks=(TRAJECTORY_WEEKS[0], _last_week(cfg)))
@@ -313,8 +321,10 @@ def run_study(cfg: StudyConfig) -> StudyResult:
         for o in outcomes:
             if o.kind == "column":
                 outcome_frame[o.name] = pd.to_numeric(persons[o.column], errors="coerce")
+        step("matching")
         design = _design(cfg, persons)
         bal = balance(design)
+        step("estimating effects")
         effect_names = [o.name for o in outcomes if o.kind != "time_to"]
         effects = estimate(
             design, outcome_frame[effect_names], method=cfg.effects.method, variance=cfg.effects.variance,
@@ -328,6 +338,7 @@ def run_study(cfg: StudyConfig) -> StudyResult:
         if specs:
             from evaltool.registers import trajectories
 
+            step("trajectories and time to event")
             traj = trajectories(persons, data.panel, data.code_map, design.treat, weights=design.weights,
                                 weeks=(TRAJECTORY_WEEKS[0], _last_week(cfg)), id_col=cfg.data.id,
                                 start_col=cfg.data.start)
