@@ -47,6 +47,11 @@ def test_copenhagen_output_folder(copenhagen_run):
         assert REQUIRED_EFFECT_KEYS <= set(r)
         assert r["std_error"] > 0 and r["ci_low"] < r["estimate"] < r["ci_high"]
     assert (out / "tables" / "effects.csv").is_file() and (out / "tables" / "balance.csv").is_file()
+    assert results["config"]["design"]["m_order"] == "largest"  # MatchIt's default, resolved
+    bands = [s["level"] for s in results["subgroups"]
+             if s["variable"] == "age_group" and s["outcome"] == "internship_or_wage_subsidy_52w"]
+    assert bands == ["<40", "40-49", "50+"]  # cut bands in their natural order, not sorted as text
+    assert [b["level"] for b in results["target_group"]["by"] if b["variable"] == "age_group"] == bands
 
 
 def test_copenhagen_cis_cover_the_truth(copenhagen_run):

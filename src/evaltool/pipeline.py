@@ -167,7 +167,7 @@ def _subgroup_columns(cfg: StudyConfig, persons: pd.DataFrame) -> pd.DataFrame:
         edges = [-np.inf, *sg.cuts, np.inf]
         labels = [f"<{_g(sg.cuts[0])}"] + [f"{_g(a)}-{_g(b - 1) if float(b).is_integer() else _g(b)}"
                                              for a, b in zip(sg.cuts, sg.cuts[1:])] + [f"{_g(sg.cuts[-1])}+"]
-        banded = pd.cut(col, edges, right=False, labels=labels).astype(str)
+        banded = pd.cut(col, edges, right=False, labels=labels, ordered=True)  # bands keep their order
         out = out.assign(**{sg.name: banded})
     return out
 
@@ -237,8 +237,11 @@ def _target_group(persons: pd.DataFrame, treat: pd.Series, extra: list[str]) -> 
     n_t = int(treat.sum())
     n_p = int(len(treat) - n_t)
     for var in dict.fromkeys([v for v in (*_TARGET_VARS, *extra) if v in persons.columns]):
-        col = persons[var].astype(str)
-        tab = pd.crosstab(col, treat).reindex(columns=[1, 0], fill_value=0)
+        raw = persons[var]
+        col = raw.astype(str)
+        order = ([str(c) for c in raw.cat.categories if (raw == c).any()]
+                 if isinstance(raw.dtype, pd.CategoricalDtype) else sorted(col.unique()))
+        tab = pd.crosstab(col, treat).reindex(index=order, columns=[1, 0], fill_value=0)
         for level, (a, b) in zip(tab.index, tab.to_numpy()):
             rows.append({"variable": var, "level": str(level), "n_treated": int(a), "n_pool": int(b),
                          "share_treated": a / n_t if n_t else None, "share_pool": b / n_p if n_p else None})
@@ -407,7 +410,7 @@ def _sections(cfg: StudyConfig, data: StudyData, persons: pd.DataFrame, design, 
                        "propensity_model": dz.propensity.model, "ratio": dz.ratio, "replace": dz.replace,
                        "caliper": dz.caliper, "caliper_scale": dz.caliper_scale if dz.std_caliper else "raw",
                        "exact": list(dz.exact), "covariates": list(dz.covariates),
-                       "m_order": design.spec.m_order if getattr(design.spec, "m_order", None) else str(dz.m_order),
+                       "m_order": getattr(design.spec, "order", None) or dz.m_order,
                        "discard": dz.discard},
             "variance": cfg.effects.variance or design.default_variance,
             "effect_method": cfg.effects.method, "adjust": cfg.effects.adjust,

@@ -24,15 +24,20 @@ def subgroup_levels(values: pd.Series, sample: Sample, base_mask: np.ndarray,
                     variable: str, outcome: str) -> list[tuple[Any, np.ndarray]]:
     """Levels of ``variable`` with at least 2 treated and 2 control units in the sample.
 
-    Returns ``(level, unit_mask)`` pairs in sorted level order; skipped levels are
-    reported with a :class:`~evaltool.exceptions.DataWarning`.
+    Returns ``(level, unit_mask)`` pairs in level order (the categories' order for a
+    categorical column, e.g. age bands; sorted otherwise); skipped levels are reported
+    with a :class:`~evaltool.exceptions.DataWarning`.
     """
     vals = values.to_numpy()
     present = pd.unique(values.iloc[sample.pos].dropna())
-    try:
-        levels = sorted(present)
-    except TypeError:
-        levels = sorted(present, key=str)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        seen = set(present)
+        levels = [c for c in values.cat.categories if c in seen]
+    else:
+        try:
+            levels = sorted(present)
+        except TypeError:
+            levels = sorted(present, key=str)
     out = []
     for level in levels:
         mask = base_mask & (vals == level)
