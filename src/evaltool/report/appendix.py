@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from evaltool.disclosure import DisclosureLog
@@ -87,21 +89,26 @@ def method(env: ReportEnv) -> dict[str, Any]:
         (_("method.min_cell"), fmt.count(env.min_cell)),
     ]
     if cfg.get("sample"):
-        items.append((_("method.sample"), "; ".join(map(str, cfg["sample"]))))
+        rules = [_sample_rule(env, r) if isinstance(r, dict) else str(r) for r in cfg["sample"]]
+        items.append((_("method.sample"), "; ".join(rules)))
     return {"text": _("method.text"), "items": items, "outcomes": _outcome_table(env)}
 
 
 def _outcome_table(env: ReportEnv) -> dict:
     _, c, lab, fmt = env._, env.cells, env.labels, env.fmt
+    units = {e["outcome"]: e.get("unit") for e in env.results.get("effects") or []}
     rows = []
     for o in env.results.get("outcomes") or []:
+        in_pp = units.get(o["name"]) == "pp" if o["name"] in units else bool(o.get("binary"))
         cats = env.findings.join([lab.category(x) for x in o.get("categories") or []]) or "–"
         w = o.get("window")
+        if not w and o.get("kind") == "time_to" and o.get("horizon"):
+            w = [1, o["horizon"]]  # followed from the week after start up to the horizon
         when = (_("outcome.window", a=fmt.count(w[0]), b=fmt.count(w[1])) if w else
                 _("outcome.week", week=fmt.count(o["week"])) if o.get("week") is not None else "–")
         rows.append({"head": lab.outcome(o["name"]), "tag": None,
                      "cells": [c.plain(_(f"kind.{o['kind']}")), c.plain(cats), c.plain(when),
-                               c.plain(_("outcome.binary") if o.get("binary") else _("outcome.level")),
+                               c.plain(_("outcome.binary") if in_pp else _("outcome.level")),
                                c.plain(o["name"])]})
     return table("tab-outcomes", _("outcome.caption"),
                  ["", _("col.kind"), _("col.categories"), _("col.when"), _("col.scale"), _("col.name")], rows)
@@ -114,21 +121,27 @@ def _rule_value(f, column: str, v: float) -> str:
     return f.count(int(v)) if float(v).is_integer() else f.number(v, 2)
 
 
+def _sample_rule(env: ReportEnv, rule: dict[str, Any]) -> str:
+    """A sample rule ``{column, in, min, max}`` in words: ``Age at least 30``."""
+    _, lab, f = env._, env.labels, env.fmt
+    var, parts = lab.variable(rule["column"]), []
+    if rule.get("in") is not None:
+        parts.append(_("data.rule_in", variable=var, levels=env.findings.join(
+            [lab.level(str(v)) for v in rule["in"]], word="or")))
+    for key, msg in (("min", "data.rule_min"), ("max", "data.rule_max")):
+        if rule.get(key) is not None:
+            parts.append(_(msg, variable=var, value=_rule_value(f, rule["column"], rule[key])))
+    return env.findings.join(parts)
+
+
 def _drop_reason(env: ReportEnv, d: dict[str, Any]) -> str:
     """Why rows were dropped, in the report's language (structured codes; else the English reason)."""
-    _, lab, f = env._, env.labels, env.fmt
+    _, lab = env._, env.labels
     code, rule = d.get("code"), d.get("rule") or {}
     if code == "missing" and d.get("column"):
         return _("data.drop_missing", variable=lab.variable(d["column"]))
     if code == "sample" and rule.get("column"):
-        var, parts = lab.variable(rule["column"]), []
-        if rule.get("in") is not None:
-            parts.append(_("data.rule_in", variable=var, levels=env.findings.join(
-                [lab.level(str(v)) for v in rule["in"]], word="or")))
-        for key, msg in (("min", "data.rule_min"), ("max", "data.rule_max")):
-            if rule.get(key) is not None:
-                parts.append(_(msg, variable=var, value=_rule_value(f, rule["column"], rule[key])))
-        return _("data.drop_sample", rule=env.findings.join(parts))
+        return _("data.drop_sample", rule=_sample_rule(env, rule))
     return _("data.dropped", reason=d["reason"]) + (f" ({d['column']})" if d.get("column") else "")
 
 
@@ -166,7 +179,8 @@ def provenance(env: ReportEnv) -> list[tuple[str, str]]:
              (_("prov.seed"), str(p.get("seed", "–"))),
              (_("prov.row_order"), _row_order(_, str(p.get("row_order", "–"))))]
     for name, digest in (p.get("inputs") or {}).items():
-        items.append((_("prov.input", name=name), str(digest)))
+        hashed = bool(re.fullmatch(r"[0-9a-f]{64}", str(digest)))
+        items.append((_("prov.input" if hashed else "prov.input_spec", name=name), str(digest)))
     return items
 
 
