@@ -150,3 +150,19 @@ def test_shipped_configs_are_valid():
     assert studies, "no shipped study configs found"
     for p in studies:
         load_config(p)
+
+
+def test_history_and_pseudo_start_rules(tmp_path):
+    ok = BASE.replace("  simulate: {n: 1000, seed: 3}",
+                      "  simulate: {n: 1000, seed: 3}\n  history: [{weeks: 52, category: public_support}]")
+    cfg = load_config(write(tmp_path, ok))
+    assert cfg.data.history[0].column == "public_support_share_52w"
+    no_panel = ok.replace("{n: 1000, seed: 3}", "{n: 1000, seed: 3, panel: false}")
+    with pytest.raises(ConfigError, match=r"study\.yaml:3: data: `history` and `pseudo_start` need the weekly panel"):
+        load_config(write(tmp_path, no_panel))
+    twice = ok.replace("[{weeks: 52, category: public_support}]",
+                       "[{weeks: 52, category: public_support}, {weeks: 52, category: public_support}]")
+    with pytest.raises(ConfigError, match="`history` names must be unique"):
+        load_config(write(tmp_path, twice))
+    with pytest.raises(ConfigError, match=r"data\.history\[0\]\.weeks: must be a number >= 1; got 0"):
+        load_config(write(tmp_path, ok.replace("weeks: 52, category", "weeks: 0, category")))

@@ -135,3 +135,15 @@ def test_small_numbers_in_messages_are_masked_and_logged(results):
     frame = log.to_frame()
     assert (frame["table"] == "warnings").sum() == 1
     assert res["warnings"][0].startswith("3 of")  # input untouched
+
+
+def test_small_single_counts_in_the_data_report_are_hidden(results):
+    res = copy.deepcopy(results)
+    res["data_report"].update(persons_without_panel=3, pseudo_starts=2)
+    out, log = apply_disclosure(res)
+    assert out["data_report"]["persons_without_panel"] is None and out["data_report"]["pseudo_starts"] is None
+    assert set(log.to_frame().query("table == 'data_report'")["column"]) >= {"persons_without_panel",
+                                                                              "pseudo_starts"}
+    res["data_report"].update(persons_without_panel=0, pseudo_starts=40)
+    out, _ = apply_disclosure(res)
+    assert out["data_report"]["persons_without_panel"] == 0 and out["data_report"]["pseudo_starts"] == 40

@@ -204,3 +204,42 @@ def test_demo_outputs_contain_no_person_id(tmp_path, monkeypatch):
     for path in files:
         found = seen.intersection(re.findall(r"\d{10}", path.read_text(encoding="utf-8", errors="replace")))
         assert not found, (path.relative_to(folder), sorted(found)[:3])
+
+
+def test_history_covariates_and_pseudo_starts_from_the_register(tmp_path):
+    """Real extracts: no start week for the comparison pool, no ready-made history columns."""
+    from evaltool.simulate import simulate_study
+
+    sim = simulate_study(n=3000, seed=12)
+    persons = sim.persons.drop(columns=["prior_support_share", "prior_employment_weeks"])
+    persons["start_week"] = persons["start_week"].where(persons["outreach"] == 1)  # unknown for the pool
+    persons.to_parquet(tmp_path / "persons.parquet", index=False)
+    sim.weekly_status.to_parquet(tmp_path / "weekly_status.parquet", index=False)
+    text = (ROOT / "configs" / "copenhagen_outreach.yaml").read_text(encoding="utf-8")
+    text = text.replace("  simulate: {n: 60000, seed: 2026, treated_share: 0.25}",
+                        "  persons: persons.parquet\n  weekly_status: weekly_status.parquet\n"
+                        f"  code_map: {ROOT / 'configs' / 'codes_example.yaml'}\n"
+                        "  pseudo_start: true\n"
+                        "  history:\n    - {weeks: 156, category: public_support}\n"
+                        "    - {weeks: 52, category: self_support, name: self_support_1y}")
+    text = text.replace("prior_support_share, prior_employment_weeks", "public_support_share_156w, self_support_1y")
+    text = text.replace("    - {column: age, min: 30}\n", "")
+    assert "public_support_share_156w" in text and "pseudo_start" in text
+    (tmp_path / "study.yaml").write_text(text, encoding="utf-8")
+    res = run_cli("run", str(tmp_path / "study.yaml"), "--out", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    terms = {r["term"] for r in results["balance"]["rows"]}
+    assert {"public_support_share_156w", "self_support_1y"} <= terms
+    assert results["data_report"]["pseudo_starts"] == int((persons["outreach"] == 0).sum())
+    # the history covariate equals the simulator's own prior_support_share (same 156 weeks)
+    row = {r["term"]: r for r in results["balance"]["rows"]}["public_support_share_156w"]
+    p = sim.persons
+    treated = p[(p["outreach"] == 1) & (p["match_group"] == "aktivitetsparat")
+                & p["benefit_type"].isin(["kontanthjaelp", "uddannelseshjaelp", "integrationsydelse"])]
+    assert row["mean_treated_before"] == pytest.approx(treated["prior_support_share"].mean(), abs=1e-12)
+    # without pseudo_start the missing start weeks are an error that names the way out
+    bad = run_cli("run", str(tmp_path / "study.yaml"), "--out", str(tmp_path / "out2"),
+                  "--set", "data.pseudo_start=false")
+    assert bad.returncode == 2 and "data.pseudo_start: true" in bad.stderr
+    assert len(treated) > 0

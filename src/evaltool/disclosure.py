@@ -252,6 +252,9 @@ def apply_disclosure(results: dict[str, Any], rules: DisclosureRules | None = No
                 ("n",), {})
     for r in dr.get("dropped") or []:
         r.pop("_group", None)
+    for f in ("persons_without_panel", "pseudo_starts"):  # single counts, not parts of a published total
+        if c.small(dr.get(f)):
+            c.hide(dr, [f], "count", "data_report", f, f"count below {rules.min_cell}", column=f)
 
     dn = (out.get("design") or {}).get("n") or {}
     for side in ("treated", "control"):
@@ -388,7 +391,7 @@ def _rounding(c: _Controller, out: dict) -> None:
         return
     base = c.rules.rounding
     counts = ("n_treated", "n_control", "n_pool", "n", "at_risk", "events", "n_read", "n_used",
-              "persons_without_panel")
+              "persons_without_panel", "pseudo_starts")
     touched: list[str] = []
 
     def rnd(rec: dict | None, table: str, fields: tuple[str, ...] = counts) -> None:

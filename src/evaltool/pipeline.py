@@ -69,6 +69,27 @@ def _code_map_path(cfg: StudyConfig) -> Path:
     return _bundled("codes_example.yaml")
 
 
+def _history_names(cfg: StudyConfig) -> set[str]:
+    return {h.column for h in cfg.data.history}
+
+
+def _file_covariates(cfg: StudyConfig) -> list[str]:
+    """Covariate terms read from the persons file (terms on history covariates are derived later)."""
+    from evaltool.data import term_columns
+
+    hist = _history_names(cfg)
+    out = []
+    for t in cfg.design.covariates:
+        num, lo = term_columns(t)
+        if not set(num + lo) & hist:
+            out.append(t)
+    return out
+
+
+def _needs_panel(cfg: StudyConfig) -> bool:
+    return any(o.kind != "column" for o in cfg.outcomes) or bool(cfg.data.history) or cfg.data.pseudo_start
+
+
 def _needed_columns(cfg: StudyConfig) -> tuple[list[str], list[str]]:
     other = [sg.column for sg in cfg.subgroups] + list(cfg.process)
     other += [o.column for o in cfg.outcomes if o.kind == "column" and o.column]
@@ -102,7 +123,7 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
     inputs: dict[str, str] = {}
     truth = None
     areas = None
-    needs_panel = any(o.kind != "column" for o in cfg.outcomes)
+    needs_panel = _needs_panel(cfg)
     if d.simulate is not None:
         from evaltool.simulate import simulate_study
 
@@ -136,9 +157,12 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
             inputs[cm_path.name] = _file_hash(cm_path)
     exact, other = _needed_columns(cfg)
     persons, report = validate_persons(
-        raw, source=source, id_col=d.id, treatment=d.treatment, covariates=cfg.design.covariates,
-        exact=exact, other=other, start=d.start if needs_panel else None, missing=d.missing,
+        raw, source=source, id_col=d.id, treatment=d.treatment, covariates=_file_covariates(cfg),
+        exact=exact, other=other, start=d.start if needs_panel and not d.pseudo_start else None,
+        missing=d.missing,
     )
+    if d.pseudo_start:
+        persons, report = _pseudo_starts(cfg, persons, report, source)
     persons, report = apply_sample(persons, d.sample, report, source=source, treatment=d.treatment)
     if d.row_order == "id":
         persons = persons.sort_values(d.id, kind="mergesort")
@@ -146,6 +170,41 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
     persons.index.name = None
     return StudyData(persons=persons, panel=panel, code_map=code_map, areas=areas, report=report,
                      inputs=dict(sorted(inputs.items())), truth=truth)
+
+
+def _pseudo_starts(cfg: StudyConfig, persons: pd.DataFrame, report: DataReport,
+                   source: str) -> tuple[pd.DataFrame, DataReport]:
+    """Comparison persons without a start week get one drawn from the treated starts (seeded)."""
+    from evaltool.registers import assign_pseudo_start
+
+    d = cfg.data
+    start = pd.to_numeric(persons[d.start], errors="coerce") if d.start in persons.columns else None
+    if start is not None:
+        bad = persons[d.start].notna() & start.isna()
+        if bad.any():
+            raise DataError(f"{source}: column {d.start!r} must hold weeks as YYYYWW numbers; found "
+                            f"{persons.loc[bad, d.start].iloc[0]!r} ({int(bad.sum())} rows)")
+        persons = persons.assign(**{d.start: start})
+        treated_missing = (persons[d.treatment] == 1) & start.isna()
+        if treated_missing.any():
+            raise DataError(f"{source}: column {d.start!r} is missing for {int(treated_missing.sum())} treated "
+                            "person(s); treated persons need their real start week (pseudo-starts are for "
+                            "the comparison pool)")
+    n_missing = int(persons[d.start].isna().sum()) if start is not None else len(persons)
+    filled = assign_pseudo_start(persons, d.treatment, cfg.study.seed, start_col=d.start, id_col=d.id)
+    return filled, report.with_updates(pseudo_starts=n_missing)
+
+
+def _history(cfg: StudyConfig, data: StudyData, persons: pd.DataFrame) -> pd.DataFrame:
+    """Add the history covariates (share of weeks in a category before start) as columns."""
+    from evaltool.registers import OutcomeSpec, derive_outcomes
+
+    specs = [OutcomeSpec(name=h.column, kind="share", categories=(h.category,), window=(-h.weeks, -1))
+             for h in cfg.data.history]
+    derived = derive_outcomes(persons, data.panel, data.code_map, specs, id_col=cfg.data.id,
+                              start_col=cfg.data.start, unknown_codes=cfg.data.unknown_codes)
+    frame = derived.frame.reindex(persons.index)
+    return persons.assign(**{s.name: frame[s.name].to_numpy() for s in specs})
 
 
 def _file_hash(path: Path) -> str:
@@ -308,6 +367,9 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
         step("reading and validating data")
         data = load_study_data(cfg)
         persons = _subgroup_columns(cfg, data.persons)
+        if cfg.data.history:
+            step("history covariates")
+            persons = _history(cfg, data, persons)
         report = data.report
         outcome_frame = pd.DataFrame(index=persons.index)
         outcomes = _observable_outcomes(cfg)
@@ -586,10 +648,11 @@ def validate_study(cfg: StudyConfig) -> list[str]:
     path = resolve_path(cfg, d.persons, "data.persons")
     frame = read_table(path)
     exact, other = _needed_columns(cfg)
-    needs_panel = any(o.kind != "column" for o in cfg.outcomes)
+    needs_panel = _needs_panel(cfg)
     _, report = validate_persons(frame, source=path.name, id_col=d.id, treatment=d.treatment,
-                                 covariates=cfg.design.covariates, exact=exact, other=other,
-                                 start=d.start if needs_panel else None, missing=d.missing)
+                                 covariates=_file_covariates(cfg), exact=exact, other=other,
+                                 start=d.start if needs_panel and not d.pseudo_start else None,
+                                 missing=d.missing)
     lines.append(f"{path.name}: {report.n_read} rows, {report.n_treated} treated, {report.n_control} comparison")
     if d.weekly_status is not None:
         ppath = _weekly_status_path(cfg)
@@ -598,7 +661,9 @@ def validate_study(cfg: StudyConfig) -> list[str]:
         from evaltool.registers import load_code_map
 
         cm = _code_map_path(cfg)
-        load_code_map(cm)
+        code_map = load_code_map(cm)
+        for i, h in enumerate(d.history):
+            code_map.resolve((h.category,), what=f"data.history[{i}].category")
         lines.append(f"{cm.name}: code map ok")
     if d.areas is not None:
         apath = resolve_path(cfg, d.areas, "data.areas")

@@ -82,6 +82,19 @@ class SampleRule(_Model):
         return " and ".join(parts)
 
 
+class HistorySpec(_Model):
+    """A history covariate from the weekly panel: share of the ``weeks`` weeks before start in ``category``."""
+
+    weeks: Annotated[int, Field(ge=1, le=520)]
+    category: str = Field(min_length=1)
+    name: str | None = None
+
+    @property
+    def column(self) -> str:
+        """The covariate's column name (``name``, else ``<category>_share_<weeks>w``)."""
+        return self.name or f"{self.category}_share_{self.weeks}w"
+
+
 class DataSection(_Model):
     persons: Path | None = None
     id: str = "person_id"
@@ -94,6 +107,8 @@ class DataSection(_Model):
     missing: Literal["error", "drop"] = "error"
     unknown_codes: Literal["error", "other"] = "error"
     row_order: Literal["id", "file"] = "id"
+    pseudo_start: bool = False
+    history: list[HistorySpec] = Field(default_factory=list)
     sample: list[SampleRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -104,6 +119,13 @@ class DataSection(_Model):
             raise ValueError("`weekly_status` and `areas` cannot be combined with `simulate`")
         if self.weekly_status is not None and self.code_map is None:
             raise ValueError("`weekly_status` needs a `code_map` (YAML mapping register codes to categories)")
+        has_panel = self.weekly_status is not None or (self.simulate is not None and self.simulate.panel)
+        if (self.history or self.pseudo_start) and not has_panel:
+            raise ValueError("`history` and `pseudo_start` need the weekly panel (`weekly_status`, or "
+                             "`simulate` with `panel: true`)")
+        names = [h.column for h in self.history]
+        if len(set(names)) != len(names):
+            raise ValueError(f"`history` names must be unique; got {names}")
         return self
 
 

@@ -51,6 +51,7 @@ class DataReport(ResultMixin):
     n_control: int
     dropped: tuple[DropRecord, ...] = ()
     persons_without_panel: int | None = None
+    pseudo_starts: int | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     _title = "Data report"
@@ -69,6 +70,7 @@ class DataReport(ResultMixin):
             "n_treated": self.n_treated,
             "n_control": self.n_control,
             "persons_without_panel": self.persons_without_panel,
+            "pseudo_starts": self.pseudo_starts,
         }
 
     def summary(self) -> str:
@@ -77,6 +79,8 @@ class DataReport(ResultMixin):
         lines += [f"dropped {d.n}: {d.reason}" + (f" [{d.column}]" if d.column else "") for d in self.dropped]
         if self.persons_without_panel is not None:
             lines.append(f"persons without weekly register rows: {self.persons_without_panel}")
+        if self.pseudo_starts is not None:
+            lines.append(f"comparison persons given a pseudo-start week: {self.pseudo_starts}")
         return "\n".join(lines)
 
     def with_updates(self, **changes) -> "DataReport":
@@ -207,9 +211,11 @@ def validate_persons(
         if na.any():
             n = int((na & keep).sum())
             if missing == "error":
+                hint = ("; comparison persons without one can get a pseudo-start: data.pseudo_start: true"
+                        if col == start else "")
                 raise DataError(
                     f"{source}: column {col!r} has {int(na.sum())} missing value(s); "
-                    "fix the data or set data.missing: drop"
+                    f"fix the data or set data.missing: drop{hint}"
                 )
             if n:
                 drops.append(DropRecord("missing value", col, n, code="missing"))

@@ -166,6 +166,8 @@ def data_appendix(env: ReportEnv) -> dict[str, Any]:
              {"head": _("group.pool"), "tag": None, "cells": [c.cell(dr, "n_control", "count")]}]
     if dr.get("persons_without_panel") is not None:
         rows.append({"head": _("data.no_panel"), "tag": None, "cells": [c.cell(dr, "persons_without_panel", "count")]})
+    if dr.get("pseudo_starts") is not None:
+        rows.append({"head": _("data.pseudo_starts"), "tag": None, "cells": [c.cell(dr, "pseudo_starts", "count")]})
     t = table("tab-data", _("data.caption"), ["", _("col.persons")], rows)
     if c.any_suppressed([t]):
         t["notes"].append(c.sup_note() + " " + _("note.secondary"))
