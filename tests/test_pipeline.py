@@ -243,3 +243,22 @@ def test_history_covariates_and_pseudo_starts_from_the_register(tmp_path):
                   "--set", "data.pseudo_start=false")
     assert bad.returncode == 2 and "data.pseudo_start: true" in bad.stderr
     assert len(treated) > 0
+
+
+def test_final_run_compares_with_a_midterm_results_file(lalonde_example, tmp_path):
+    """`report.compare_with` in the config (or --set) puts the midterm beside the final estimates."""
+    mid = tmp_path / "mid"
+    res = run_cli("run", str(lalonde_example), "--out", str(mid), "--set", "study.stage=midterm",
+                  "--set", "report.templates=[midterm]")
+    assert res.returncode == 0, res.stderr
+    fin = tmp_path / "fin"
+    res = run_cli("run", str(lalonde_example), "--out", str(fin),
+                  "--set", f"report.compare_with={mid / 'results.json'}")
+    assert res.returncode == 0, res.stderr
+    html = (fin / "report.html").read_text(encoding="utf-8")
+    assert "Effects at the midterm and final evaluation" in html
+    assert "No midterm results were supplied" not in html
+    bad = run_cli("run", str(lalonde_example), "--out", str(tmp_path / "x"),
+                  "--set", f"report.compare_with={tmp_path / 'nothere.json'}")
+    assert bad.returncode == 2 and "report.compare_with" in bad.stderr and "nothere.json" in bad.stderr
+    assert not (tmp_path / "x").exists()

@@ -365,6 +365,7 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
     with warnings.catch_warnings(record=True) as log:
         warnings.simplefilter("always", evaltool.EvaltoolWarning)
         step("reading and validating data")
+        _check_report_inputs(cfg)  # fail before the work, not after it
         data = load_study_data(cfg)
         persons = _subgroup_columns(cfg, data.persons)
         if cfg.data.history:
@@ -634,10 +635,24 @@ def rerender_report(results_json: str | Path, *, template: str, language: str, o
 # ---------------------------------------------------------------- validate / demo / init
 
 
+def _check_report_inputs(cfg: StudyConfig) -> None:
+    """The midterm results a final report compares with must exist and be readable."""
+    if cfg.report.compare_with is None:
+        return
+    import json
+
+    path = resolve_path(cfg, cfg.report.compare_with, "report.compare_with")
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read midterm results.json ({exc.__class__.__name__})") from None
+
+
 def validate_study(cfg: StudyConfig) -> list[str]:
     """Check files, columns and types without running the study; returns info lines."""
     lines = []
     d = cfg.data
+    _check_report_inputs(cfg)
     if d.simulate is not None:
         lines.append(f"data: simulated (n={d.simulate.n}, seed={d.simulate.seed})")
         if any(o.kind != "column" for o in cfg.outcomes):
