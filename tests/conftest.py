@@ -17,3 +17,25 @@ def lalonde_example(tmp_path: Path) -> Path:
     for name in ("lalonde.yaml", "lalonde.csv"):
         (tmp_path / name).write_bytes((src / name).read_bytes())
     return tmp_path / "lalonde.yaml"
+
+
+def copenhagen_on_files(folder: Path, *, extra_data: str = "", keep_age_rule: bool = True) -> Path:
+    """configs/copenhagen_outreach.yaml pointed at ``persons.parquet`` + ``weekly_status.parquet`` in
+    ``folder`` (instead of ``data.simulate``); ``extra_data`` adds lines to the ``data:`` section.
+    Writes and returns ``folder / "study.yaml"``."""
+    text = (ROOT / "configs" / "copenhagen_outreach.yaml").read_text(encoding="utf-8")
+    line = "  simulate: {n: 60000, seed: 2026, treated_share: 0.25}"
+    assert line in text, "configs/copenhagen_outreach.yaml no longer simulates as the tests expect"
+    text = text.replace(line, "  persons: persons.parquet\n  weekly_status: weekly_status.parquet\n"
+                              f"  code_map: {ROOT / 'configs' / 'codes_example.yaml'}" + extra_data)
+    if not keep_age_rule:
+        text = text.replace("    - {column: age, min: 30}\n", "")
+    path = folder / "study.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def copenhagen_files():
+    """The :func:`copenhagen_on_files` helper, as a fixture."""
+    return copenhagen_on_files

@@ -180,17 +180,14 @@ def register_study(tmp_path_factory):
     from evaltool.simulate import simulate_study
     from evaltool.weeks import to_ordinal
 
+    from conftest import copenhagen_on_files
+
     d = tmp_path_factory.mktemp("registers")
     sim = simulate_study(n=2000, seed=3)
     persons, panel = sim.persons, sim.weekly_status
     persons.to_parquet(d / "persons.parquet", index=False)
     panel.to_parquet(d / "weekly_status.parquet", index=False)
-    root = Path(__file__).resolve().parents[1]
-    text = (root / "configs" / "copenhagen_outreach.yaml").read_text(encoding="utf-8")
-    text = text.replace("  simulate: {n: 60000, seed: 2026, treated_share: 0.25}",
-                        "  persons: persons.parquet\n  weekly_status: weekly_status.parquet\n"
-                        f"  code_map: {root / 'configs' / 'codes_example.yaml'}")
-    (d / "study.yaml").write_text(text, encoding="utf-8")
+    copenhagen_on_files(d)
     target = persons[(persons.age >= 30) & (persons.match_group == "aktivitetsparat")
                      & (persons.benefit_type == "kontanthjaelp")].iloc[0]
     rows = panel[panel.person_id == target.person_id]

@@ -77,15 +77,10 @@ def test_copenhagen_cis_cover_the_truth(copenhagen_run):
     assert traj["week"].min() == -52 and traj["week"].max() == 156
 
 
-def test_run_is_deterministic_under_row_shuffles(tmp_path):
+def test_run_is_deterministic_under_row_shuffles(tmp_path, copenhagen_files):
     from evaltool.simulate import simulate_study
 
     sim = simulate_study(n=3000, seed=11)
-    cfg_text = (ROOT / "configs" / "copenhagen_outreach.yaml").read_text(encoding="utf-8")
-    cfg_text = cfg_text.replace("  simulate: {n: 60000, seed: 2026, treated_share: 0.25}",
-                                "  persons: persons.parquet\n  weekly_status: weekly_status.parquet\n"
-                                f"  code_map: {ROOT / 'configs' / 'codes_example.yaml'}")
-    cfg_text = cfg_text.replace("    - {column: age, min: 30}\n", "")
     # CPR-like 10-digit ids, so that any id leaking into an output file can be found by search
     rng = np.random.default_rng(4)
     draws = np.unique(rng.integers(1_000_000_000, 9_999_999_999, size=2 * len(sim.persons)))
@@ -102,7 +97,7 @@ def test_run_is_deterministic_under_row_shuffles(tmp_path):
             panel = panel.sample(frac=1.0, random_state=6)
         persons.to_parquet(d / "persons.parquet", index=False)
         panel.to_parquet(d / "weekly_status.parquet", index=False)
-        (d / "study.yaml").write_text(cfg_text, encoding="utf-8")
+        copenhagen_files(d, keep_age_rule=False)
         res = run_cli("run", str(d / "study.yaml"), "--out", str(d / "out"))
         assert res.returncode == 0, res.stderr
         outs.append((d / "out" / "results.json").read_bytes())
@@ -206,7 +201,7 @@ def test_demo_outputs_contain_no_person_id(tmp_path, monkeypatch):
         assert not found, (path.relative_to(folder), sorted(found)[:3])
 
 
-def test_history_covariates_and_pseudo_starts_from_the_register(tmp_path):
+def test_history_covariates_and_pseudo_starts_from_the_register(tmp_path, copenhagen_files):
     """Real extracts: no start week for the comparison pool, no ready-made history columns."""
     from evaltool.simulate import simulate_study
 
@@ -215,17 +210,13 @@ def test_history_covariates_and_pseudo_starts_from_the_register(tmp_path):
     persons["start_week"] = persons["start_week"].where(persons["outreach"] == 1)  # unknown for the pool
     persons.to_parquet(tmp_path / "persons.parquet", index=False)
     sim.weekly_status.to_parquet(tmp_path / "weekly_status.parquet", index=False)
-    text = (ROOT / "configs" / "copenhagen_outreach.yaml").read_text(encoding="utf-8")
-    text = text.replace("  simulate: {n: 60000, seed: 2026, treated_share: 0.25}",
-                        "  persons: persons.parquet\n  weekly_status: weekly_status.parquet\n"
-                        f"  code_map: {ROOT / 'configs' / 'codes_example.yaml'}\n"
-                        "  pseudo_start: true\n"
-                        "  history:\n    - {weeks: 156, category: public_support}\n"
-                        "    - {weeks: 52, category: self_support, name: self_support_1y}")
+    cfg = copenhagen_files(tmp_path, keep_age_rule=False, extra_data=(
+        "\n  pseudo_start: true\n  history:\n    - {weeks: 156, category: public_support}\n"
+        "    - {weeks: 52, category: self_support, name: self_support_1y}"))
+    text = cfg.read_text(encoding="utf-8")
     text = text.replace("prior_support_share, prior_employment_weeks", "public_support_share_156w, self_support_1y")
-    text = text.replace("    - {column: age, min: 30}\n", "")
     assert "public_support_share_156w" in text and "pseudo_start" in text
-    (tmp_path / "study.yaml").write_text(text, encoding="utf-8")
+    cfg.write_text(text, encoding="utf-8")
     res = run_cli("run", str(tmp_path / "study.yaml"), "--out", str(tmp_path / "out"))
     assert res.returncode == 0, res.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text())
