@@ -201,8 +201,9 @@ def trajectories_plot(key: str, title: str, weeks: list[int],
             ax.set_xlabel(labels["x"])
         for ax in flat[len(panels):]:
             ax.set_visible(False)
-        flat[0].legend(loc="best", fontsize=8)
-        fig.tight_layout()
+        handles, names = flat[0].get_legend_handles_labels()
+        fig.tight_layout(rect=(0, 0.06 if nrow > 1 else 0.1, 1, 1))  # room for one legend below the panels
+        fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, frameon=False)
         return _svg(fig, key, title)
 
 
