@@ -77,21 +77,28 @@ def test_copenhagen_cis_cover_the_truth(copenhagen_run):
     assert traj["week"].min() == -52 and traj["week"].max() == 156
 
 
+def with_cpr_ids(sim, seed: int):
+    """The simulation with CPR-like 10-digit person ids (so any id leaking into an output can be
+    found by search); returns (simulation, set of the ids as text)."""
+    import dataclasses
+
+    rng = np.random.default_rng(seed)
+    draws = np.unique(rng.integers(1_000_000_000, 9_999_999_999, size=2 * len(sim.persons)))
+    cpr = pd.Series(rng.permutation(draws)[:len(sim.persons)], index=sim.persons["person_id"].to_numpy())
+    persons = sim.persons.assign(person_id=cpr.loc[sim.persons["person_id"]].to_numpy())
+    panel = sim.weekly_status.assign(person_id=cpr.loc[sim.weekly_status["person_id"]].to_numpy())
+    return dataclasses.replace(sim, persons=persons, weekly_status=panel), set(map(str, cpr.to_numpy()))
+
+
 def test_run_is_deterministic_under_row_shuffles(tmp_path, copenhagen_files):
     from evaltool.simulate import simulate_study
 
-    sim = simulate_study(n=3000, seed=11)
-    # CPR-like 10-digit ids, so that any id leaking into an output file can be found by search
-    rng = np.random.default_rng(4)
-    draws = np.unique(rng.integers(1_000_000_000, 9_999_999_999, size=2 * len(sim.persons)))
-    cpr = pd.Series(rng.permutation(draws)[:len(sim.persons)], index=sim.persons["person_id"].to_numpy())
-    persons0 = sim.persons.assign(person_id=cpr.loc[sim.persons["person_id"]].to_numpy())
-    panel0 = sim.weekly_status.assign(person_id=cpr.loc[sim.weekly_status["person_id"]].to_numpy())
+    sim, ids = with_cpr_ids(simulate_study(n=3000, seed=11), seed=4)
     outs = []
     for i, shuffle in enumerate((False, True)):
         d = tmp_path / f"run{i}"
         d.mkdir()
-        persons, panel = persons0, panel0
+        persons, panel = sim.persons, sim.weekly_status
         if shuffle:
             persons = persons.sample(frac=1.0, random_state=5)
             panel = panel.sample(frac=1.0, random_state=6)
@@ -102,7 +109,6 @@ def test_run_is_deterministic_under_row_shuffles(tmp_path, copenhagen_files):
         assert res.returncode == 0, res.stderr
         outs.append((d / "out" / "results.json").read_bytes())
     assert outs[0] == outs[1]
-    ids = set(map(str, cpr.to_numpy()))
     for path in (tmp_path / "run0" / "out").rglob("*"):
         if path.is_file():
             found = ids.intersection(re.findall(r"\d{10}", path.read_text(encoding="utf-8", errors="replace")))
@@ -174,25 +180,18 @@ def test_midterm_follow_up_limits_outcomes_trajectories_and_time_to_event():
 
 def test_demo_outputs_contain_no_person_id(tmp_path, monkeypatch):
     """`evaltool demo` with CPR-like person ids: none of them appears in any file it writes."""
-    import dataclasses
-
     import evaltool.simulate as simulate_module
     from evaltool.pipeline import write_demo
 
     real = simulate_module.simulate_study
     seen: set[str] = set()
 
-    def with_cpr_ids(*args, **kwargs):
-        sim = real(*args, **kwargs)
-        rng = np.random.default_rng(8)
-        draws = np.unique(rng.integers(1_000_000_000, 9_999_999_999, size=2 * len(sim.persons)))
-        cpr = pd.Series(rng.permutation(draws)[:len(sim.persons)], index=sim.persons["person_id"].to_numpy())
-        seen.update(map(str, cpr.to_numpy()))
-        persons = sim.persons.assign(person_id=cpr.loc[sim.persons["person_id"]].to_numpy())
-        panel = sim.weekly_status.assign(person_id=cpr.loc[sim.weekly_status["person_id"]].to_numpy())
-        return dataclasses.replace(sim, persons=persons, weekly_status=panel)
+    def simulate_with_cpr_ids(*args, **kwargs):
+        sim, ids = with_cpr_ids(real(*args, **kwargs), seed=8)
+        seen.update(ids)
+        return sim
 
-    monkeypatch.setattr(simulate_module, "simulate_study", with_cpr_ids)
+    monkeypatch.setattr(simulate_module, "simulate_study", simulate_with_cpr_ids)
     folder, _ = write_demo(tmp_path / "demo", n=4000)
     files = [p for p in folder.rglob("*") if p.is_file()]
     assert len([p for p in files if p.name.startswith("report_")]) == 4 and seen

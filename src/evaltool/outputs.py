@@ -1,4 +1,4 @@
-"""Write a study's output folder atomically.
+"""Write a study's output folder atomically, and render its reports.
 
 Everything goes to a temporary sibling folder first; only when every file is
 written is it moved into place, so a failed run leaves any previous output
@@ -17,9 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from evaltool.exceptions import EvaltoolError
+from evaltool.config import config_source, dump_config, resolve_path
+from evaltool.config.schema import StudyConfig
+from evaltool.exceptions import ConfigError, DataError, EvaltoolError
+from evaltool.study import StudyResult
 
-__all__ = ["atomic_folder", "dumps_json", "write_csv"]
+__all__ = ["atomic_folder", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
+           "render_reports", "read_results", "compare_results", "rerender_report"]
 
 
 def dumps_json(data: Any) -> str:
@@ -64,3 +68,109 @@ def atomic_folder(target: str | Path, fill: Callable[[Path], None]) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def output_dir_for(cfg: StudyConfig, out: str | Path | None) -> Path:
+    """``--out`` if given, else ``report.out`` from the config."""
+    if out is not None:
+        return Path(out)
+    if cfg.report.out is not None:
+        return Path(cfg.report.out)
+    source, _, _lines = config_source(cfg)
+    raise ConfigError(f"{source}: report.out: no output folder; give --out DIR or set report.out")
+
+
+def write_outputs(result: StudyResult, out: str | Path, *, compare_with: dict | None = None) -> Path:
+    """Write results.json, tables/, trajectories.csv, reports, disclosure log and resolved config.
+
+    The folder is built in a temporary sibling and renamed into place only when complete;
+    a failure leaves any previous ``out`` untouched. ``compare_with`` (a midterm
+    results dict) overrides ``report.compare_with`` for the final report.
+    """
+    results = result.to_dict()
+    reports = render_reports(result.config, results, compare_with)
+    return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, results, reports))
+
+
+def fill_output_folder(tmp: Path, result: StudyResult, results: dict, reports: list) -> None:
+    """Write one study's output folder's files into ``tmp`` (see :func:`write_outputs`)."""
+    import yaml
+
+    (tmp / "results.json").write_text(dumps_json(results), encoding="utf-8")
+    tables = tmp / "tables"
+    tables.mkdir()
+    write_csv(result.effects.to_frame(), tables / "effects.csv")
+    write_csv(result.balance.to_frame(), tables / "balance.csv")
+    write_csv(result.data_report.to_frame(), tables / "data_report.csv")
+    write_csv(pd.DataFrame(results["target_group"]["by"]), tables / "target_group.csv")
+    if results["process"]:
+        write_csv(pd.json_normalize(results["process"]), tables / "process.csv")
+    if result.trajectories is not None:
+        write_csv(result.trajectories.to_frame(), tmp / "trajectories.csv")
+    logs = []
+    for name, rendered in reports:
+        (tmp / name).write_text(rendered.html, encoding="utf-8")
+        if len(rendered.disclosure_log):
+            logs.append(rendered.disclosure_log.assign(report=name))
+    log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(
+        columns=["table", "row", "column", "reason", "rule", "report"])
+    write_csv(log, tmp / "disclosure_log.csv")
+    (tmp / "config.resolved.yaml").write_text(
+        yaml.safe_dump(dump_config(result.config), sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def render_reports(cfg: StudyConfig, results: dict, compare: dict | None = None) -> list[tuple[str, Any]]:
+    """The reports the config lists (templates x languages); the first is also ``report.html``.
+
+    The final template compares with ``compare``, else with ``report.compare_with``.
+    """
+    from evaltool.report import DisclosureRules, render_report
+
+    templates = list(cfg.report.templates) or [cfg.study.stage]
+    languages = list(cfg.report.languages or [cfg.study.language])
+    if compare is None:
+        compare = compare_results(cfg)
+    rules = DisclosureRules(min_cell=cfg.report.disclosure.min_cell, rounding=cfg.report.disclosure.rounding)
+    out = []
+    for i, (tpl, lang) in enumerate((t, lg) for t in templates for lg in languages):
+        rendered = render_report(results, template=tpl, language=lang,
+                                 compare_with=compare if tpl == "final" else None, rules=rules)
+        name = "report.html" if i == 0 else f"report_{tpl}_{lang}.html"
+        out.append((name, rendered))
+        if i == 0 and len(templates) * len(languages) > 1:
+            out.append((f"report_{tpl}_{lang}.html", rendered))
+    return out
+
+
+def read_results(path: str | Path) -> dict:
+    """A ``results.json`` (schema v1) as a dict; a clear :class:`DataError` otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: not a readable results.json ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict) or data.get("schema_version") != 1:
+        raise DataError(f"{path}: not an evaltool results.json (schema_version 1 expected)")
+    return data
+
+
+def compare_results(cfg: StudyConfig) -> dict | None:
+    """The midterm results named by ``report.compare_with`` (None if the config names none)."""
+    if cfg.report.compare_with is None:
+        return None
+    return read_results(resolve_path(cfg, cfg.report.compare_with, "report.compare_with"))
+
+
+def rerender_report(results_json: str | Path, *, template: str, language: str, out: str | Path,
+                    compare_with: str | Path | None = None, min_cell: int | None = None) -> Path:
+    """Render a report from an existing results.json without recomputing."""
+    from evaltool.report import DisclosureRules, render_report, write_report
+
+    results = read_results(results_json)
+    compare = read_results(compare_with) if compare_with else None
+    mc = min_cell if min_cell is not None else int(results.get("config", {}).get("min_cell", 5))
+    rendered = render_report(results, template=template, language=language, compare_with=compare,
+                             rules=DisclosureRules(min_cell=mc))
+    return write_report(rendered, out)
