@@ -106,7 +106,10 @@ def test_fewer_controls_than_ratio(data):
     d = data.iloc[:60].copy()
     n_t, n_c = int(d["t"].sum()), int((1 - d["t"]).sum())
     with pytest.warns(DataWarning, match=f"{n_c} eligible control for {n_t} treated x ratio 3"):
-        match(d, "t", ["age"], ratio=3)
+        m = match(d, "t", ["age"], ratio=3)
+    # it still matches, without replacement: every control at most once, none invented
+    used = m.match_matrix.stack().dropna()
+    assert 0 < len(used) <= n_c and used.is_unique
 
 
 def test_non_numeric_covariate_is_categorical(data):

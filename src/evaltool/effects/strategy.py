@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -82,7 +83,7 @@ def normal_interval(estimate: float, se: float, alpha: float) -> VarianceEstimat
 
 
 @dataclass(frozen=True)
-class VarianceStrategy:
+class VarianceStrategy(ABC):
     """A named way to compute the uncertainty of an effect estimate.
 
     Subclasses set ``name`` and implement :meth:`std_error`; resampling strategies
@@ -94,8 +95,9 @@ class VarianceStrategy:
     supports_regression: ClassVar[bool] = True
     unit_rows: ClassVar[bool] = False
 
-    def std_error(self, problem: EffectProblem) -> float:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def std_error(self, problem: EffectProblem) -> float:
+        """The standard error of ``problem.fit.estimate``."""
 
     def vcov(self, problem: EffectProblem) -> np.ndarray | None:
         return None
