@@ -7,9 +7,9 @@ covariate; treatment by a logit in both (selection on observables, so the naive
 difference is biased); a binary outcome (e.g. "any internship or wage subsidy
 within 52 weeks") with probability 0.25 + 0.10 x1 + 0.10 x2 (clipped) plus a
 constant effect of 5 percentage points. The propensity score is re-estimated by
-logit in every replication and matched on (1:1 nearest neighbour, largest score
-first). Uses ``evaltool.matching.match`` when it is importable, else the small
-greedy matcher below (same rule as MatchIt's default).
+logit in every replication and matched on with ``evaltool.match`` (1:1 nearest
+neighbour, largest score first, as MatchIt). The naive row uses every unit with
+weight 1 (``SimDesign``, a minimal design of the ``evaltool.effects.Design`` protocol).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from evaltool.effects import estimate
+from evaltool.matching import match
 from evaltool.estimand import Estimand
 
 TRUE_EFFECT_PP = 5.0
@@ -75,62 +76,11 @@ class SimDesign:
         return self.pairs_frame
 
 
-def greedy_match(data: pd.DataFrame, ps: np.ndarray, replace: bool) -> SimDesign:
-    """1:1 nearest neighbour on the score, treated in descending score order."""
-    t = data["treat"].to_numpy()
-    treated = np.flatnonzero(t == 1)
-    treated = treated[np.argsort(-ps[treated], kind="stable")]
-    controls = np.flatnonzero(t == 0)
-    if replace:
-        order = controls[np.argsort(ps[controls], kind="stable")]
-        sp = ps[order]
-        at = np.clip(np.searchsorted(sp, ps[treated]), 1, sp.size - 1)
-        left_closer = np.abs(ps[treated] - sp[at - 1]) <= np.abs(sp[at] - ps[treated])
-        match = order[np.where(left_closer, at - 1, at)]
-        t_used = treated
-    else:
-        avail = np.ones(len(data), dtype=bool)
-        match, t_used = [], []
-        for i in treated:
-            cand = controls[avail[controls]]
-            if cand.size == 0:
-                break
-            j = cand[np.argmin(np.abs(ps[cand] - ps[i]))]
-            avail[j] = False
-            match.append(j)
-            t_used.append(i)
-        match, t_used = np.asarray(match), np.asarray(t_used)
-    idx = data.index
-    sets = np.arange(1, t_used.size + 1)
-    pairs = pd.DataFrame({"subclass": sets, "treated": idx[t_used], "control": idx[match],
-                          "slot": 1, "weight": 1.0})
-    w = np.zeros(len(data))
-    w[t_used] = 1.0
-    np.add.at(w, match, 1.0)
-    sub = pd.Series(pd.NA, index=idx, dtype="Int64")
-    if not replace:
-        sub.iloc[t_used] = sets
-        sub.iloc[match] = sets
-    return SimDesign(data, "treat", data["treat"], pd.Series(w, index=idx), sub, Estimand.ATT,
-                     "abadie_imbens" if replace else "cluster", pairs,
-                     spec=SimpleNamespace(ratio=1, replace=replace))
-
-
-def make_design(data: pd.DataFrame, replace: bool,
-                caliper: float | None = None) -> tuple[Any, np.ndarray, np.ndarray]:
-    ps, Xd = logit_ps(data[["x1", "x2"]].to_numpy(), data["treat"].to_numpy())
-    try:
-        from evaltool.matching import match
-    except ImportError:
-        match = None
-    if match is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            design = match(data, "treat", ["x1", "x2"], replace=replace, caliper=caliper)
-        return design, ps, Xd
-    if caliper is not None:
-        raise RuntimeError("the benchmark's fallback matcher has no caliper")
-    return greedy_match(data, ps, replace), ps, Xd
+def make_design(data: pd.DataFrame, replace: bool, caliper: float | None = None) -> Any:
+    """Nearest-neighbour matching on a logit score with ``evaltool.match`` (MatchIt's rules)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the ATT -> ATM note when a caliper drops treated units
+        return match(data, "treat", ["x1", "x2"], replace=replace, caliper=caliper)
 
 
 DESIGNS = {
@@ -151,11 +101,7 @@ def one_replication(data: pd.DataFrame, spec: dict, n_boot: int, seed: int) -> t
                            pd.Series(pd.NA, index=idx, dtype="Int64"), Estimand.ATE, "hc1",
                            pd.DataFrame(columns=["subclass", "treated", "control", "slot", "weight"]))
     else:
-        design, ps, Xd = make_design(data, spec["replace"], spec.get("caliper"))
-        if spec.get("ps_adjust") and getattr(design, "propensity", None) is None:
-            prop = SimpleNamespace(scores=pd.Series(ps, index=data.index),
-                                   design_matrix=pd.DataFrame(Xd, index=data.index))
-            design = SimDesign(**{**design.__dict__, "propensity": prop})
+        design = make_design(data, spec["replace"], spec.get("caliper"))
     row = estimate(design, "y", variance=spec["variance"], ps_adjust=spec.get("ps_adjust", False),
                    seed=seed, n_boot=n_boot).effects.iloc[0]
     cover = row["ci_low"] <= TRUE_EFFECT_PP <= row["ci_high"]
@@ -192,19 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     reps, n = (20, 1000) if args.quick else (args.reps, args.n)
     table = run(reps, n, args.seed)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(f"persons per replication: {n}; seed {args.seed}; "
-              f"matcher: {'evaltool.matching.match' if _has_match() else 'greedy (benchmark)'}")
+        print(f"persons per replication: {n}; seed {args.seed}; matcher: evaltool.matching.match")
         print(table.to_markdown(index=False, floatfmt=".3f") if _has_tabulate() else
               table.to_string(index=False, float_format="{:.3f}".format))
     return 0
-
-
-def _has_match() -> bool:
-    try:
-        from evaltool.matching import match  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _has_tabulate() -> bool:

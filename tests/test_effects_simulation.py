@@ -104,7 +104,7 @@ def test_ps_adjustment_ate_never_increases_variance_and_att_is_moderate():
         ps, Xd = mc.logit_ps(data[["x1", "x2"]].to_numpy(), data["treat"].to_numpy())
         y, t = data["y"].to_numpy(), data["treat"].to_numpy().astype(float)
         ate_terms.append(ps_adjustment(y, t, ps, Xd, Estimand.ATE, tau=0.05))
-        design = mc.greedy_match(data, ps, replace=True)
+        design = mc.make_design(data, replace=True)
         from evaltool.effects import estimate
 
         se = estimate(design, "y", variance="abadie_imbens").effects["std_error"].iloc[0] / 100
