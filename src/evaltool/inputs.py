@@ -17,7 +17,8 @@ import pandas as pd
 
 from evaltool.config import resolve_path
 from evaltool.config.schema import StudyConfig
-from evaltool.data import DataReport, apply_sample, content_hash, peek_columns, read_table, validate_persons
+from evaltool.data import (DataReport, apply_sample, content_hash, file_sha256, peek_columns, read_table,
+                           validate_persons)
 from evaltool.exceptions import DataError, EvaltoolError
 from evaltool.outputs import compare_results
 
@@ -124,7 +125,7 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
         raw = read_table(path)
         source = path.name
         # row order matters to the result only when the file order is kept
-        inputs[path.name] = content_hash(raw) if d.row_order == "id" else _file_hash(path)
+        inputs[path.name] = content_hash(raw) if d.row_order == "id" else file_sha256(path)
         panel = None
         if d.weekly_status is not None:
             ppath = _weekly_status_path(cfg)
@@ -141,7 +142,7 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
         cm_path = _code_map_path(cfg)
         code_map = load_code_map(cm_path)
         if d.code_map is not None:
-            inputs[cm_path.name] = _file_hash(cm_path)
+            inputs[cm_path.name] = file_sha256(cm_path)
     exact, other = _needed_columns(cfg)
     persons, report = validate_persons(
         raw, source=source, id_col=d.id, treatment=d.treatment, covariates=_file_covariates(cfg),
@@ -192,10 +193,15 @@ def add_history_covariates(cfg: StudyConfig, data: StudyData, persons: pd.DataFr
     return persons.assign(**{s.name: frame[s.name].to_numpy() for s in specs})
 
 
-def _file_hash(path: Path) -> str:
-    from evaltool.data import file_sha256
+def _check_code_map(cfg: StudyConfig) -> str:
+    """The code map loads and knows every category ``data.history`` names."""
+    from evaltool.registers import load_code_map
 
-    return file_sha256(path)
+    cm = _code_map_path(cfg)
+    code_map = load_code_map(cm)
+    for i, h in enumerate(cfg.data.history):
+        code_map.resolve((h.category,), what=f"data.history[{i}].category")
+    return f"{cm.name}: code map ok"
 
 
 def validate_study(cfg: StudyConfig) -> list[str]:
@@ -205,10 +211,8 @@ def validate_study(cfg: StudyConfig) -> list[str]:
     compare_results(cfg)  # the midterm results a final report compares with must be readable
     if d.simulate is not None:
         lines.append(f"data: simulated (n={d.simulate.n}, seed={d.simulate.seed})")
-        if any(o.kind != "column" for o in cfg.outcomes):
-            from evaltool.registers import load_code_map
-
-            load_code_map(_code_map_path(cfg))
+        if _needs_panel(cfg):
+            lines.append(_check_code_map(cfg))
         return lines
     path = resolve_path(cfg, d.persons, "data.persons")
     frame = read_table(path)
@@ -223,13 +227,7 @@ def validate_study(cfg: StudyConfig) -> list[str]:
         ppath = _weekly_status_path(cfg)
         lines.append(f"{ppath.name}: columns ok")
     if needs_panel:
-        from evaltool.registers import load_code_map
-
-        cm = _code_map_path(cfg)
-        code_map = load_code_map(cm)
-        for i, h in enumerate(d.history):
-            code_map.resolve((h.category,), what=f"data.history[{i}].category")
-        lines.append(f"{cm.name}: code map ok")
+        lines.append(_check_code_map(cfg))
     if d.areas is not None:
         apath = resolve_path(cfg, d.areas, "data.areas")
         areas = read_table(apath)
