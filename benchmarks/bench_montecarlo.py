@@ -9,7 +9,7 @@ within 52 weeks") with probability 0.25 + 0.10 x1 + 0.10 x2 (clipped) plus a
 constant effect of 5 percentage points. The propensity score is re-estimated by
 logit in every replication and matched on with ``evaltool.match`` (1:1 nearest
 neighbour, largest score first, as MatchIt). The naive row uses every unit with
-weight 1 (``SimDesign``, a minimal design of the ``evaltool.effects.Design`` protocol).
+weight 1 (``evaltool.effects.PairsDesign``).
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from evaltool.effects import estimate
+from evaltool.effects import PairsDesign, estimate
 from evaltool.matching import match
 from evaltool.estimand import Estimand
 
@@ -56,26 +54,6 @@ def logit_ps(X: np.ndarray, t: np.ndarray, iters: int = 25) -> tuple[np.ndarray,
     return 1 / (1 + np.exp(-Xd @ beta)), Xd
 
 
-@dataclass(frozen=True)
-class SimDesign:
-    """A minimal design (the ``evaltool.effects.Design`` protocol)."""
-
-    data: pd.DataFrame
-    treatment: str
-    treat: pd.Series
-    weights: pd.Series
-    subclass: pd.Series
-    estimand: Estimand
-    default_variance: str
-    pairs_frame: pd.DataFrame
-    distance: pd.Series | None = None
-    propensity: Any = None
-    spec: Any = field(default_factory=lambda: SimpleNamespace(ratio=1, replace=False))
-
-    def pairs(self) -> pd.DataFrame:
-        return self.pairs_frame
-
-
 def make_design(data: pd.DataFrame, replace: bool, caliper: float | None = None) -> Any:
     """Nearest-neighbour matching on a logit score with ``evaltool.match`` (MatchIt's rules)."""
     with warnings.catch_warnings():
@@ -97,9 +75,9 @@ DESIGNS = {
 def one_replication(data: pd.DataFrame, spec: dict, n_boot: int, seed: int) -> tuple[float, float, bool]:
     if spec["replace"] is None:
         idx = data.index
-        design = SimDesign(data, "treat", data["treat"], pd.Series(1.0, index=idx),
-                           pd.Series(pd.NA, index=idx, dtype="Int64"), Estimand.ATE, "hc1",
-                           pd.DataFrame(columns=["subclass", "treated", "control", "slot", "weight"]))
+        design = PairsDesign(data, "treat", data["treat"], pd.Series(1.0, index=idx),
+                             pd.Series(pd.NA, index=idx, dtype="Int64"), Estimand.ATE, "hc1",
+                             pd.DataFrame(columns=["subclass", "treated", "control", "slot", "weight"]))
     else:
         design = make_design(data, spec["replace"], spec.get("caliper"))
     row = estimate(design, "y", variance=spec["variance"], ps_adjust=spec.get("ps_adjust", False),

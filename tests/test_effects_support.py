@@ -7,36 +7,20 @@ Matching::Match matched sets) or from a small simulated population.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from evaltool.effects import PairsDesign
 from evaltool.estimand import Estimand
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "effects"
 
 
-@dataclass(frozen=True)
-class FakeDesign:
-    data: pd.DataFrame
-    treatment: str
-    treat: pd.Series
-    weights: pd.Series
-    subclass: pd.Series
-    estimand: Estimand
-    default_variance: str
-    pairs_frame: pd.DataFrame
-    distance: pd.Series | None = None
-    propensity: Any = None
-    spec: Any = field(default_factory=lambda: SimpleNamespace(ratio=1, replace=False))
-
-    def pairs(self) -> pd.DataFrame:
-        return self.pairs_frame.copy()
+FakeDesign = PairsDesign  # designs built by hand in the tests
 
 
 @lru_cache(maxsize=None)

@@ -9,13 +9,13 @@ Variance strategies are registered by name in :data:`VARIANCES`.
 
 from evaltool.effects.abadie_imbens import ai_variance, ps_adjustment
 from evaltool.effects.api import estimate
-from evaltool.effects.design import Design, PropensityLike
+from evaltool.effects.design import Design, PairsDesign, PropensityLike
 from evaltool.effects.multiple import adjust_pvalues
 from evaltool.effects.result import EFFECT_COLUMNS, TEST_COLUMNS, EffectResult
 from evaltool.effects.variance import ALIASES, VARIANCES, VarianceStrategy, variance_strategy
 
 __all__ = [
-    "estimate", "EffectResult", "Design", "PropensityLike", "VARIANCES", "ALIASES",
+    "estimate", "EffectResult", "Design", "PairsDesign", "PropensityLike", "VARIANCES", "ALIASES",
     "VarianceStrategy", "variance_strategy", "adjust_pvalues", "ai_variance", "ps_adjustment",
     "EFFECT_COLUMNS", "TEST_COLUMNS",
 ]

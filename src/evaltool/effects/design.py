@@ -15,7 +15,8 @@ an effect is estimated on, with their weights and cluster ids:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -24,7 +25,7 @@ import pandas as pd
 from evaltool.estimand import Estimand
 from evaltool.exceptions import EstimationError
 
-__all__ = ["Design", "PropensityLike", "Sample", "build_sample", "focal_columns"]
+__all__ = ["Design", "PairsDesign", "PropensityLike", "Sample", "build_sample", "focal_columns"]
 
 
 @runtime_checkable
@@ -82,6 +83,29 @@ class Design(Protocol):
     spec: Any
 
     def pairs(self) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class PairsDesign:
+    """A :class:`Design` from given parts: weights, subclasses and matched pairs made elsewhere
+    (another matcher, a published analysis, a simulation), so that :func:`evaltool.estimate`
+    can put honest standard errors on them. Fields as in :class:`Design`; ``pairs_frame`` is
+    what :meth:`pairs` returns (may be empty for designs without pairs)."""
+
+    data: pd.DataFrame
+    treatment: str
+    treat: pd.Series
+    weights: pd.Series
+    subclass: pd.Series
+    estimand: Estimand
+    default_variance: str
+    pairs_frame: pd.DataFrame
+    distance: pd.Series | None = None
+    propensity: Any = None
+    spec: Any = field(default_factory=lambda: SimpleNamespace(ratio=1, replace=False))
+
+    def pairs(self) -> pd.DataFrame:
+        return self.pairs_frame.copy()
 
 
 def focal_columns(estimand: Estimand) -> tuple[str, str]:
