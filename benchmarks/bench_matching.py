@@ -27,7 +27,7 @@ CASES = {
 CHILD = r"""
 import json, resource, sys, time, warnings
 import numpy as np, pandas as pd
-from evaltool.matching import match
+from evaltool.design.matching import match
 n, kw = int(sys.argv[1]), json.loads(sys.argv[2])
 rng = np.random.default_rng(2026)
 X = rng.normal(size=(n, 4))

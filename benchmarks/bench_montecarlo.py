@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from evaltool.effects import PairsDesign, estimate
-from evaltool.matching import match
+from evaltool.design.matching import match
 from evaltool.estimand import Estimand
 
 TRUE_EFFECT_PP = 5.0
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     reps, n = (20, 1000) if args.quick else (args.reps, args.n)
     table = run(reps, n, args.seed)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(f"persons per replication: {n}; seed {args.seed}; matcher: evaltool.matching.match")
+        print(f"persons per replication: {n}; seed {args.seed}; matcher: evaltool.design.matching.match")
         print(table.to_markdown(index=False, floatfmt=".3f") if _has_tabulate() else
               table.to_string(index=False, float_format="{:.3f}".format))
     return 0

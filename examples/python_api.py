@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 
 import evaltool
-from evaltool.duration import time_to_event
+from evaltool.effects.time_to_event import time_to_event
 from evaltool.registers import OutcomeSpec, derive_outcomes, load_code_map, trajectories
 from evaltool.simulate import simulate_study
 

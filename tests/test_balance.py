@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaltool.balancing import balance, ess
+from evaltool.design.balance import balance, ess
 from evaltool.exceptions import BalanceWarning, EvaltoolError
-from evaltool.matching import match
+from evaltool.design.matching import match
 
 FIX = Path(__file__).parent / "fixtures" / "matchit"
 COVS = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
@@ -106,7 +106,7 @@ def test_top_level_balance_stays_the_function_after_submodule_imports():
     import importlib
 
     import evaltool
-    import evaltool.pipeline  # noqa: F401  (imports the balance module)
+    import evaltool.study.run  # noqa: F401  (imports the balance module)
 
-    importlib.import_module("evaltool.balancing")
+    importlib.import_module("evaltool.design.balance")
     assert callable(evaltool.balance) and evaltool.balance.__name__ == "balance"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaltool.disclosure import DisclosureRules, apply_disclosure, suppressed_fields
+from evaltool.report.disclosure import DisclosureRules, apply_disclosure, suppressed_fields
 from evaltool.exceptions import EvaltoolError, ReportError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results_example.json"

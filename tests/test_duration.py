@@ -1,4 +1,4 @@
-"""Time to event (evaltool.duration) against statsmodels and by invariance."""
+"""Time to event (evaltool.effects.time_to_event) against statsmodels and by invariance."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
-from evaltool.duration import cox, kaplan_meier, time_to_event
+from evaltool.effects.time_to_event import cox, kaplan_meier, time_to_event
 from evaltool.exceptions import EstimationError
 
 

@@ -134,10 +134,10 @@ def test_fixture_provenance_recorded():
 
 def test_integration_with_evaltool_matching():
     """Through the real matcher once it exists: MatchIt's 1:1 default ATT and cluster SE."""
-    matching = pytest.importorskip("evaltool.matching")
+    matching = pytest.importorskip("evaltool.design.matching")
     match = getattr(matching, "match", None)
     if match is None:
-        pytest.skip("evaltool.matching.match not available yet")
+        pytest.skip("evaltool.design.matching.match not available yet")
     from test_effects_support import lalonde_matchit
 
     data = lalonde_matchit()

@@ -10,7 +10,7 @@ import pytest
 from evaltool.estimand import Estimand
 from evaltool.exceptions import (ConfigError, DataWarning, EstimandWarning, EstimationError,
                                  EvaltoolError, MatchingError)
-from evaltool.matching import METHODS, MatchResult, match
+from evaltool.design.matching import METHODS, MatchResult, match
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaltool.matching import match
+from evaltool.design.matching import match
 
 
 def make(n, seed, strata=False):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaltool.matching import match
+from evaltool.design.matching import match
 
 FIX = Path(__file__).parent / "fixtures" / "matchit"
 CASES = {

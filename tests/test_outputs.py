@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evaltool.exceptions import EvaltoolError
-from evaltool.outputs import atomic_folder, dumps_json
+from evaltool.study.outputs import atomic_folder, dumps_json
 
 
 def test_atomic_folder_replaces_previous(tmp_path):

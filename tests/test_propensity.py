@@ -9,7 +9,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from evaltool.exceptions import EstimationError, EvaltoolError
-from evaltool.propensity import classifier_by_name, fit_propensity
+from evaltool.design.propensity import classifier_by_name, fit_propensity
 
 FIX = Path(__file__).parent / "fixtures" / "matchit"
 

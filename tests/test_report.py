@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evaltool.disclosure import DisclosureRules
+from evaltool.report.disclosure import DisclosureRules
 from evaltool.exceptions import ReportError
 from evaltool.report import (available_languages, available_templates, build_context, render_report,
                              write_report)

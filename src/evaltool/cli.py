@@ -69,7 +69,7 @@ def cli(debug: bool) -> None:
 def run(config: str, out: str | None, overrides: tuple[str, ...]) -> None:
     """Run the study described by CONFIG and write the output folder."""
     from evaltool.config import load_config
-    from evaltool.pipeline import output_dir_for, run_study, write_outputs
+    from evaltool.study.run import output_dir_for, run_study, write_outputs
 
     cfg = load_config(config, overrides)
     target = output_dir_for(cfg, out)
@@ -109,7 +109,7 @@ class _Progress:
 def validate(config: str, overrides: tuple[str, ...]) -> None:
     """Check CONFIG, its data files and columns without running the study."""
     from evaltool.config import load_config
-    from evaltool.pipeline import validate_study
+    from evaltool.study.run import validate_study
 
     cfg = load_config(config, overrides)
     lines = validate_study(cfg)
@@ -144,7 +144,7 @@ def simulate(n: int, seed: int, treated_share: float, out: str, no_panel: bool) 
 @_guard
 def demo(out: str, n: int | None) -> None:
     """Run the bundled Copenhagen-style study on simulated data, end to end."""
-    from evaltool.pipeline import write_demo
+    from evaltool.study.run import write_demo
 
     folder, (mid, fin) = write_demo(Path(out), n=n)
     click.echo("midterm (52 weeks of follow-up):\n" + mid.headline())
@@ -165,7 +165,7 @@ def demo(out: str, n: int | None) -> None:
 def report(results_json: str, template: str, language: str, out: str, compare_with: str | None,
            min_cell: int | None) -> None:
     """Re-render a report from RESULTS_JSON without recomputing."""
-    from evaltool.pipeline import rerender_report
+    from evaltool.study.run import rerender_report
 
     path = rerender_report(results_json, template=template, language=language, out=out,
                            compare_with=compare_with, min_cell=min_cell)
@@ -177,7 +177,7 @@ def report(results_json: str, template: str, language: str, out: str, compare_wi
 @_guard
 def init(path: str) -> None:
     """Write a commented starter config to PATH."""
-    from evaltool.pipeline import starter_config_text
+    from evaltool.study.run import starter_config_text
 
     p = Path(path)
     if p.exists():

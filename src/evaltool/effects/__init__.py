@@ -8,7 +8,7 @@ Variance strategies are registered by name in :data:`VARIANCES`.
 """
 
 from evaltool.effects.abadie_imbens import ai_variance, ps_adjustment
-from evaltool.effects.api import estimate
+from evaltool.effects.estimate import estimate
 from evaltool.effects.design import Design, PairsDesign, PropensityLike
 from evaltool.effects.multiple import adjust_pvalues
 from evaltool.effects.result import EFFECT_COLUMNS, TEST_COLUMNS, EffectResult

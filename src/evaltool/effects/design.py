@@ -1,6 +1,6 @@
 """What effects are estimated on: the :class:`Design` protocol and the estimation sample.
 
-A design (``evaltool.matching.match(...)`` or a weighting design) is consumed only
+A design (``evaltool.design.matching.match(...)`` or a weighting design) is consumed only
 through the attributes of :class:`Design`. :func:`build_sample` turns it into the rows
 an effect is estimated on, with their weights and cluster ids:
 

@@ -7,7 +7,7 @@
 See ``docs/reports.md`` for sections, languages and disclosure rules.
 """
 
-from evaltool.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
+from evaltool.report.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
 from evaltool.report.context import ReportContext, build_context
 from evaltool.report.render import (
     RenderedReport,

@@ -6,7 +6,7 @@ import re
 
 from typing import Any
 
-from evaltool.disclosure import DisclosureLog
+from evaltool.report.disclosure import DisclosureLog
 from evaltool.report._env import ReportEnv
 from evaltool.report.tables import table
 

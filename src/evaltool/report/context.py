@@ -1,7 +1,7 @@
 """ReportContext: everything a report template shows, formatted and disclosure-controlled.
 
 :func:`build_context` is the only place where report numbers are computed and
-formatted. It applies disclosure control (:mod:`evaltool.disclosure`) to the
+formatted. It applies disclosure control (:mod:`evaltool.report.disclosure`) to the
 results dict (and to the midterm dict it is compared with), then builds each
 chapter with the section builders. Templates receive strings, tables and
 inline SVG only.
@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from evaltool.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
+from evaltool.report.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
 from evaltool.exceptions import ReportError
 from evaltool.report import appendix, sections
 from evaltool.report._env import ReportEnv

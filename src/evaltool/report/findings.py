@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from evaltool.disclosure import suppressed_fields
+from evaltool.report.disclosure import suppressed_fields
 from evaltool.report.formatting import NumberFormat
 from evaltool.report.i18n import Translator
 from evaltool.report.labels import Labels

@@ -19,7 +19,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from evaltool.disclosure import LOG_COLUMNS, DisclosureRules
+from evaltool.report.disclosure import LOG_COLUMNS, DisclosureRules
 from evaltool.exceptions import ReportError
 from evaltool.report.context import TEMPLATES, build_context
 from evaltool.report.i18n import LANGUAGES

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evaltool.disclosure import suppressed_fields
+from evaltool.report.disclosure import suppressed_fields
 from evaltool.report import figures as fg
 from evaltool.report._env import ReportEnv
 from evaltool.report.tables import table

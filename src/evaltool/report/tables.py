@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from evaltool.disclosure import suppressed_fields
+from evaltool.report.disclosure import suppressed_fields
 from evaltool.report.formatting import DASH, NumberFormat
 from evaltool.report.i18n import Translator
 

@@ -20,7 +20,7 @@ import pandas as pd
 from evaltool.config import config_source, dump_config, resolve_path
 from evaltool.config.schema import StudyConfig
 from evaltool.exceptions import ConfigError, DataError, EvaltoolError
-from evaltool.study import StudyResult
+from evaltool.study.result import StudyResult
 
 __all__ = ["atomic_folder", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
            "render_reports", "read_results", "compare_results", "rerender_report"]

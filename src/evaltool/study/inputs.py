@@ -20,7 +20,7 @@ from evaltool.config.schema import StudyConfig
 from evaltool.data import (DataReport, apply_sample, content_hash, file_sha256, peek_columns, read_table,
                            validate_persons)
 from evaltool.exceptions import DataError, EvaltoolError
-from evaltool.outputs import compare_results
+from evaltool.study.outputs import compare_results
 
 __all__ = ["StudyData", "ROW_ORDER", "load_study_data", "validate_study", "add_history_covariates",
            "bundled_resource"]

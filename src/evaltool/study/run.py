@@ -1,8 +1,8 @@
 """The one orchestrator: config -> data -> outcomes -> design -> balance -> effects -> outputs.
 
 Each stage is a plain function a researcher can call alone; this module only
-chains them (inputs in :mod:`evaltool.inputs`, the output folder and reports in
-:mod:`evaltool.outputs`). ``evaltool run`` first puts persons in a canonical order (sorted
+chains them (inputs in :mod:`evaltool.study.inputs`, the output folder and reports in
+:mod:`evaltool.study.outputs`). ``evaltool run`` first puts persons in a canonical order (sorted
 by id) so results do not depend on input row order (MatchIt's tie rules
 depend on data order); the Python API keeps the caller's order.
 """
@@ -21,11 +21,11 @@ import evaltool
 from evaltool.config import config_hash
 from evaltool.config.schema import Labels, StudyConfig
 from evaltool.exceptions import DataError
-from evaltool.inputs import (ROW_ORDER, StudyData, add_history_covariates, bundled_resource, load_study_data,
+from evaltool.study.inputs import (ROW_ORDER, StudyData, add_history_covariates, bundled_resource, load_study_data,
                              validate_study)
-from evaltool.outputs import (atomic_folder, compare_results, fill_output_folder, output_dir_for, render_reports,
+from evaltool.study.outputs import (atomic_folder, compare_results, fill_output_folder, output_dir_for, render_reports,
                               rerender_report, write_outputs)
-from evaltool.study import StudyResult
+from evaltool.study.result import StudyResult
 
 __all__ = [
     "StudyData", "load_study_data", "run_study", "validate_study", "write_outputs",
@@ -106,12 +106,12 @@ def _outcome_specs(outcomes: list) -> list:
 
 
 def _design(cfg: StudyConfig, persons: pd.DataFrame):
-    from evaltool.matching import match
+    from evaltool.design.matching import match
 
     dz = cfg.design
     distance: Any = dz.distance
     if dz.distance == "glm" and dz.propensity.model != "logit":
-        from evaltool.propensity import classifier_by_name
+        from evaltool.design.propensity import classifier_by_name
 
         distance = classifier_by_name(dz.propensity.model, seed=cfg.study.seed)
     return match(
@@ -188,7 +188,7 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
     ``progress``, if given, is called with a short name of each stage as it starts
     (``evaltool run`` shows them on an interactive terminal).
     """
-    from evaltool.balancing import balance
+    from evaltool.design.balance import balance
     from evaltool.effects import estimate
 
     step = progress or (lambda _stage: None)
@@ -251,7 +251,7 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
 
 
 def _time_to_event(outcomes: list, design, outcome_frame: pd.DataFrame) -> list:
-    from evaltool.duration import time_to_event
+    from evaltool.effects.time_to_event import time_to_event
 
     out = []
     for o in outcomes:

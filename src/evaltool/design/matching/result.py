@@ -11,7 +11,7 @@ import pandas as pd
 
 from evaltool._result import ResultMixin
 from evaltool.estimand import Estimand
-from evaltool.matching.spec import MatchSpec
+from evaltool.design.matching.spec import MatchSpec
 
 __all__ = ["MatchResult", "weights_from_pairs", "subclass_from_pairs"]
 

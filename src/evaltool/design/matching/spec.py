@@ -33,9 +33,9 @@ def _as_tuple(name: str, value: Any) -> tuple[str, ...] | None:
 
 @dataclass(frozen=True)
 class MatchSpec:
-    """Every argument of :func:`evaltool.matching.match`, validated on construction.
+    """Every argument of :func:`evaltool.design.matching.match`, validated on construction.
 
-    See :func:`evaltool.matching.match` for the meaning of each field. ``distance``
+    See :func:`evaltool.design.matching.match` for the meaning of each field. ``distance``
     is ``"glm"``/``"logit"``, ``"mahalanobis"``, the name of a score column or a
     classifier with ``predict_proba`` (kept as given, compared by identity).
     """
@@ -56,7 +56,7 @@ class MatchSpec:
     ties: bool = False
 
     def __post_init__(self) -> None:
-        from evaltool.matching.registry import METHODS
+        from evaltool.design.matching.registry import METHODS
 
         check_choice("method", self.method, list(METHODS))
         object.__setattr__(self, "ratio", check_int("ratio", self.ratio, low=1))

@@ -23,9 +23,9 @@ from typing import Any
 import pandas as pd
 
 from evaltool.estimand import Estimand
-from evaltool.matching.registry import METHODS, get_method
-from evaltool.matching.result import MatchResult
-from evaltool.matching.spec import MatchSpec
+from evaltool.design.matching.registry import METHODS, get_method
+from evaltool.design.matching.result import MatchResult
+from evaltool.design.matching.spec import MatchSpec
 from evaltool.terms import normalise_terms
 
 __all__ = ["match", "MatchResult", "MatchSpec", "METHODS"]

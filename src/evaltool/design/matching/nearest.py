@@ -9,16 +9,16 @@ import pandas as pd
 
 from evaltool.estimand import Estimand
 from evaltool.exceptions import DataWarning, EstimandWarning, MatchingError
-from evaltool.matching._mahalanobis import (
+from evaltool.design.matching._mahalanobis import (
     match_mahalanobis,
     pooled_within_cov,
     scan_positions,
     whiten,
 )
-from evaltool.matching._score import Blocks, match_with_replacement, match_without_replacement
-from evaltool.matching.distance import Prepared, prepare
-from evaltool.matching.result import MatchResult, subclass_from_pairs, weights_from_pairs
-from evaltool.matching.spec import MatchSpec
+from evaltool.design.matching._score import Blocks, match_with_replacement, match_without_replacement
+from evaltool.design.matching.distance import Prepared, prepare
+from evaltool.design.matching.result import MatchResult, subclass_from_pairs, weights_from_pairs
+from evaltool.design.matching.spec import MatchSpec
 from evaltool.terms import design_matrix
 
 __all__ = ["match_nearest"]
@@ -26,7 +26,7 @@ __all__ = ["match_nearest"]
 
 def match_nearest(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...],
                   spec: MatchSpec) -> MatchResult:
-    """Nearest-neighbour matching; see :func:`evaltool.matching.match` for the arguments."""
+    """Nearest-neighbour matching; see :func:`evaltool.design.matching.match` for the arguments."""
     prep = prepare(data, treatment, covariates, spec)
     n = len(data)
     elig_focal = np.flatnonzero(prep.is_focal & ~prep.discarded)

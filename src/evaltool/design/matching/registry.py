@@ -1,5 +1,5 @@
 """Matching methods by name. Each takes ``(data, treatment, covariates, spec)`` and
-returns a :class:`~evaltool.matching.result.MatchResult`; add a method by adding
+returns a :class:`~evaltool.design.matching.result.MatchResult`; add a method by adding
 a module with one such function and one entry here."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ __all__ = ["METHODS", "get_method"]
 
 
 def _nearest(*args, **kwargs):
-    from evaltool.matching.nearest import match_nearest
+    from evaltool.design.matching.nearest import match_nearest
 
     return match_nearest(*args, **kwargs)
 
