@@ -1,0 +1,1 @@
+"""Sensitivity analyses (filled in below)."""
