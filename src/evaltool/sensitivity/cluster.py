@@ -1,0 +1,295 @@
+"""Area-level inference for person-level effects: few housing areas, correlated neighbours.
+
+The effect is the coefficient of treatment in a weighted regression of the outcome on an
+intercept and treatment (the difference in design-weighted means) on the design's estimation
+rows (:func:`evaltool.effects.design.build_sample`). Its uncertainty is computed five ways:
+
+``pair``       cluster-robust by matched pair/subclass (what :func:`evaltool.estimate` reports);
+``cr1``        cluster-robust by area, CR1: ``G/(G-1) * (N-1)/(N-K)`` (R ``sandwich::vcovCL``, HC1);
+``cr1_twoway`` by area and pair, Cameron-Gelbach-Miller ``V_area + V_pair - V_area&pair``,
+               each term with its own ``G/(G-1)`` (``vcovCL(cluster = ~ area + pair)``);
+``wild_cluster_bootstrap``  restricted wild cluster bootstrap-t by area (WCR; Cameron, Gelbach &
+               Miller 2008; Rademacher or Webb weights; all 2^G sign vectors when 2^G <= n_boot,
+               exact and deterministic), p-value two-sided symmetric, CI by test inversion;
+``randomization``  treatment permuted over areas (all assignments when few enough), p-value
+               of the estimate, interval by inverting the sharp constant-effect null.
+
+Headline rule: fewer than 30 areas or fewer than 10 treated areas -> the wild cluster bootstrap
+interval (CR1 over-rejects with few clusters; MacKinnon & Webb 2017), otherwise CR1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from evaltool.exceptions import EstimationError
+
+__all__ = ["cluster_vcov", "wls", "wild_cluster_bootstrap", "randomization_test", "WildResult",
+           "RandomizationResult", "headline_rule", "WEBB"]
+
+WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
+
+
+def wls(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted least squares: ``(beta, residuals, (X'WX)^-1)``."""
+    XtW = X.T * w
+    try:
+        bread = np.linalg.inv(XtW @ X)
+    except np.linalg.LinAlgError:
+        raise EstimationError("the regression design is singular (no variation in treatment?)") from None
+    beta = bread @ (XtW @ y)
+    return beta, y - X @ beta, bread
+
+
+def _meat(X: np.ndarray, w: np.ndarray, resid: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int]:
+    scores = X * (w * resid)[:, None]
+    g = int(codes.max()) + 1
+    sums = np.zeros((g, X.shape[1]))
+    np.add.at(sums, codes, scores)
+    used = int(np.unique(codes).size)
+    return sums.T @ sums * (used / (used - 1)), used
+
+
+def _codes(*arrays: np.ndarray) -> np.ndarray:
+    if len(arrays) == 1:
+        return np.unique(arrays[0], return_inverse=True)[1]
+    stacked = np.stack([np.asarray(a) for a in arrays], axis=1)
+    return np.unique(stacked, axis=0, return_inverse=True)[1].ravel()
+
+
+def cluster_vcov(X: np.ndarray, w: np.ndarray, resid: np.ndarray, bread: np.ndarray,
+                 clusters: list[np.ndarray]) -> np.ndarray:
+    """CR1 covariance, one-way or multi-way (CGM inclusion-exclusion), as ``sandwich::vcovCL``
+    with ``type = "HC1"``, ``cadjust = TRUE``, ``multi0 = FALSE``, no eigenvalue fix."""
+    if not clusters:
+        raise EstimationError("cluster_vcov needs at least one clustering variable")
+    meat = np.zeros((X.shape[1], X.shape[1]))
+    for r in range(1, len(clusters) + 1):
+        for combo in itertools.combinations(range(len(clusters)), r):
+            m, used = _meat(X, w, resid, _codes(*[clusters[i] for i in combo]))
+            if used < 2:
+                raise EstimationError("a clustering variable has fewer than 2 clusters")
+            meat += (-1) ** (r + 1) * m
+    n, k = X.shape
+    return (n - 1) / (n - k) * bread @ meat @ bread
+
+
+@dataclass(frozen=True)
+class WildResult:
+    """Wild cluster bootstrap of one coefficient: t statistic, p-value, CI, draws used."""
+
+    estimate: float
+    t_stat: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    n_clusters: int
+    n_draws: int
+    weights: str
+    enumerated: bool
+
+
+def _draws(g: int, n_boot: int, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+    if kind == "rademacher" and 2 ** g <= n_boot:
+        grid = np.array(list(itertools.product((1.0, -1.0), repeat=g)))
+        return grid, True
+    if kind == "rademacher":
+        return rng.choice(np.array([-1.0, 1.0]), size=(n_boot, g)), False
+    if kind == "webb":
+        return rng.choice(WEBB, size=(n_boot, g)), False
+    raise EstimationError(f"`weights` must be 'rademacher' or 'webb'; got {kind!r}")
+
+
+class _Wild:
+    """Bootstrap t statistics of coefficient ``j`` under the null beta_j = b, vectorised over draws."""
+
+    def __init__(self, y, X, w, codes, j, V):
+        self.y, self.X, self.w, self.codes, self.j, self.V = y, X, w, codes, j, V
+        self.g = int(codes.max()) + 1
+        self.Xr = np.delete(X, j, axis=1)
+        self.bread = np.linalg.inv((X.T * w) @ X)
+        n, k = X.shape
+        self.adj = (self.g / (self.g - 1)) * (n - 1) / (n - k)
+        XW = X * w[:, None]
+        self.M = np.zeros((self.g, k, k))
+        np.add.at(self.M, codes, XW[:, :, None] * X[:, None, :])
+        self.A = self.bread @ XW.T  # k x n
+
+    def tstats(self, b: float) -> tuple[float, np.ndarray]:
+        X, w, codes, j = self.X, self.w, self.codes, self.j
+        yb = self.y - b * X[:, j]
+        beta_r, u_r, _ = wls(yb, self.Xr, w)
+        fit_r = yb - u_r + b * X[:, j]           # restricted fitted values on the original scale
+        XW = X * w[:, None]
+        a = np.zeros((self.g, X.shape[1]))
+        c = np.zeros((self.g, X.shape[1]))
+        np.add.at(a, codes, XW * fit_r[:, None])
+        np.add.at(c, codes, XW * u_r[:, None])
+        base = self.bread @ a.sum(axis=0)          # beta of the restricted fit
+        C = (self.bread @ c.T)                     # k x g: effect of each cluster's sign
+        beta = base[None, :] + self.V @ C.T        # draws x k
+        # cluster scores of each draw: a_g + v_g c_g - M_g beta
+        s = a[None, :, :] + self.V[:, :, None] * c[None, :, :] - np.einsum("gkl,bl->bgk", self.M, beta)
+        h = self.bread[j]                          # row j of the bread
+        proj = s @ h                               # draws x g
+        se = np.sqrt(self.adj * (proj ** 2).sum(axis=1))
+        t_obs = self._t_obs(b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (beta[:, j] - b) / se
+        return t_obs, t
+
+    def _t_obs(self, b: float) -> float:
+        beta, resid, bread = wls(self.y, self.X, self.w)
+        V = cluster_vcov(self.X, self.w, resid, bread, [self.codes])
+        return float((beta[self.j] - b) / math.sqrt(V[self.j, self.j]))
+
+    def pvalue(self, b: float) -> float:
+        t_obs, t = self.tstats(b)
+        t = t[np.isfinite(t)]
+        return float(np.mean(np.abs(t) >= abs(t_obs) - 1e-12 * max(1.0, abs(t_obs))))
+
+
+def _invert(pfun, est: float, se: float, alpha: float, side: int) -> float:
+    """Boundary where the p-value falls to alpha, searching outward from the estimate."""
+    inner = est
+    step = max(se, 1e-12)
+    outer = est + side * step
+    for _ in range(60):
+        if pfun(outer) <= alpha:
+            break
+        inner, outer = outer, est + side * (abs(outer - est) * 2)
+    else:
+        return side * math.inf
+    for _ in range(60):
+        mid = 0.5 * (inner + outer)
+        if abs(outer - inner) <= 1e-9 * max(1.0, abs(est), se):
+            break
+        if pfun(mid) > alpha:
+            inner = mid
+        else:
+            outer = mid
+    return 0.5 * (inner + outer)
+
+
+def wild_cluster_bootstrap(y: np.ndarray, X: np.ndarray, w: np.ndarray, clusters: np.ndarray, j: int = 1,
+                           *, n_boot: int = 9999, weights: str = "rademacher", seed: int = 0,
+                           alpha: float = 0.05, conf_int: bool = True) -> WildResult:
+    """Restricted wild cluster bootstrap-t (WCR) of coefficient ``j`` of a weighted regression.
+
+    Draws are shared by the test and the test-inversion interval (one seeded set), so the
+    interval is exactly the set of nulls the bootstrap test does not reject.
+    """
+    y, X, w = (np.asarray(a, dtype=float) for a in (y, X, w))
+    codes = _codes(np.asarray(clusters))
+    g = int(codes.max()) + 1
+    if g < 2:
+        raise EstimationError(f"the wild cluster bootstrap needs >= 2 clusters; got {g}")
+    V, enumerated = _draws(g, n_boot, weights, np.random.default_rng(seed))
+    wb = _Wild(y, X, w, codes, j, V)
+    beta, resid, bread = wls(y, X, w)
+    se = math.sqrt(cluster_vcov(X, w, resid, bread, [codes])[j, j])
+    p = wb.pvalue(0.0)
+    lo = hi = math.nan
+    if conf_int:
+        lo = _invert(wb.pvalue, float(beta[j]), se, alpha, -1)
+        hi = _invert(wb.pvalue, float(beta[j]), se, alpha, +1)
+    return WildResult(float(beta[j]), float(beta[j] / se), p, lo, hi, g, int(V.shape[0]), weights, enumerated)
+
+
+@dataclass(frozen=True)
+class RandomizationResult:
+    """Randomization inference over areas."""
+
+    estimate: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    n_clusters: int
+    n_treated_clusters: int
+    n_assignments: int
+    enumerated: bool
+
+
+def randomization_test(y: np.ndarray, treat: np.ndarray, w: np.ndarray, clusters: np.ndarray, *,
+                       permutations: int = 999, seed: int = 0, alpha: float = 0.05) -> RandomizationResult:
+    """Permute treatment over clusters (the treated clusters are reassigned, sizes fixed).
+
+    The statistic is the difference in weighted means; the p-value is two-sided
+    (``|est*| >= |est|``, the observed assignment included). All ``C(G, G1)`` assignments are
+    used when there are at most ``permutations`` of them. The interval inverts the sharp null of a
+    constant effect ``tau`` (``y - tau * treat`` permuted).
+    """
+    y, treat, w = (np.asarray(a, dtype=float) for a in (y, treat, w))
+    codes = _codes(np.asarray(clusters))
+    g = int(codes.max()) + 1
+    per = np.zeros(g)
+    cnt = np.zeros(g)
+    np.add.at(per, codes, treat)
+    np.add.at(cnt, codes, 1.0)
+    share = per / cnt
+    if np.any((share > 0) & (share < 1)):
+        raise EstimationError("randomization over areas needs treatment constant within each area; "
+                              "some areas hold both treated and comparison persons")
+    treated = share == 1
+    g1 = int(treated.sum())
+    if g1 == 0 or g1 == g:
+        raise EstimationError("randomization over areas needs treated and untreated areas")
+    total = math.comb(g, g1)
+    if total <= permutations:
+        assign = np.zeros((total, g), dtype=bool)
+        for i, combo in enumerate(itertools.combinations(range(g), g1)):
+            assign[i, list(combo)] = True
+        enumerated = True
+    else:
+        rng = np.random.default_rng(seed)
+        keys = rng.random((permutations, g))
+        ranks = np.argsort(np.argsort(keys, axis=1), axis=1)
+        assign = np.vstack([treated[None, :], ranks < g1])
+        enumerated = False
+    T = assign[:, codes].astype(float)  # assignments x n
+
+    def diffs(yy: np.ndarray) -> np.ndarray:
+        wy = w * yy
+        m1 = (T * wy).sum(axis=1) / (T * w).sum(axis=1)
+        m0 = ((1 - T) * wy).sum(axis=1) / ((1 - T) * w).sum(axis=1)
+        return m1 - m0
+
+    def obs(yy: np.ndarray) -> float:
+        t1 = treat == 1
+        return float(w[t1] @ yy[t1] / w[t1].sum() - w[~t1] @ yy[~t1] / w[~t1].sum())
+
+    est = obs(y)
+
+    def pfun(tau: float) -> float:
+        yy = y - tau * treat
+        s = obs(yy)
+        return float(np.mean(np.abs(diffs(yy)) >= abs(s) - 1e-12 * max(1.0, abs(s))))
+
+    p = pfun(0.0)
+    spread = float(np.std(diffs(y))) or 1.0
+    lo = _invert(pfun, est, spread, alpha, -1)
+    hi = _invert(pfun, est, spread, alpha, +1)
+    return RandomizationResult(est, p, lo, hi, g, g1, int(T.shape[0]), enumerated)
+
+
+def headline_rule(n_clusters: int, n_treated_clusters: int | None) -> tuple[str, str]:
+    """``(se_type, reason)`` of the headline interval (see the module docstring)."""
+    few = n_clusters < 30 or (n_treated_clusters is not None and n_treated_clusters < 10)
+    if few:
+        return ("wild_cluster_bootstrap",
+                f"{n_clusters} areas ({n_treated_clusters} treated): fewer than 30 areas or 10 treated "
+                "areas, so cluster-robust (CR1) intervals are too narrow; the wild cluster bootstrap "
+                "is the headline")
+    return ("cr1", f"{n_clusters} areas ({n_treated_clusters} treated): enough clusters for CR1")
+
+
+def normal_ci(est: float, se: float, alpha: float) -> tuple[float, float, float]:
+    """``(ci_low, ci_high, p_value)`` from a normal approximation."""
+    z = stats.norm.ppf(1 - alpha / 2)
+    p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else math.nan
+    return est - z * se, est + z * se, p

@@ -1,0 +1,71 @@
+"""Area-level inference against R sandwich 3.0.2 (cluster_sandwich.json) and PyPI wildboottest 0.3.2
+(wildboot.json); data tests/fixtures/sensitivity/cluster_data.csv (tests/reference/sensitivity_cluster_data.py)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaltool.exceptions import EstimationError
+from evaltool.sensitivity.cluster import (cluster_vcov, headline_rule, randomization_test,
+                                          wild_cluster_bootstrap, wls)
+
+FIX = Path(__file__).parent / "fixtures" / "sensitivity"
+D = pd.read_csv(FIX / "cluster_data.csv")
+X = np.column_stack([np.ones(len(D)), D["treat"].to_numpy(float)])
+Y = D["y"].to_numpy(float)
+W = D["w"].to_numpy(float)
+
+
+def test_cr1_and_twoway_equal_sandwich_vcovcl():
+    ref = json.loads((FIX / "cluster_sandwich.json").read_text())
+    beta, resid, bread = wls(Y, X, W)
+    assert beta[1] == pytest.approx(ref["estimate"], abs=1e-10)
+    v1 = cluster_vcov(X, W, resid, bread, [D["area"].to_numpy()])
+    v2 = cluster_vcov(X, W, resid, bread, [D["area"].to_numpy(), D["pair"].to_numpy()])
+    assert np.sqrt(v1[1, 1]) == pytest.approx(ref["se_cr1"], abs=1e-10)
+    assert np.sqrt(v2[1, 1]) == pytest.approx(ref["se_twoway"], abs=1e-10)
+
+
+def test_wild_cluster_bootstrap_full_enumeration_equals_wildboottest():
+    ref = json.loads((FIX / "wildboot.json").read_text())
+    one = np.ones(len(D))
+    r = wild_cluster_bootstrap(Y, X, one, D["area"].to_numpy(), n_boot=9999, weights="rademacher")
+    assert r.enumerated and ref["full_enumeration"] and r.n_draws == ref["n_draws"] == 1024
+    assert r.t_stat == pytest.approx(ref["t_stat"], abs=1e-10)
+    assert r.p_value == pytest.approx(ref["p_value"], abs=1e-12)
+    assert r.ci_low < r.estimate < r.ci_high
+    # the interval is the set of nulls the same test does not reject
+    again = wild_cluster_bootstrap(Y - r.ci_high * 1.01 * X[:, 1], X, one, D["area"].to_numpy(), n_boot=9999,
+                                   conf_int=False)
+    assert again.p_value <= 0.05
+
+
+def test_wild_cluster_bootstrap_is_seeded_and_webb_runs():
+    a = wild_cluster_bootstrap(Y, X, W, D["area"].to_numpy(), n_boot=199, weights="webb", seed=3, conf_int=False)
+    b = wild_cluster_bootstrap(Y, X, W, D["area"].to_numpy(), n_boot=199, weights="webb", seed=3, conf_int=False)
+    assert a == b and not a.enumerated and a.n_draws == 199
+
+
+def test_randomization_enumerates_area_assignments():
+    r = randomization_test(Y, D["treat"].to_numpy(float), W, D["area"].to_numpy(), permutations=999)
+    assert r.enumerated and r.n_assignments == 210  # C(10, 4)
+    assert r.n_treated_clusters == 4
+    # p-value is a multiple of 1/210 and the observed assignment is counted
+    assert r.p_value * 210 == pytest.approx(round(r.p_value * 210), abs=1e-9) and r.p_value >= 1 / 210
+    assert r.ci_low < r.estimate < r.ci_high
+
+
+def test_randomization_needs_area_level_treatment():
+    t = D["treat"].to_numpy(float).copy()
+    t[D["area"].to_numpy() == 9] = np.arange(24) % 2
+    with pytest.raises(EstimationError, match="treatment constant within each area"):
+        randomization_test(Y, t, W, D["area"].to_numpy())
+
+
+def test_headline_rule():
+    assert headline_rule(16, 6)[0] == "wild_cluster_bootstrap"
+    assert headline_rule(40, 9)[0] == "wild_cluster_bootstrap"
+    assert headline_rule(40, 20)[0] == "cr1"
