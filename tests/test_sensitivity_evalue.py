@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from evaltool.exceptions import EstimationError
-from evaltool.sensitivity.evalue import evalue, evalue_md, evalue_rr, rr_from_means
+from evaltool.sensitivity.evalue import evalue_md, evalue_rr, evalue_scale, rr_from_means
 
 FIX = json.loads((Path(__file__).parent / "fixtures" / "sensitivity" / "evalue.json").read_text())
 
@@ -25,7 +25,7 @@ def test_against_r_evalue(i):
     if c["scale"] == "MD":
         e = evalue_md(c["est"], c["se"])
     else:
-        e = evalue(c["scale"], c["est"], (c["lo"], c["hi"]), rare=bool(c["rare"]))
+        e = evalue_scale(c["scale"], c["est"], (c["lo"], c["hi"]), rare=bool(c["rare"]))
     assert e.rr == pytest.approx(c["rr"], abs=1e-10)
     assert e.point == pytest.approx(c["point"], abs=1e-10)
     ref_ci = c["lower"] if c["lower"] is not None else c["upper"]
@@ -42,4 +42,4 @@ def test_errors():
     with pytest.raises(EstimationError, match="`rr` must be a positive"):
         evalue_rr(-1.0)
     with pytest.raises(EstimationError, match="`scale` must be one of"):
-        evalue("XX", 1.2)
+        evalue_scale("XX", 1.2)

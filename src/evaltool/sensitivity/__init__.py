@@ -12,7 +12,7 @@ other reasonable designs?
 See ``docs/sensitivity.md`` for plain-language readings, formulas and references.
 """
 
-from evaltool.sensitivity.evalue import EValue, evalue, evalue_hr, evalue_md, evalue_or, evalue_rr
+from evaltool.sensitivity.evalue import EValue, evalue_hr, evalue_md, evalue_or, evalue_rr, evalue_scale
 from evaltool.sensitivity.figures import rosenbaum_figure, specification_curve_figure
 from evaltool.sensitivity.matched import evalue_outcome, matched_sets, rosenbaum_outcome
 from evaltool.sensitivity.outcomes import HORIZONS, exclude_lockin, horizon_specs
@@ -25,7 +25,7 @@ from evaltool.sensitivity.speccurve import SequentialExecutor, curve_summary, sp
 
 __all__ = [
     "run_sensitivity", "SensitivityResult", "SensitivitySpec", "GammaGrid", "PlaceboSpec", "ClusterSpec",
-    "SpecCurveSpec", "parse_spec", "EValue", "evalue", "evalue_rr", "evalue_or", "evalue_hr", "evalue_md",
+    "SpecCurveSpec", "parse_spec", "EValue", "evalue_scale", "evalue_rr", "evalue_or", "evalue_hr", "evalue_md",
     "matched_sets", "rosenbaum_outcome", "evalue_outcome", "cluster_outcome", "pre_period_specs",
     "evaluate_placebos", "placebo_start", "exclude_lockin", "horizon_specs", "HORIZONS",
     "specification_curve", "curve_summary", "SequentialExecutor", "specification_curve_figure",

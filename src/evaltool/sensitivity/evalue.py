@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from evaltool.exceptions import EstimationError
 
-__all__ = ["EValue", "evalue_rr", "evalue_or", "evalue_hr", "evalue_md", "rr_from_means", "evalue"]
+__all__ = ["EValue", "evalue_rr", "evalue_or", "evalue_hr", "evalue_md", "rr_from_means", "evalue_scale"]
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def rr_from_means(mean_treated: float, mean_control: float,
     return m1 / m0, (lo, hi)
 
 
-def evalue(scale: str, estimate: float, ci: tuple[float, float] | None = None, *,
+def evalue_scale(scale: str, estimate: float, ci: tuple[float, float] | None = None, *,
            se: float | None = None, rare: bool = False) -> EValue:
     """Dispatch on ``scale`` in ``{"RR", "OR", "HR", "MD"}`` (MD: standardized difference + ``se``)."""
     if scale == "RR":

@@ -68,8 +68,20 @@ def _signed_ranks(diff: np.ndarray) -> tuple[np.ndarray, float]:
     d = np.asarray(diff, dtype=float)
     d = d[np.isfinite(d)]
     d = d[d != 0]
-    ranks = stats.rankdata(np.abs(d), method="average")
+    ranks = _midranks(np.abs(d))
     return ranks, float(ranks[d > 0].sum())
+
+
+def _midranks(a: np.ndarray) -> np.ndarray:
+    """Ranks 1..n with ties given their average rank (as R ``rank``)."""
+    order = np.argsort(a, kind="stable")
+    s = a[order]
+    new = np.r_[True, s[1:] != s[:-1]]
+    starts = np.flatnonzero(new)
+    ends = np.r_[starts[1:], s.size]
+    ranks = np.empty(s.size)
+    ranks[order] = ((starts + ends + 1) / 2.0)[np.cumsum(new) - 1]
+    return ranks
 
 
 def wilcoxon_bound(diff: np.ndarray, gamma: float) -> tuple[float, float]:
@@ -118,7 +130,7 @@ def _deviate_shifted(diff: np.ndarray, tau: float, gamma: float, upper: bool) ->
     return wilcoxon_bound(d, gamma)[0] if np.any(d != 0) else 0.0
 
 
-def hodges_lehmann_bounds(diff: np.ndarray, gamma: float, tol: float = 1e-10) -> tuple[float, float]:
+def hodges_lehmann_bounds(diff: np.ndarray, gamma: float, tol: float = 1e-9) -> tuple[float, float]:
     """Range of Hodges-Lehmann estimates of a constant additive effect under Gamma.
 
     The low end solves deviate(diff - tau) = 0 under the upper bound, the high end the mirror
@@ -136,7 +148,7 @@ def hodges_lehmann_bounds(diff: np.ndarray, gamma: float, tol: float = 1e-10) ->
         a, b = lo0, hi0  # f(a) >= 0 >= f(b) for the upper problem; reversed for the lower
         sign = 1.0 if upper else -1.0
         for _ in range(200):
-            if b - a <= tol * max(1.0, abs(a) + abs(b)):
+            if b - a <= tol * max(hi0 - lo0, 1e-300):
                 break
             mid = 0.5 * (a + b)
             if sign * _deviate_shifted(d, mid, g, upper) > 0:
