@@ -80,7 +80,7 @@ def rosenbaum_outcome(sets: np.ndarray, gammas: Sequence[float], *, alpha: float
     sgn = direction if direction is not None else (1 if diff_mean >= 0 else -1)
     s = sets * sgn
     hl = None
-    if one_to_one and is_binary(sets):
+    if one_to_one and is_binary(np.abs(sets)):
         d = s[:, 0] - s[:, 1]
         t, n = int((d > 0).sum()), int((d != 0).sum())
         method = "mcnemar"

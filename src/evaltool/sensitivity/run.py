@@ -121,8 +121,15 @@ def run_sensitivity(design: Design, effects: EffectResult, data: pd.DataFrame | 
 
     Examples
     --------
-    >>> res = run_sensitivity(design, effects, None, {"cluster": {"by": "area"}}, seed=1)  # doctest: +SKIP
-    >>> res.to_dict()["rosenbaum"][0]["gamma_critical"]  # doctest: +SKIP
+    >>> from evaltool.design.matching import match
+    >>> from evaltool.effects import estimate
+    >>> from evaltool.simulate import simulate_study
+    >>> p = simulate_study(n=800, seed=1, panel=False).persons.set_index("person_id")
+    >>> p["y"] = p["prior_support_share"] + 0.2 * p["outreach"]
+    >>> design = match(p, "outreach", ["age", "prior_support_share"])
+    >>> res = run_sensitivity(design, estimate(design, "y"), None, {"evalue": False}, seed=1)
+    >>> res.to_dict()["rosenbaum"][0]["method"]
+    'wilcoxon'
     """
     spec = parse_spec(spec)
     if not isinstance(effects, EffectResult):
