@@ -104,3 +104,31 @@ def test_bad_gamma_raises():
         mcnemar_bound(3, 5, 0.5)
     with pytest.raises(EstimationError, match="0 <= t <= d"):
         mcnemar_bound(6, 5, 1.0)
+
+
+@pytest.mark.parametrize("i", range(len(FIX["worked_examples"]["cases"])))
+def test_worked_examples_rosenbaum_2007_2013(i):
+    # Rosenbaum (2007) Table 1 / sect. 4.3 and Rosenbaum (2013) Table 1 via sensitivitymv::senmv
+    ex = FIX["worked_examples"]
+    c = ex["cases"][i]
+    y = np.array(ex["data"][c["data"]], dtype=float)
+    y[:, 0] -= c["tau"]
+    dev, p = m_statistic_bound(m_scores(y, trim=c["trim"]), c["gamma"])
+    assert p == pytest.approx(c["pval"], abs=1e-10)
+    assert dev == pytest.approx(c["deviate"], abs=1e-9)
+
+
+def test_welders_hodges_lehmann_bound_between_published_taus():
+    # Rosenbaum (2007): at Gamma = 2 the m-test rejects tau = 0.18 but not 0.185 (erpcp, trim 1),
+    # so the one-sided 95% confidence bound is in (0.18, 0.185)
+    ex = FIX["worked_examples"]
+    y = np.array(ex["data"]["erpcp"], dtype=float)
+
+    def p(tau):
+        z = y.copy()
+        z[:, 0] -= tau
+        return m_statistic_bound(m_scores(z, trim=1.0), 2.0)[1]
+
+    from scipy.optimize import brentq
+    bound = brentq(lambda t: p(t) - 0.05, 0.0, 0.5)
+    assert 0.18 < bound < 0.185
