@@ -104,3 +104,17 @@ def test_cost_hand_worked():
         run_cost(CostSpec(cost_per_participant=1, outcomes=["x"]), effects)
     block = ProcessStageResult(cost=run_cost(spec, effects)).to_dict()
     assert list(block) == ["cost"] and block["cost"]["extra_cost_per_participant"] == 17_000
+
+
+def test_example_config_sections_are_valid_specs():
+    import yaml
+
+    from evaltool.process import CaseDurationSpec, ContactsSpec, JourneySpec
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    raw = yaml.safe_load((root / "configs" / "splejse_mapping.yaml").read_text(encoding="utf-8"))
+    specs = {"mapping": MappingSpec, "journeys": JourneySpec, "case_duration": CaseDurationSpec,
+             "contacts": ContactsSpec, "cost": CostSpec}
+    built = {k: cls(**raw[k]) for k, cls in specs.items()}
+    assert built["mapping"].entitlement.max_weeks == 104 and built["journeys"].n_periods == 4
+    assert built["cost"].unit_cost == 38_000
