@@ -40,7 +40,16 @@ def test_measures_hand_worked():
     assert m.loc[1, "spontaneous_visits"] == 1 and m.loc[1, "days_to_first_meeting"] == 9  # 2024-01-10 - 01-01
     assert m.loc[1, "n_caseworkers"] == 1 and m.loc[1, "continuity_index"] == 1.0  # both held with 8
     assert m.loc[1, "own_caseworker_share"] == 0.0
-    assert m.loc[2].tolist() == [2, 2, 0, 0, 0, 4, 1, 1, 1]
+    assert m.loc[2].iloc[:9].tolist() == [2, 2, 0, 0, 0, 4, 1, 1, 1]
+    assert m["same_caseworker_across_change"].isna().all()  # no change days given
+    # a benefit change on day 10 for person 1 (held: day 9 with 8, day 31 open counselling with 8 -> same)
+    # and on day 5 for person 2 (held: day 4 with 7, day 5 with 7 -> same); person 3 has no contacts
+    ch = process_measures(log, persons, ContactsSpec(), change_day=pd.Series({1: 10.0, 2: 5.0, 3: 1.0}))
+    assert ch["same_caseworker_across_change"].tolist()[:2] == [1.0, 1.0]
+    assert np.isnan(ch.loc[3, "same_caseworker_across_change"])
+    moved = log.assign(caseworker_id=[7, 7, 8, 8, 9, 7, 7, 7])
+    ch2 = process_measures(moved, persons, ContactsSpec(), change_day=pd.Series({1: 10.0, 2: 5.0}))
+    assert ch2.loc[1, "same_caseworker_across_change"] == 0.0
     # person 3: no contacts -> counts 0, rates not defined
     assert m.loc[3, "meetings_scheduled"] == 0 and np.isnan(m.loc[3, "no_show_rate"])
     bad = log.assign(status=log["status"].replace("cancelled", "afbud"))
@@ -79,7 +88,10 @@ def test_process_effects_cover_truth(matched):
         assert abs(rows.loc[k, "estimate"] - v * scale) <= 3 * rows.loc[k, "std_error"], (k, v, rows.loc[k].to_dict())
         assert rows.loc[k, "variance"] == "cluster"
     # the effects are not trivially wide: every CI excludes 0
-    assert ((rows["ci_low"] > 0) | (rows["ci_high"] < 0)).all()
+    est = rows[rows["note"].isna()] if "note" in rows.columns else rows
+    assert ((est["ci_low"] > 0) | (est["ci_high"] < 0)).all()
+    # without change days the across-change measure is reported as not estimable, not dropped silently
+    assert rows.loc["same_caseworker_across_change", "note"] == "not estimable: no values in one group"
     d = res.to_dict()
     assert {"indicator", "estimate", "ci_low", "ci_high"} <= set(d["effects"][0])
 

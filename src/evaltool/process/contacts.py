@@ -11,6 +11,10 @@ Per person, over the first ``follow_up_days`` days from the Monday of the start 
 ``n_caseworkers``       distinct caseworkers over held contacts (0 if none)
 ``continuity_index``    share of held contacts with the person's most frequent caseworker (NA if none)
 ``own_caseworker_share`` share of held contacts with the assigned caseworker (if ``persons`` has one)
+``same_caseworker_across_change`` 1 if the last held contact before a benefit/target-group change
+                        and the first one after it are with the same caseworker, else 0 (NA without
+                        a change, given as days since start in ``change_day``, or without held
+                        contacts on both sides)
 
 Effects of outreach on every measure come from :func:`evaltool.estimate` on the design (pairs or
 weights, cluster-robust as the design calls for): rows with ``ci_low``/``ci_high``.
@@ -32,8 +36,10 @@ from evaltool.exceptions import DataError, DataWarning
 __all__ = ["MEASURES", "RATES", "process_measures", "ProcessResult", "run_process"]
 
 MEASURES = ("meetings_scheduled", "meetings_held", "no_show_rate", "cancellation_rate", "spontaneous_visits",
-            "days_to_first_meeting", "n_caseworkers", "continuity_index", "own_caseworker_share")
-RATES = ("no_show_rate", "cancellation_rate", "continuity_index", "own_caseworker_share")
+            "days_to_first_meeting", "n_caseworkers", "continuity_index", "own_caseworker_share",
+            "same_caseworker_across_change")
+RATES = ("no_show_rate", "cancellation_rate", "continuity_index", "own_caseworker_share",
+         "same_caseworker_across_change")
 
 
 def _start_dates(weeks: np.ndarray) -> np.ndarray:
@@ -44,7 +50,8 @@ def _start_dates(weeks: np.ndarray) -> np.ndarray:
 
 
 def process_measures(log: pd.DataFrame, persons: pd.DataFrame, spec: Any, *, id_col: str = "person_id",
-                     start_col: str = "start_week", caseworker_col: str | None = "caseworker_id") -> pd.DataFrame:
+                     start_col: str = "start_week", caseworker_col: str | None = "caseworker_id",
+                     change_day: Any = None) -> pd.DataFrame:
     """Per-person process measures (``spec``: a :class:`ContactsSpec`), indexed by person id.
 
     Examples
@@ -116,6 +123,28 @@ def process_measures(log: pd.DataFrame, persons: pd.DataFrame, spec: Any, *, id_
                                                                            minlength=n) / n_held, np.nan)
         else:
             out["own_caseworker_share"] = np.nan
+    out["same_caseworker_across_change"] = _across_change(hp, d[held], cw, n, ids, change_day)
+    return out
+
+
+def _across_change(hp: np.ndarray, day: np.ndarray, cw: np.ndarray, n: int, ids: np.ndarray,
+                   change_day: Any) -> np.ndarray:
+    """1/0 same caseworker on both sides of the change day, NA where not defined."""
+    out = np.full(n, np.nan)
+    if change_day is None:
+        return out
+    ch = (change_day.reindex(ids) if isinstance(change_day, pd.Series) else pd.Series(np.asarray(change_day, float),
+                                                                                       index=ids))
+    ch = ch.to_numpy(dtype=float)
+    if len(ch) != n:
+        raise DataError(f"`change_day` must give one value per person; got {len(ch)} for {n} persons")
+    f = pd.DataFrame({"p": hp, "day": day, "cw": cw}).sort_values(["p", "day"], kind="stable")
+    f["change"] = ch[f["p"].to_numpy()]
+    f = f[np.isfinite(f["change"].to_numpy())]
+    before = f[f["day"] < f["change"]].groupby("p")["cw"].last()
+    after = f[f["day"] >= f["change"]].groupby("p")["cw"].first()
+    both = before.index.intersection(after.index)
+    out[both.to_numpy()] = (before.loc[both].to_numpy() == after.loc[both].to_numpy()).astype(float)
     return out
 
 
@@ -141,17 +170,21 @@ class ProcessResult(ResultMixin):
 
 
 def run_process(log: pd.DataFrame, design: Any, spec: Any, *, id_col: str = "person_id", start_col: str = "start_week",
-                caseworker_col: str | None = "caseworker_id", extra: pd.DataFrame | None = None) -> ProcessResult:
+                caseworker_col: str | None = "caseworker_id", extra: pd.DataFrame | None = None,
+                change_day: Any = None, subgroups: list[str] | None = None) -> ProcessResult:
     """Process measures and their effects on ``design`` (a matching or weighting design).
 
     ``design.data`` holds the persons (``id_col``, ``start_col``); ``extra`` adds more per-person
     outcomes indexed like ``design.data`` (e.g. social outcomes or case-duration indicators).
+    ``change_day`` (days since start of a benefit/target-group change, per person id) enables
+    ``same_caseworker_across_change``; ``subgroups`` (columns of ``design.data``) adds subgroup rows.
     Measures without a value for anyone in a group are reported as not estimable.
     """
     from evaltool.effects import estimate
 
     data = design.data
-    measures = process_measures(log, data, spec, id_col=id_col, start_col=start_col, caseworker_col=caseworker_col)
+    measures = process_measures(log, data, spec, id_col=id_col, start_col=start_col, caseworker_col=caseworker_col,
+                                change_day=change_day)
     frame = pd.DataFrame(measures.to_numpy(), index=data.index, columns=measures.columns)
     if extra is not None:
         frame = frame.join(extra, how="left")
@@ -162,8 +195,9 @@ def run_process(log: pd.DataFrame, design: Any, spec: Any, *, id_col: str = "per
     skipped = [col for col in frame.columns if col not in usable]
     with warnings.catch_warnings():  # rates are NA for persons without meetings, by definition
         warnings.simplefilter("ignore", category=DataWarning)
-        res = estimate(design, frame[usable], alpha=spec.alpha, percent=[r for r in RATES if r in usable])
-    rows = res.effects.copy()
+        res = estimate(design, frame[usable], alpha=spec.alpha, percent=[r for r in RATES if r in usable],
+                       subgroups=subgroups)
+    rows = pd.concat([res.effects, res.subgroups], ignore_index=True) if len(res.subgroups) else res.effects.copy()
     if skipped:
         na = pd.DataFrame({"outcome": skipped, "note": "not estimable: no values in one group"})
         rows = pd.concat([rows, na], ignore_index=True)
