@@ -166,7 +166,7 @@ class ProcessResult(ResultMixin):
         return {"spec": jsonable(self.spec), "effects": frame_records(self.rows)}
 
     def __repr__(self) -> str:
-        return f"ProcessResult(measures={len(self.rows)}, persons={len(self.measures)})"
+        return f"ProcessResult(rows={len(self.rows)}, persons={len(self.measures)})"
 
 
 def run_process(log: pd.DataFrame, design: Any, spec: Any, *, id_col: str = "person_id", start_col: str = "start_week",
