@@ -93,3 +93,10 @@ def test_medians_and_restricted_means_cover_oracle_truth():
     assert d["ci_low"] <= truth <= d["ci_high"]
     assert res.to_dict()["summary"][0]["outcome"] == "exit"
     assert set(res.outcomes.columns) == {"exit", "exit_event", "first_offer", "first_offer_event"}
+    # as regular effect outcomes: P(exit by week 26) on the matched design; no censoring before week
+    # 104 here, so it equals 1 - KM at week 26 and the effect equals the KM-based effect by week 26
+    eo = res.effect_outcomes()
+    assert list(eo.columns) == ["exit_by_26w", "exit_by_52w", "first_offer_by_26w", "first_offer_by_52w"]
+    eff = evaltool.estimate(design, eo.reindex(persons.index)).effect("exit_by_26w")
+    km26 = next(r for r in a["by_week"] if r["week"] == 26)
+    assert eff["estimate"] == pytest.approx(100 * km26["estimate"], abs=1e-9)

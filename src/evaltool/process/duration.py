@@ -101,6 +101,21 @@ class CaseDurationResult(ResultMixin):
     def __repr__(self) -> str:
         return f"CaseDurationResult(outcomes={list(self.analyses)}, n={len(self.outcomes)})"
 
+    def effect_outcomes(self, weeks: tuple[int, ...] | None = None) -> pd.DataFrame:
+        """``<outcome>_by_<k>w`` per person for :func:`evaltool.estimate`: 1 if the event came by
+        week k, 0 if the person was followed to week k without it, NA if censored before week k.
+
+        Indexed like ``outcomes`` (person ids of the persons with positive weight).
+        """
+        ks = tuple(self.spec["weeks"]) if weeks is None else tuple(int(k) for k in weeks)
+        cols = {}
+        for name in self.analyses:
+            t = self.outcomes[name].to_numpy(dtype=float)
+            e = self.outcomes[f"{name}_event"].to_numpy() == 1
+            for k in ks:
+                cols[f"{name}_by_{k}w"] = np.where(e & (t <= k), 1.0, np.where(t >= k, 0.0, np.nan))
+        return pd.DataFrame(cols, index=self.outcomes.index)
+
 
 def run_case_duration(persons: pd.DataFrame, panel: Any, code_map: Any, spec: Any, *, treatment: str = "outreach",
                       weights: Any = None, cluster: Any = None, id_col: str = "person_id",
