@@ -31,11 +31,14 @@ from evaltool.exceptions import DataError
 from evaltool.registers._panel import RANGE_KEY
 from evaltool.registers.codemap import CodeMap, default_code_map_path, load_code_map
 from evaltool.simulate.areas import AREA_EFFECT, simulate_areas
+from evaltool.simulate.contacts import (CONTACT_EFFECTS, COSTS, SOCIAL_EFFECTS, simulate_contacts,
+                                        simulate_social_register)
 from evaltool.simulate.population import (EFFECT_PLACEMENT, LOCKIN, PROCESS_EFFECTS, draw_population)
 from evaltool.simulate.weekly import WORLDS, CodeTable, build_block
 from evaltool.weeks import from_ordinal
 
-__all__ = ["SimulatedStudy", "simulate_study", "write_simulation", "panel_for", "true_effects", "OUTCOME_DEFINITIONS"]
+__all__ = ["SimulatedStudy", "simulate_study", "write_simulation", "panel_for", "true_effects", "OUTCOME_DEFINITIONS",
+           "simulate_contacts", "simulate_social_register"]
 
 BLOCK = 20_000
 
@@ -107,6 +110,10 @@ def _truth(seed: int, n: int, treated_share: float, code_map: CodeMap) -> dict[s
         "att": true_effects(),
         "definitions": OUTCOME_DEFINITIONS,
         "process": dict(PROCESS_EFFECTS),
+        # contact log (simulate_contacts), social register (simulate_social_register; any week 1-52), costs
+        "contacts": dict(CONTACT_EFFECTS),
+        "social": dict(SOCIAL_EFFECTS),
+        "costs": dict(COSTS),
         "area_did": {"att": AREA_EFFECT, "outcome": "unemployment_rate", "unit": "area", "time": "year",
                      "first_treated": "outreach_start_year",
                      "note": "homogeneous in cohort and time; staggered adoption 2022-2024"},
