@@ -46,7 +46,8 @@ def _dynamic_effect(effect: float, e: np.ndarray, cohort_mult: np.ndarray) -> np
 
 
 def simulate_area_panel(n_areas: int = 30, years=range(2008, 2021), scenario: str = "fredericia",
-                        effect: float = -0.03, seed: int = 2026) -> tuple[pd.DataFrame, dict]:
+                        effect: float = -0.03, seed: int = 2026, n_treated: int | None = None
+                        ) -> tuple[pd.DataFrame, dict]:
     """Area x year panel with outreach starts, area trends and a known area-level effect.
 
     ``rate_it = level_i + slope_i (t - t_mid) + shock_t + tau_it + e_it`` with area levels,
@@ -59,6 +60,10 @@ def simulate_area_panel(n_areas: int = 30, years=range(2008, 2021), scenario: st
       period range) with effects growing with time since start and differing by cohort
       (``effect * m_g * (0.5 + 0.25 min(e, 4))``, ``m_g`` = 1.5, 1.0, 0.5): TWFE is biased here;
     * ``one_treated``: a single treated area from the middle period, constant effect.
+
+    ``n_treated`` changes the number of treated areas of ``fredericia`` (default 2; all start
+    together, the first two keep their names) -- e.g. for Monte-Carlo checks of TWFE with a
+    single start period and more treated areas.
 
     Returns
     -------
@@ -82,6 +87,10 @@ def simulate_area_panel(n_areas: int = 30, years=range(2008, 2021), scenario: st
     check_int("n_areas", n_areas, low=3, exc=DataError)
     check_int("seed", seed, low=0, exc=DataError)
     check_number("effect", effect, low=-0.5, high=0.5, exc=DataError)
+    check_int("n_treated", n_treated, low=1, allow_none=True, exc=DataError)
+    if n_treated is not None and (scenario != "fredericia" or n_treated >= n_areas):
+        raise DataError(f"`n_treated` applies to scenario 'fredericia' and must be < n_areas ({n_areas}); "
+                        f"got {n_treated} with scenario {scenario!r}")
     yrs = np.array(list(years), dtype=np.int64)
     if len(yrs) < 4 or np.any(np.diff(yrs) != 1):
         raise DataError(f"`years` must be >= 4 consecutive years; got {list(yrs)[:6]}")
@@ -91,9 +100,10 @@ def simulate_area_panel(n_areas: int = 30, years=range(2008, 2021), scenario: st
     mult = np.ones(k)
     if scenario == "fredericia":
         s = 2014 if yrs[0] < 2014 <= yrs[-1] else int(yrs[t // 2])
-        start[:2] = s
-        names = ["Korskærparken", "Nørrebrogade"] + [f"Område {j:02d}" for j in range(1, k - 1)]
-        level = np.concatenate([[0.47, 0.45], rng.uniform(0.15, 0.55, k - 2)])
+        m = n_treated or 2
+        start[:m] = s
+        names = ["Korskærparken", "Nørrebrogade"][:m] + [f"Område {j:02d}" for j in range(1, k - min(m, 2) + 1)]
+        level = np.concatenate([[0.55, 0.53][:m], rng.uniform(0.15, 0.60, k - min(m, 2))])
     elif scenario == "staggered":
         cohorts = yrs[[int(round(q * (t - 1))) for q in (0.3, 0.5, 0.7)]]
         n_tr = int(round(0.6 * k))
