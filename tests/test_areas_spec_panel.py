@@ -81,3 +81,21 @@ def test_no_never_treated_needs_not_yet(df):
     with pytest.raises(DataError, match="not_yet_treated"):
         validate_area_panel(d, AreaSpec())
     assert validate_area_panel(d, AreaSpec(control_group="not_yet_treated")).n_units == 8
+
+
+def test_example_config_area_panel_is_an_areaspec():
+    from pathlib import Path
+
+    import yaml
+
+    from evaltool.simulate.areas import simulate_area_panel
+
+    cfg = yaml.safe_load((Path(__file__).parents[1] / "configs" / "fredericia_areas.yaml").read_text())
+    section = dict(cfg["area_panel"])
+    sim = section.pop("simulate")
+    spec = AreaSpec.build(**section)
+    assert spec.population == "residents" and len(spec.methods) == 7
+    years = range(sim["years"][0], sim["years"][1] + 1)
+    df, truth = simulate_area_panel(sim["n_areas"], years, sim["scenario"], sim["effect"], sim["seed"])
+    p = validate_area_panel(df, spec)
+    assert p.n_units == 16 and truth["first_treated"] == {"2014": 2}

@@ -51,7 +51,7 @@ def simulate_area_panel(n_areas: int = 30, years=range(2008, 2021), scenario: st
     """Area x year panel with outreach starts, area trends and a known area-level effect.
 
     ``rate_it = level_i + slope_i (t - t_mid) + shock_t + tau_it + e_it`` with area levels,
-    independent area slopes (sd 0.002 per year), a common falling trend, iid noise (sd 0.01), and
+    independent area slopes (sd 0.001 per year), a common falling trend, iid noise (sd 0.01), and
 
     * ``fredericia``: two treated areas ("Korskærparken", "Nørrebrogade") from 2014 with high
       levels (~49 % in 2013), a common fall so that their raw change is much larger than the
@@ -115,7 +115,7 @@ def simulate_area_panel(n_areas: int = 30, years=range(2008, 2021), scenario: st
         start[0] = int(yrs[t // 2])
         names = ["Korskærparken"] + [f"Område {j:02d}" for j in range(1, k)]
         level = np.concatenate([[0.35], rng.uniform(0.15, 0.45, k - 1)])
-    slope = rng.normal(0, 0.002, k)
+    slope = rng.normal(0, 0.001, k)
     tmid = (yrs[0] + yrs[-1]) / 2
     shock = -0.012 * (yrs - yrs[0]) + rng.normal(0, 0.004, t)
     ev = yrs[None, :] - start[:, None]
