@@ -108,3 +108,17 @@ def test_prop99_did_2x2_matches_synthdid_did(prop99):
     res = run_area_analysis(prop99, spec, seed=1)
     assert res.get("did_2x2").estimate == pytest.approx(REF["california_prop99"]["synthdid_R"]["did_estimate"],
                                                         abs=1e-6)
+
+
+@pytest.mark.parametrize("method", ["synthetic_did", "synthetic_control"])
+def test_two_treated_areas_match_synthdid(method):
+    """N1 = 2 (treated rows averaged) against R synthdid on the simulated Fredericia panel."""
+    ref = json.loads((FIX / "synthdid_fredericia.json").read_text())
+    data = pd.read_csv(FIX / "sim_fredericia_panel.csv")
+    res = run_area_analysis(data, AreaSpec(methods=[method, "did_2x2"], n_boot=0, n_permutations=0, n_placebo=0),
+                            seed=1)
+    assert res.get(method).estimate == pytest.approx(ref["estimates"][method], abs=1e-6)
+    assert res.get("did_2x2").estimate == pytest.approx(ref["estimates"]["did"], abs=1e-10)
+    ours = {w["unit"]: w["weight"] for w in res.donor_weights}
+    for unit, w in ref["omega"][method].items():
+        assert ours.get(unit, 0.0) == pytest.approx(w, abs=1e-4)
