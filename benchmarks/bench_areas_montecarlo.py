@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     n_boot = 199 if args.quick else 399
     t0 = time.perf_counter()
     table = run(reps, n_boot, list(DESIGNS))
-    print(f"| design | estimator / interval | reps | bias (MC SE) | coverage of 95 % CI (MC SE) |")
+    print("| design | estimator / interval | reps | bias (MC SE) | coverage of 95 % CI (MC SE) |")
     print("|---|---|---|---|---|")
     for r in table:
         print(f"| {r['design']} | {r['estimator']} | {r['reps']} | {r['bias']:+.4f} ({r['bias_mcse']:.4f}) | "

@@ -22,7 +22,7 @@ from evaltool._checks import check_choice
 from evaltool.exceptions import RegisterError
 from evaltool.registers import _panel
 from evaltool.registers.codemap import CodeMap
-from evaltool.weeks import week_table
+from evaltool.weeks import to_ordinal, week_table
 
 __all__ = ["area_shares"]
 
@@ -86,13 +86,10 @@ def area_shares(residence: pd.DataFrame, panel: Any, code_map: CodeMap, categori
                             "keep one area per person and period")
     cats, self_in = code_map.resolve(list(categories))
     src = _panel.open_panel(panel, id_col)
-    duck = True
-    scan = _panel.scan_panel(src, code_map, "other" if "other" in code_map.categories else "error", duck=duck,
+    scan = _panel.scan_panel(src, code_map, "other" if "other" in code_map.categories else "error", duck=True,
                              memory_limit=memory_limit)
     lo_ord, hi_ord = _panel.coverage(src, scan, data_range)
     weeks, _ = week_table()
-    from evaltool.weeks import to_ordinal
-
     ords = to_ordinal(weeks)
     covered = weeks[(ords >= lo_ord) & (ords <= hi_ord)]
     per_weeks = pd.Series(_period_of(covered, period)).value_counts()
