@@ -122,3 +122,18 @@ def test_two_treated_areas_match_synthdid(method):
     ours = {w["unit"]: w["weight"] for w in res.donor_weights}
     for unit, w in ref["omega"][method].items():
         assert ours.get(unit, 0.0) == pytest.approx(w, abs=1e-4)
+
+
+@pytest.mark.parametrize("multiplier", ["mammen", "rademacher"])
+def test_multiplier_bootstrap_se_near_analytic(multiplier):
+    """Bootstrap SEs (IQR-based, as did's mboot) estimate the analytic SEs: with B = 999 the relative
+    Monte-Carlo error of an IQR-based SE is about 0.05, so 0.2 is four MC SEs."""
+    panel = validate_area_panel(pd.read_csv(FIX / "mpdta.csv"), MPDTA_SPEC)
+    cs = callaway_santanna(panel, n_boot=999, multiplier=multiplier, rng=np.random.default_rng(7))
+    analytic = {r.event_time: r.std_error for r in cs.rows if r.aggregation == "dynamic" and r.event_time is not None}
+    assert len(cs.uniform_band) == len(analytic) == 7
+    for b in cs.uniform_band:
+        assert b["std_error_boot"] / analytic[b["event_time"]] == pytest.approx(1.0, abs=0.2)
+        assert b["ci_low"] < b["estimate"] < b["ci_high"]
+    # sup-t critical value over 7 correlated event times: above the pointwise 1.96, below Bonferroni 2.69
+    assert 1.96 < cs.uniform_crit < 2.69
