@@ -168,3 +168,19 @@ def test_not_estimable_messages():
     with pytest.raises(EstimationError, match="did_2x2: needs never-treated"):
         run_area_analysis(df, AreaSpec(methods=["did_2x2"], control_group="not_yet_treated", n_boot=0,
                                        n_permutations=0))
+
+
+def test_invariance_rescaling_and_constant_weights():
+    df, _ = simulate_area_panel(12, range(2008, 2020), "staggered", -0.03, 8)
+    spec = dict(methods=["did_2x2", "twfe", "event_study", "callaway_santanna"], n_boot=0, n_permutations=0)
+    base = run_area_analysis(df, AreaSpec(**spec), seed=1).to_frame()
+    scaled = run_area_analysis(df.assign(unemployment_rate=100 * df["unemployment_rate"]), AreaSpec(**spec),
+                               seed=1).to_frame()
+    np.testing.assert_allclose(scaled["estimate"], 100 * base["estimate"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(scaled["std_error"], 100 * base["std_error"], rtol=1e-9, atol=1e-12)
+    weighted = run_area_analysis(df.assign(w=7.0), AreaSpec(weights="w", **spec), seed=1).to_frame()
+    np.testing.assert_allclose(weighted["estimate"], base["estimate"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(weighted["std_error"], base["std_error"], rtol=1e-9, atol=1e-12)
+    pop = run_area_analysis(df, AreaSpec(weights="residents", **spec), seed=1)
+    assert pop.get("twfe").estimate != pytest.approx(base.loc[base["estimator"] == "twfe", "estimate"].iloc[0],
+                                                    abs=1e-9)

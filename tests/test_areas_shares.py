@@ -67,3 +67,17 @@ def test_residence_errors(study):
         area_shares(pd.concat([res, res.head(1)]), study.weekly_status, study.code_map, ["dagpenge"])
     with pytest.raises(RegisterError, match="unknown category"):
         area_shares(res, study.weekly_status, study.code_map, ["nonsense"])
+
+
+def test_register_panel_feeds_the_area_analysis(study):
+    from evaltool.areas import AreaSpec, run_area_analysis
+    from evaltool.simulate.population import OUTREACH_AREAS
+
+    shares = area_shares(_residence(study), study.weekly_status, study.code_map, ["kontanthjaelp", "dagpenge"],
+                         data_range=study.data_range, outcome="support_share")
+    shares["start"] = shares["area"].map(OUTREACH_AREAS).fillna(0).astype(int)
+    shares = shares[shares["start"].isin([0, 2023])]  # one start period, years 2021-2024
+    res = run_area_analysis(shares, AreaSpec(outcome="support_share", first_treated="start", population="population",
+                                             methods=["did_2x2", "twfe"], n_boot=0, n_permutations=0), seed=1)
+    assert res.n_treated_units == sum(v == 2023 for v in OUTREACH_AREAS.values())
+    assert np.isfinite(res.get("twfe").estimate) and res.populations[0]["population_min"] >= 1
