@@ -17,7 +17,9 @@ from evaltool.areas.simple import before_after, did_2x2
 from evaltool.areas.spec import METHODS, AreaSpec
 from evaltool.areas.synthetic import placebo_in_space, placebo_se, synth_estimate, synth_matrix
 from evaltool.areas.twfe import fit_twfe
-from evaltool.exceptions import ConfigError
+import warnings
+
+from evaltool.exceptions import ConfigError, EstimationError, EvaltoolWarning
 
 __all__ = ["run_area_analysis"]
 
@@ -109,33 +111,50 @@ def run_area_analysis(panel: pd.DataFrame, spec: AreaSpec | dict, seed: int | No
     donors: list[dict] = []
     extras: dict[str, Any] = {}
     pretrend = None
+    skipped: list[dict] = []
     for method in (m for m in METHODS if m in spec.methods):
-        if method == "before_after":
-            ba_rows, row = before_after(p, spec.alpha)
-            rows.append(row)
-        elif method == "did_2x2":
-            rows.append(did_2x2(p, spec.alpha))
-        elif method == "twfe":
-            r, _ = _twfe(p, spec, rngs)
-            rows.extend(r)
-        elif method == "event_study":
-            r, pretrend = event_study(p, reference_period=spec.reference_period, event_min=spec.event_min,
-                                      event_max=spec.event_max, weighted=spec.weights is not None, alpha=spec.alpha)
-            rows.extend(r)
-        elif method == "callaway_santanna":
-            cs = callaway_santanna(p, control_group=spec.control_group, anticipation=spec.anticipation,
-                                   weighted=spec.weights is not None, alpha=spec.alpha, n_boot=spec.n_boot,
-                                   multiplier=spec.multiplier, rng=rngs["cs"])
-            rows.extend(cs.rows)
-            extras["callaway_santanna"] = {"control_group": spec.control_group, "uniform_crit": cs.uniform_crit,
-                                           "uniform_band": list(cs.uniform_band), "multiplier": spec.multiplier}
-        else:
-            row, w, extra = _synthetic(p, spec, method, rngs["sc" if method == "synthetic_control" else "sdid"])
-            rows.append(row)
-            donors.extend(w)
-            extras[method] = extra
+        try:
+            pretrend = _run_one(method, p, spec, rngs, rows, ba_rows, donors, extras, pretrend)
+        except EstimationError as exc:
+            skipped.append({"estimator": method, "reason": str(exc)})
+            warnings.warn(f"{method} not estimable: {exc}", EvaltoolWarning, stacklevel=2)
+    if not rows:
+        raise EstimationError("area analysis: no estimator could be computed; "
+                              + "; ".join(f"{d['estimator']}: {d['reason']}" for d in skipped))
     g = p.unit_g
     return AreaResult(estimates=tuple(rows), pretrend_test=pretrend, donor_weights=tuple(donors),
                       before_after=tuple(ba_rows), assumptions={m: ASSUMPTIONS[m] for m in METHODS if m in spec.methods},
                       populations=tuple(_populations(p)), spec=spec.model_dump(mode="json"), n_units=p.n_units,
-                      n_treated_units=int((g > 0).sum()), n_periods=len(p.periods), seed=seed, extras=extras)
+                      n_treated_units=int((g > 0).sum()), n_periods=len(p.periods), seed=seed, extras=extras,
+                      not_estimable=tuple(skipped))
+
+
+def _run_one(method: str, p: AreaPanel, spec: AreaSpec, rngs: dict, rows: list, ba_rows: list, donors: list,
+             extras: dict, pretrend: dict | None) -> dict | None:
+    """Run one estimator, appending to the collections; returns the (possibly new) pre-trend test."""
+    if method == "before_after":
+        per_area, row = before_after(p, spec.alpha)
+        ba_rows.extend(per_area)
+        rows.append(row)
+    elif method == "did_2x2":
+        rows.append(did_2x2(p, spec.alpha))
+    elif method == "twfe":
+        r, _ = _twfe(p, spec, rngs)
+        rows.extend(r)
+    elif method == "event_study":
+        r, pretrend = event_study(p, reference_period=spec.reference_period, event_min=spec.event_min,
+                                  event_max=spec.event_max, weighted=spec.weights is not None, alpha=spec.alpha)
+        rows.extend(r)
+    elif method == "callaway_santanna":
+        cs = callaway_santanna(p, control_group=spec.control_group, anticipation=spec.anticipation,
+                               weighted=spec.weights is not None, alpha=spec.alpha, n_boot=spec.n_boot,
+                               multiplier=spec.multiplier, rng=rngs["cs"])
+        rows.extend(cs.rows)
+        extras["callaway_santanna"] = {"control_group": spec.control_group, "uniform_crit": cs.uniform_crit,
+                                       "uniform_band": list(cs.uniform_band), "multiplier": spec.multiplier}
+    else:
+        row, w, extra = _synthetic(p, spec, method, rngs["sc" if method == "synthetic_control" else "sdid"])
+        rows.append(row)
+        donors.extend(w)
+        extras[method] = extra
+    return pretrend

@@ -72,6 +72,7 @@ class AreaResult(ResultMixin):
     n_periods: int
     seed: int | None
     extras: dict[str, Any] = field(default_factory=dict)
+    not_estimable: tuple[dict[str, str], ...] = ()
 
     _title = "Area-level analysis"
 
@@ -92,6 +93,7 @@ class AreaResult(ResultMixin):
             "seed": self.seed,
             "spec": self.spec,
             "extras": self.extras,
+            "not_estimable": list(self.not_estimable),
         })
 
     def get(self, estimator: str, aggregation: str | None = None) -> EstimateRow:
