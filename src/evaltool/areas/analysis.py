@@ -120,7 +120,7 @@ def run_area_analysis(panel: pd.DataFrame, spec: AreaSpec | dict, seed: int | No
             warnings.warn(f"{method} not estimable: {exc}", EvaltoolWarning, stacklevel=2)
     if not rows:
         raise EstimationError("area analysis: no estimator could be computed; "
-                              + "; ".join(f"{d['estimator']}: {d['reason']}" for d in skipped))
+                              + "; ".join(d["reason"] for d in skipped))
     g = p.unit_g
     return AreaResult(estimates=tuple(rows), pretrend_test=pretrend, donor_weights=tuple(donors),
                       before_after=tuple(ba_rows), assumptions={m: ASSUMPTIONS[m] for m in METHODS if m in spec.methods},
