@@ -167,12 +167,13 @@ def test_not_estimable_is_reported_not_fatal():
     df, _ = noiseless([2012] * 4 + [2014] * 4)
     spec = AreaSpec(methods=["did_2x2", "callaway_santanna"], control_group="not_yet_treated", n_boot=0,
                     n_permutations=0)
-    with pytest.warns(EvaltoolWarning, match="did_2x2 not estimable"):
+    with pytest.warns(EvaltoolWarning, match="not estimable: did_2x2: needs never-treated"):
         res = run_area_analysis(df, spec)
     assert res.to_dict()["not_estimable"] == [
         {"estimator": "did_2x2", "reason": "did_2x2: needs never-treated comparison areas (first_treated 0/empty)"}]
     # only cohort 2012 has not-yet-treated controls (cohort 2014) in 2012-2013: tau = -0.03, -0.06
     assert res.get("callaway_santanna", "simple").estimate == pytest.approx(-0.045, abs=1e-12)
-    with pytest.raises(EstimationError, match="no estimator could be computed; did_2x2: needs never-treated"):
+    with pytest.raises(EstimationError, match="no estimator could be computed; did_2x2: needs never-treated"), \
+            pytest.warns(EvaltoolWarning):
         run_area_analysis(df, AreaSpec(methods=["did_2x2"], control_group="not_yet_treated", n_boot=0,
                                        n_permutations=0))

@@ -117,7 +117,7 @@ def run_area_analysis(panel: pd.DataFrame, spec: AreaSpec | dict, seed: int | No
             pretrend = _run_one(method, p, spec, rngs, rows, ba_rows, donors, extras, pretrend)
         except EstimationError as exc:
             skipped.append({"estimator": method, "reason": str(exc)})
-            warnings.warn(f"{method} not estimable: {exc}", EvaltoolWarning, stacklevel=2)
+            warnings.warn(f"not estimable: {exc}", EvaltoolWarning, stacklevel=2)
     if not rows:
         raise EstimationError("area analysis: no estimator could be computed; "
                               + "; ".join(d["reason"] for d in skipped))
