@@ -27,7 +27,6 @@ def test_config_reference_lists_every_schema_key():
 
 @pytest.mark.slow
 def test_docs_site_builds_strict(tmp_path):
-    pytest.importorskip("mkdocs", reason="the docs extra is part of the test extra")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
