@@ -106,20 +106,14 @@ def _outcome_specs(outcomes: list) -> list:
 
 
 def _design(cfg: StudyConfig, persons: pd.DataFrame):
-    from evaltool.design.matching import match
+    from evaltool.design.matching import fit_match
+    from evaltool.design.propensity import classifier_by_name
 
     dz = cfg.design
-    distance: Any = dz.distance
-    if dz.distance == "glm" and dz.propensity.model != "logit":
-        from evaltool.design.propensity import classifier_by_name
-
-        distance = classifier_by_name(dz.propensity.model, seed=cfg.study.seed)
-    return match(
-        persons, cfg.data.treatment, list(dz.covariates), method=dz.method, ratio=dz.ratio,
-        replace=dz.replace, caliper=dz.caliper, std_caliper=dz.std_caliper, caliper_scale=dz.caliper_scale,
-        exact=list(dz.exact) or None, m_order=dz.m_order, distance=distance, mahvars=dz.mahvars,
-        discard=dz.discard, estimand=dz.estimand, seed=cfg.study.seed, ties=dz.ties,
-    )
+    model = dz.propensity.spec().model
+    distance = classifier_by_name(model, seed=cfg.study.seed) if model != "logit" and dz.distance != "mahalanobis" else None
+    spec = dz.match_spec(seed=cfg.study.seed, distance=distance)
+    return fit_match(persons, cfg.data.treatment, list(dz.covariates), spec)
 
 
 def _target_group(persons: pd.DataFrame, treat: pd.Series, extra: list[str]) -> dict:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from evaltool._result import ResultMixin
 from evaltool.estimand import Estimand
-from evaltool.design.matching.spec import MatchSpec
+from evaltool.specs.matching import MatchSpec
 
 __all__ = ["MatchResult", "weights_from_pairs", "subclass_from_pairs"]
 
@@ -101,7 +101,7 @@ class MatchResult(ResultMixin):
     @property
     def default_variance(self) -> str:
         """``"cluster"`` (by subclass) without replacement, ``"abadie_imbens"`` with."""
-        return "abadie_imbens" if self.spec.replace else "cluster"
+        return self.spec.default_variance
 
     @property
     def focal(self) -> int:
