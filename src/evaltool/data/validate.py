@@ -56,6 +56,10 @@ class DataReport(ResultMixin):
 
     _title = "Data report"
 
+    def __repr__(self) -> str:
+        return (f"DataReport(read {self.n_read}, used {self.n_used}: treated {self.n_treated}, "
+                f"comparison {self.n_control}; {len(self.dropped)} drop reason(s))")
+
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             [(d.reason, d.column, d.n) for d in self.dropped], columns=["reason", "column", "n"]

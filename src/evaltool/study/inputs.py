@@ -18,7 +18,7 @@ import pandas as pd
 from evaltool.config import resolve_path
 from evaltool.config.schema import StudyConfig
 from evaltool.data import (DataReport, apply_sample, content_hash, file_sha256, peek_columns, read_table,
-                           validate_persons)
+                           term_column_roles, validate_persons)
 from evaltool.exceptions import DataError, EvaltoolError
 from evaltool.study.compare import compare_results
 
@@ -63,8 +63,6 @@ def _history_names(cfg: StudyConfig) -> set[str]:
 
 def _file_covariates(cfg: StudyConfig) -> list[str]:
     """Covariate terms read from the persons file (terms on history covariates are derived later)."""
-    from evaltool.data import term_column_roles
-
     hist = _history_names(cfg)
     out = []
     for t in cfg.design.covariates:
@@ -82,14 +80,9 @@ def _needed_columns(cfg: StudyConfig) -> tuple[list[str], list[str]]:
     other = [sg.column for sg in cfg.subgroups] + list(cfg.process)
     other += [o.column for o in cfg.outcomes if o.kind == "column" and o.column]
     other += [r.column for r in cfg.data.sample]
-    if cfg.design.mahvars:
-        other += list(cfg.design.mahvars)
-    if cfg.effects.covariates:
-        from evaltool.data import term_column_roles
-
-        for t in cfg.effects.covariates:
-            num, lo = term_column_roles(t)
-            other += num + lo
+    for t in [*(cfg.design.mahvars or ()), *(cfg.effects.covariates or ())]:
+        num, lo = term_column_roles(t)
+        other += num + lo
     return list(cfg.design.exact), list(dict.fromkeys(other))
 
 

@@ -98,6 +98,14 @@ class MatchResult(ResultMixin):
 
     _title = "Matching design"
 
+    def __repr__(self) -> str:
+        n = self.n
+        cal = "" if self.spec.caliper is None else f", caliper={self.spec.caliper:g}"
+        return (f"MatchResult({self.spec.method}, {self.spec.distance_name}, {self.estimand.value}, "
+                f"ratio={self.spec.ratio}, replace={self.spec.replace}{cal}; "
+                f"treated {n['treated']['matched']}/{n['treated']['all']} matched, "
+                f"control {n['control']['matched']}/{n['control']['all']} matched)")
+
     @property
     def default_variance(self) -> str:
         """``"cluster"`` (by subclass) without replacement, ``"abadie_imbens"`` with."""
