@@ -192,3 +192,18 @@ def test_validate_cli_rejects_before_data(tmp_path):
     assert res.stderr.strip() == (f"error: {path}:{where['design.caliper']}: design.caliper: `caliper` needs a "
                                   "score, but `distance` is 'mahalanobis'; use distance 'glm' with `mahvars` "
                                   "for Mahalanobis matching within a caliper")
+
+
+def test_spec_names_match_the_registries():
+    """The names a spec accepts are exactly the registered methods (the code that runs them)."""
+    from evaltool.design.matching import METHODS
+    from evaltool.effects import ALIASES, VARIANCES
+    from evaltool.specs.effects import DIFFERENCE_ONLY, VARIANCE_ALIASES, VARIANCE_NAMES
+    from evaltool.specs.matching import MATCH_METHODS
+
+    assert tuple(METHODS) == MATCH_METHODS
+    assert sorted(VARIANCES) == sorted(VARIANCE_NAMES)
+    assert ALIASES == VARIANCE_ALIASES
+    assert sorted(n for n, cls in VARIANCES.items() if not cls.supports_regression) == sorted(DIFFERENCE_ONLY)
+    for name, cls in VARIANCES.items():
+        assert cls.name == name
