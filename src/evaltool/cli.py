@@ -132,7 +132,7 @@ def simulate(n: int, seed: int, treated_share: float, out: str, no_panel: bool) 
 
     check_int("--n", n, low=1)
     check_int("--seed", seed, low=0)
-    check_number("--treated-share", treated_share, low=0, high=1, low_open=True)
+    check_number("--treated-share", treated_share, low=0, high=0.9, low_open=True)
     paths = write_simulation(out, n=n, seed=seed, treated_share=treated_share, panel=not no_panel)
     for p in paths:
         click.echo(f"wrote {p}")

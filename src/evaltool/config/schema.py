@@ -60,7 +60,7 @@ class StudySection(_Model):
 class SimulateSection(_Model):
     n: Annotated[int, Field(ge=100, le=20_000_000)] = 20_000
     seed: Annotated[int, Field(ge=0)] = 2026
-    treated_share: Annotated[float, Field(gt=0, lt=1)] = 0.25
+    treated_share: Annotated[float, Field(gt=0, le=0.9)] = 0.25  # as evaltool.simulate.simulate_study
     panel: bool = True
 
 
