@@ -75,7 +75,7 @@ def reports(tmp_path_factory) -> dict[tuple[str, str], Path]:
 @pytest.fixture(scope="module")
 def demo_reports(tmp_path_factory) -> dict[tuple[str, str], Path]:
     """The reports `evaltool demo` writes (midterm and final, da and en), on a smaller population."""
-    from evaltool.study.run import write_demo
+    from evaltool.study.demo import write_demo
 
     folder, _ = write_demo(tmp_path_factory.mktemp("demo") / "demo", n=12000)
     return {(t, lang): folder / t / f"report_{t}_{lang}.html" for t, lang in VARIANTS}

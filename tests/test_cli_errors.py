@@ -46,7 +46,7 @@ def _wrong_type(p):
 
 def _bad_enum(p):
     edit(p, "  method: nearest", "  method: optimal_transport")
-    return r"lalonde\.yaml:17: design\.method: must be one of 'nearest'"
+    return r"lalonde\.yaml:17: design\.method: `method` must be one of 'nearest'"
 
 
 def _missing_file(p):
@@ -94,7 +94,7 @@ def _negative_n(p):
 
 def _negative_caliper(p):
     edit(p, "  replace: false", "  replace: false\n  caliper: -0.2")
-    return r"lalonde\.yaml:20: design\.caliper: must be a number > 0; got -0\.2"
+    return r"lalonde\.yaml:20: design\.caliper: `caliper` must be a number > 0; got -0\.2"
 
 
 def _invalid_yaml(p):
@@ -144,7 +144,7 @@ def test_broken_variant_exits_2_with_one_line(lalonde_example, case):
 def test_bad_set_override_exits_2(lalonde_example):
     res = run_cli("validate", str(lalonde_example), "--set", "design.caliper=-1")
     assert res.returncode == 2
-    assert "(--set): design.caliper: must be a number > 0; got -1" in res.stderr
+    assert "(--set): design.caliper: `caliper` must be a number > 0; got -1" in res.stderr
 
 
 def test_debug_shows_traceback(lalonde_example):

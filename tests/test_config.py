@@ -46,10 +46,10 @@ def test_valid_config_with_defaults(tmp_path):
 @pytest.mark.parametrize(
     "old, new, match",
     [
-        ("  caliper: 0.2", "  caliper: -0.2", r"study\.yaml:8: design\.caliper: must be a number > 0; got -0\.2"),
+        ("  caliper: 0.2", "  caliper: -0.2", r"study\.yaml:8: design\.caliper: `caliper` must be a number > 0; got -0\.2"),
         ("  caliper: 0.2", "  calipr: 0.2", r"study\.yaml:8: design\.calipr: unknown key; allowed keys: method"),
         ("  caliper: 0.2", "  ratio: two", r"study\.yaml:8: design\.ratio: must be an integer; got 'two'"),
-        ("  caliper: 0.2", "  estimand: ATX", r"study\.yaml:8: design\.estimand: must be one of 'ATT' or 'ATC'"),
+        ("  caliper: 0.2", "  estimand: ATX", r"study\.yaml:8: design\.estimand: `estimand` must be one of 'ATT', 'ATC'; got 'ATX'"),
         ("    kind: any", "    kind: sometimes", r"study\.yaml:12: outcomes\[0\]\.kind: must be one of"),
         ("    weeks: [1, 52]", "    weeks: [52, 1]", r"study\.yaml:10: outcomes\[0\]: `weeks` must be \[a, b\] with a <= b"),
         ("{n: 1000, seed: 3}", "{n: -5, seed: 3}", r"study\.yaml:4: data\.simulate\.n: must be a number >= 100; got -5"),
@@ -58,7 +58,7 @@ def test_valid_config_with_defaults(tmp_path):
          r"study\.yaml:2: study\.title: must be a text or \{da: \.\.\., en: \.\.\.\}; got \{'da': 'Undersøgelse'\}$"),
         ("    weeks: [1, 52]\n", "", r"study\.yaml:10: outcomes\[0\]: kind `any` needs `weeks: \[a, b\]`"),
         ("  covariates: [age, C(origin), prior_support_share]", "  covariates: [age, 'os.system(1)']",
-         r"design\.covariates: covariate term 'os\.system\(1\)' is not in the grammar"),
+         r"study\.yaml:6: design\.covariates: covariate term 'os\.system\(1\)' is not understood"),
     ],
 )
 def test_errors_name_file_line_and_key(tmp_path, old, new, match):
@@ -101,7 +101,7 @@ def test_override_sets_any_key(tmp_path):
 
 
 def test_override_errors_say_set(tmp_path):
-    with pytest.raises(ConfigError, match=r"\(--set\): design\.caliper: must be a number > 0; got -1"):
+    with pytest.raises(ConfigError, match=r"\(--set\): design\.caliper: `caliper` must be a number > 0; got -1"):
         load_config(write(tmp_path, BASE), ["design.caliper=-1"])
     with pytest.raises(ConfigError, match=r"--set outcomes\.7\.name=x: '7' is not an index of a list of 1 items"):
         load_config(write(tmp_path, BASE), ["outcomes.7.name=x"])

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from evaltool.config.schema import SampleRule
-from evaltool.data import apply_sample, coerce_binary, read_table, term_columns, validate_persons
+from evaltool.data import apply_sample, coerce_binary, read_table, term_column_roles, validate_persons
 from evaltool.exceptions import DataError
 
 
@@ -54,12 +54,12 @@ def test_missing_file(tmp_path):
         read_table(tmp_path / "nope.csv")
 
 
-def test_term_columns():
-    assert term_columns("age") == ([], ["age"])
-    assert term_columns("C(origin)") == ([], ["origin"])
-    assert term_columns("log(income)") == (["income"], [])
-    assert term_columns("age^2") == (["age"], [])
-    assert term_columns("age:C(origin)") == ([], ["age", "origin"])
+def test_term_column_roles():
+    assert term_column_roles("age") == ([], ["age"])
+    assert term_column_roles("C(origin)") == ([], ["origin"])
+    assert term_column_roles("log(income)") == (["income"], [])
+    assert term_column_roles("age^2") == (["age"], [])
+    assert term_column_roles("age:C(origin)") == ([], ["age", "origin"])
 
 
 @pytest.mark.parametrize("values, expected", [

@@ -12,7 +12,7 @@ from statsmodels.stats.multitest import multipletests
 
 from evaltool.effects import EFFECT_COLUMNS, VARIANCES, adjust_pvalues, estimate, variance_strategy
 from evaltool.estimand import Estimand
-from evaltool.exceptions import DataWarning, EstimationError
+from evaltool.exceptions import ConfigError, DataWarning, EstimationError, EvaltoolError
 from test_effects_support import matchit_design, nearest_design, simulate_population
 
 
@@ -81,7 +81,7 @@ def test_outcomes_as_frame_and_missing_values_warn(design):
 
 def test_inputs_not_mutated(design):
     before = design.data.copy(), design.weights.copy(), design.pairs()
-    estimate(design, ["y", "earn"], variance="bootstrap", seed=1, n_boot=30, subgroups=["group"])
+    estimate(design, ["y", "earn"], variance="bootstrap", seed=1, n_boot=50, subgroups=["group"])
     pd.testing.assert_frame_equal(design.data, before[0])
     pd.testing.assert_series_equal(design.weights, before[1])
     pd.testing.assert_frame_equal(design.pairs(), before[2])
@@ -154,20 +154,27 @@ def test_small_level_skipped_with_warning(design):
     assert res.subgroup_tests.empty
 
 
-@pytest.mark.parametrize("kwargs,match", [
+@pytest.mark.parametrize("kwargs,match", [  # the rules of EffectsSpec (checked by the config too)
     ({"variance": "sandwich"}, "must be one of abadie_imbens, bootstrap, cluster, hc1, hc3"),
     ({"method": "aipw2"}, "`method` must be one of"),
     ({"adjust": "bonferroni"}, "`adjust` must be one of"),
-    ({"alpha": 0.7}, "`alpha` must be a number <= 0.5"),
-    ({"n_boot": 5}, "`n_boot` must be an integer >= 20"),
+    ({"alpha": 0.7}, "`alpha` must be a number < 0.5"),
+    ({"n_boot": 5}, "`n_boot` must be an integer >= 50"),
     ({"method": "regression"}, "needs `covariates`"),
-    ({"method": "regression", "covariates": ["nope"]}, "column\(s\) 'nope' not found"),
-    ({"method": "regression", "covariates": ["x1"], "variance": "ai"}, "is for method='difference'"),
-    ({"subgroups": ["nope"]}, "subgroup 'nope' not found"),
-    ({"ps_adjust": True, "variance": "cluster"}, "applies to variance='abadie_imbens' only"),
+    ({"method": "regression", "covariates": ["x1"], "variance": "ai"}, "is for method 'difference'"),
+    ({"ps_adjust": True, "variance": "cluster"}, "`ps_adjust` needs variance 'abadie_imbens'"),
 ])
-def test_errors(design, kwargs, match):
-    with pytest.raises(EstimationError, match=match):
+def test_spec_errors(design, kwargs, match):
+    with pytest.raises(ConfigError, match=match):
+        estimate(design, "y", **kwargs)
+
+
+@pytest.mark.parametrize("kwargs,match", [  # errors that need the data
+    ({"method": "regression", "covariates": ["nope"]}, r"column\(s\) 'nope' not found"),
+    ({"subgroups": ["nope"]}, "subgroup 'nope' not found"),
+])
+def test_data_errors(design, kwargs, match):
+    with pytest.raises(EvaltoolError, match=match):
         estimate(design, "y", **kwargs)
 
 

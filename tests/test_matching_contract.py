@@ -134,8 +134,8 @@ def test_argument_errors(kw, msg, data):
 
 
 @pytest.mark.parametrize("kw, msg", [
-    (dict(ties=True), "needs `replace=True`"),
-    (dict(distance="mahalanobis", caliper=0.2), "caliper needs a propensity score"),
+    (dict(ties=True), "`ties` .*needs `replace` to be true"),
+    (dict(distance="mahalanobis", caliper=0.2), "`caliper` needs a score, but `distance` is 'mahalanobis'"),
     (dict(distance="mahalanobis", mahvars=["age"]), "mahvars"),
 ])
 def test_incompatible_options(kw, msg, data):

@@ -157,7 +157,8 @@ def test_lalonde_row_order_id_ignores_shuffles_and_file_order_keeps_matchit(lalo
 
 
 def test_midterm_follow_up_limits_outcomes_trajectories_and_time_to_event():
-    from evaltool.study.run import demo_config, run_study
+    from evaltool.study.demo import demo_config
+    from evaltool.study.run import run_study
     from evaltool.report import render_report
 
     cfg = demo_config(n=4000, stage="midterm")
@@ -181,7 +182,7 @@ def test_midterm_follow_up_limits_outcomes_trajectories_and_time_to_event():
 def test_demo_outputs_contain_no_person_id(tmp_path, monkeypatch):
     """`evaltool demo` with CPR-like person ids: none of them appears in any file it writes."""
     import evaltool.simulate as simulate_module
-    from evaltool.study.run import write_demo
+    from evaltool.study.demo import write_demo
 
     real = simulate_module.simulate_study
     seen: set[str] = set()

@@ -113,7 +113,5 @@ def test_bad_arguments():
         simulate_study(n=0)
     with pytest.raises(DataError, match="`treated_share` must be a number > 0.0"):
         simulate_study(n=10, treated_share=0)
-    with pytest.raises(DataError, match="`effects` cannot be changed"):
-        simulate_study(n=10, effects={"internship_or_wage_subsidy_52w": 0.05})
     with pytest.raises(DataError, match="`world` must be one of"):
         panel_for(pd.DataFrame({"person_id": []}), {}, None, world="both")

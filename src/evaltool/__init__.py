@@ -25,11 +25,18 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 from evaltool.estimand import Estimand
 from evaltool.exceptions import (
+    BalanceWarning,
     ConfigError,
+    ConvergenceWarning,
     DataError,
+    DataWarning,
+    EstimandWarning,
     EstimationError,
     EvaltoolError,
     EvaltoolWarning,
+    MatchingError,
+    RegisterError,
+    ReportError,
 )
 
 _LAZY = {
@@ -39,6 +46,9 @@ _LAZY = {
     "BalanceResult": "evaltool.design.balance",
     "fit_propensity": "evaltool.design.propensity",
     "estimate": "evaltool.effects",
+    "MatchSpec": "evaltool.specs",
+    "PropensitySpec": "evaltool.specs",
+    "EffectsSpec": "evaltool.specs",
     "EffectResult": "evaltool.effects",
     "load_config": "evaltool.config",
     "StudyConfig": "evaltool.config",
@@ -51,8 +61,11 @@ _LAZY = {
 }
 
 __all__ = [
-    "__version__", "Estimand", "EvaltoolError", "EvaltoolWarning", "ConfigError", "DataError",
-    "EstimationError", *_LAZY,
+    "__version__", "Estimand",
+    "EvaltoolError", "ConfigError", "DataError", "EstimationError", "MatchingError", "RegisterError",
+    "ReportError",
+    "EvaltoolWarning", "BalanceWarning", "DataWarning", "EstimandWarning", "ConvergenceWarning",
+    *_LAZY,
 ]
 
 

@@ -11,11 +11,11 @@ from typing import Any
 
 from evaltool.exceptions import EvaltoolError
 
-__all__ = ["check_choice", "check_number", "check_int", "check_columns"]
+__all__ = ["check_choice", "check_number", "check_int", "check_bool", "check_columns"]
 
 
 def _fail(name: str, expected: str, value: Any, exc: type[EvaltoolError] = EvaltoolError) -> None:
-    raise exc(f"`{name}` must be {expected}; got {value!r}")
+    raise exc(f"`{name}` must be {expected}; got {value!r}", key=name)
 
 
 def check_choice(name: str, value: Any, allowed: Iterable[Any],
@@ -27,7 +27,7 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any],
 
 
 def check_number(name: str, value: Any, *, low: float | None = None, high: float | None = None,
-                 low_open: bool = False, allow_none: bool = False,
+                 low_open: bool = False, high_open: bool = False, allow_none: bool = False,
                  exc: type[EvaltoolError] = EvaltoolError) -> Any:
     if value is None and allow_none:
         return None
@@ -35,20 +35,28 @@ def check_number(name: str, value: Any, *, low: float | None = None, high: float
         _fail(name, "a number", value, exc)
     if low is not None and (value < low or (low_open and value == low)):
         _fail(name, f"a number {'>' if low_open else '>='} {low}", value, exc)
-    if high is not None and value > high:
-        _fail(name, f"a number <= {high}", value, exc)
+    if high is not None and (value > high or (high_open and value == high)):
+        _fail(name, f"a number {'<' if high_open else '<='} {high}", value, exc)
     return value
 
 
-def check_int(name: str, value: Any, *, low: int | None = None, allow_none: bool = False,
-              exc: type[EvaltoolError] = EvaltoolError) -> Any:
+def check_int(name: str, value: Any, *, low: int | None = None, high: int | None = None,
+              allow_none: bool = False, exc: type[EvaltoolError] = EvaltoolError) -> Any:
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         _fail(name, "an integer", value, exc)
     if low is not None and value < low:
         _fail(name, f"an integer >= {low}", value, exc)
+    if high is not None and value > high:
+        _fail(name, f"an integer <= {high}", value, exc)
     return int(value)
+
+
+def check_bool(name: str, value: Any, exc: type[EvaltoolError] = EvaltoolError) -> bool:
+    if not isinstance(value, bool):
+        _fail(name, "True or False", value, exc)
+    return value
 
 
 def check_columns(frame: Any, columns: Iterable[str], *, what: str = "column",

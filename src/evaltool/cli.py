@@ -132,7 +132,7 @@ def simulate(n: int, seed: int, treated_share: float, out: str, no_panel: bool) 
 
     check_int("--n", n, low=1)
     check_int("--seed", seed, low=0)
-    check_number("--treated-share", treated_share, low=0, high=1, low_open=True)
+    check_number("--treated-share", treated_share, low=0, high=0.9, low_open=True)
     paths = write_simulation(out, n=n, seed=seed, treated_share=treated_share, panel=not no_panel)
     for p in paths:
         click.echo(f"wrote {p}")
@@ -144,7 +144,7 @@ def simulate(n: int, seed: int, treated_share: float, out: str, no_panel: bool) 
 @_guard
 def demo(out: str, n: int | None) -> None:
     """Run the bundled Copenhagen-style study on simulated data, end to end."""
-    from evaltool.study.run import write_demo
+    from evaltool.study.demo import write_demo
 
     folder, (mid, fin) = write_demo(Path(out), n=n)
     click.echo("midterm (52 weeks of follow-up):\n" + mid.headline())
@@ -177,7 +177,7 @@ def report(results_json: str, template: str, language: str, out: str, compare_wi
 @_guard
 def init(path: str) -> None:
     """Write a commented starter config to PATH."""
-    from evaltool.study.run import starter_config_text
+    from evaltool.study.demo import starter_config_text
 
     p = Path(path)
     if p.exists():

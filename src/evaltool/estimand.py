@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from evaltool.exceptions import EvaltoolError
+
 __all__ = ["Estimand"]
 
 
@@ -14,6 +16,10 @@ class Estimand(str, Enum):
     as in MatchIt. ``ATC``: on the comparison pool. ``ATE``: on everyone.
     ``ATM``: on the matched sample, when a caliper or common-support rule dropped
     treated units so the ATT is no longer what is estimated. ``ATO``: overlap weights.
+
+    ``ATE`` and ``ATO`` are reserved for weighting designs (``design/weighting/``,
+    next): no matching design produces them, and :class:`~evaltool.specs.MatchSpec`
+    accepts ATT and ATC only.
     """
 
     ATT = "ATT"
@@ -24,8 +30,6 @@ class Estimand(str, Enum):
 
     @classmethod
     def parse(cls, value: "Estimand | str") -> "Estimand":
-        from evaltool.exceptions import EvaltoolError
-
         if isinstance(value, Estimand):
             return value
         try:

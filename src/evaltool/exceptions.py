@@ -21,13 +21,26 @@ __all__ = [
     "DataWarning",
     "EstimandWarning",
     "ConvergenceWarning",
-    "WeightsWarning",
-    "DisclosureWarning",
 ]
 
 
 class EvaltoolError(ValueError):
-    """Root of all evaltool errors."""
+    """Root of all evaltool errors.
+
+    ``key`` optionally names the argument or config key the error is about
+    (e.g. ``"caliper"``); the config loader uses it to point at ``file:line``.
+    """
+
+    def __init__(self, message: str = "", *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+    def __reduce__(self):  # keep ``key`` across pickling (process pools)
+        return (_rebuild, (type(self), str(self), self.key))
+
+
+def _rebuild(cls: type, message: str, key: str | None) -> "EvaltoolError":
+    return cls(message, key=key)
 
 
 class ConfigError(EvaltoolError):
@@ -72,11 +85,3 @@ class EstimandWarning(EvaltoolWarning):
 
 class ConvergenceWarning(EvaltoolWarning):
     """An iterative fit did not converge cleanly."""
-
-
-class WeightsWarning(EvaltoolWarning):
-    """Weights are extreme or the effective sample size is small."""
-
-
-class DisclosureWarning(EvaltoolWarning):
-    """Cells were suppressed by disclosure control."""

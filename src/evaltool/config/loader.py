@@ -183,6 +183,9 @@ def _format_errors(exc: ValidationError, source: str, lines: LineMap) -> str:
 
     def one(err: dict[str, Any]) -> str:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        key = getattr((err.get("ctx") or {}).get("error"), "key", None)
+        if key:  # a spec rule names its field: point at that key's line
+            loc = loc + tuple(key.split("."))
         line = None
         for k in range(len(loc), -1, -1):
             if loc[:k] in lines:

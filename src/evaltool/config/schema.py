@@ -3,17 +3,27 @@
 Each section maps onto the Python API by the same names: ``design:`` onto
 :func:`evaltool.match`, ``effects:`` onto :func:`evaltool.estimate`,
 ``outcomes:`` onto :class:`evaltool.registers.OutcomeSpec`.
-A config never executes code: covariates use the fixed term grammar of
+The design, propensity and effects sections *build* the stage specs of
+:mod:`evaltool.specs` (:class:`MatchSpec`, :class:`PropensitySpec`,
+:class:`EffectsSpec`), which hold every bound and cross-field rule; the schema
+only adds the types. So a rule is checked once, here, at ``evaltool validate``
+time, with the message the Python API gives (the loader adds ``file:line``).
+A config never executes code: covariates use the one term grammar of
 :mod:`evaltool.terms` (``age``, ``C(origin)``, ``log(x)``, ``x^2``, ``a:b``).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from evaltool.exceptions import EvaltoolError
+from evaltool.specs.effects import EffectsSpec
+from evaltool.specs.matching import MatchSpec
+from evaltool.specs.propensity import PropensitySpec
+from evaltool.terms import parse_term
 
 __all__ = [
     "Labels", "StudySection", "SimulateSection", "SampleRule", "DataSection",
@@ -23,9 +33,6 @@ __all__ = [
 ]
 
 _IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
-_TERM = re.compile(
-    r"^(?:C\((\w+)\)|log\((\w+)\)|(\w+)\^2|(\w+(?::\w+)+)|(\w+))$"
-)
 
 
 class _Model(BaseModel):
@@ -53,7 +60,7 @@ class StudySection(_Model):
 class SimulateSection(_Model):
     n: Annotated[int, Field(ge=100, le=20_000_000)] = 20_000
     seed: Annotated[int, Field(ge=0)] = 2026
-    treated_share: Annotated[float, Field(gt=0, lt=1)] = 0.25
+    treated_share: Annotated[float, Field(gt=0, le=0.9)] = 0.25  # as evaltool.simulate.simulate_study
     panel: bool = True
 
 
@@ -130,55 +137,91 @@ class DataSection(_Model):
 
 
 class PropensitySection(_Model):
-    model: Literal["logit", "random_forest", "gradient_boosting"] = "logit"
+    """The propensity model; builds :class:`~evaltool.specs.propensity.PropensitySpec`."""
+
+    model: str = "logit"
+
+    @model_validator(mode="after")
+    def _spec(self) -> "PropensitySection":
+        self.spec()
+        return self
+
+    def spec(self) -> PropensitySpec:
+        return PropensitySpec(model=self.model)
 
 
-def _check_terms(terms: list[str]) -> list[str]:
-    for t in terms:
-        if not _TERM.match(t.replace(" ", "")):
-            raise ValueError(
-                f"covariate term {t!r} is not in the grammar: name, C(name), log(name), name^2, a:b"
-            )
-    return [t.replace(" ", "") for t in terms]
+def _terms(terms: list[str] | None) -> list[str] | None:
+    """Covariate terms through the one parser of :mod:`evaltool.terms` (compacted)."""
+    if terms is None:
+        return None
+    return [parse_term(t).text for t in terms]
 
 
 class DesignSection(_Model):
-    method: Literal["nearest"] = "nearest"
-    estimand: Literal["ATT", "ATC"] = "ATT"
+    """The matching design; builds :class:`~evaltool.specs.matching.MatchSpec` (all rules live there).
+
+    ``distance`` is ``glm`` (the propensity model of ``propensity``), ``logit`` (the
+    same) or ``mahalanobis``; a score column is a Python-API option only.
+    """
+
+    method: str = "nearest"
+    estimand: str = "ATT"
     covariates: list[str] = Field(min_length=1)
     exact: list[str] = Field(default_factory=list)
     propensity: PropensitySection = Field(default_factory=PropensitySection)
-    distance: Literal["glm", "mahalanobis"] = "glm"
+    distance: str = "glm"
     mahvars: list[str] | None = None
-    ratio: Annotated[int, Field(ge=1, le=20)] = 1
+    ratio: int = 1
     replace: bool = False
-    caliper: Annotated[float, Field(gt=0)] | None = None
+    caliper: float | None = None
     std_caliper: bool = True
-    caliper_scale: Literal["distance", "logit"] = "distance"
-    m_order: Literal["largest", "smallest", "closest", "data", "random"] | None = None
-    discard: Literal["none", "treated", "control", "both"] = "none"
+    caliper_scale: str = "distance"
+    m_order: str | None = None
+    discard: str = "none"
     ties: bool = False
 
-    _terms = field_validator("covariates")(classmethod(lambda cls, v: _check_terms(v)))
+    _check_terms = field_validator("covariates")(classmethod(lambda cls, v: _terms(v)))
 
     @model_validator(mode="after")
-    def _consistent(self) -> "DesignSection":
-        if self.ties and not self.replace:
-            raise ValueError("`ties: true` needs `replace: true`")
-        if self.mahvars is not None and self.distance == "mahalanobis":
-            raise ValueError("`mahvars` is for Mahalanobis matching within a propensity caliper; use it with distance: glm")
+    def _spec(self) -> "DesignSection":
+        if self.distance not in ("glm", "logit", "mahalanobis"):
+            raise EvaltoolError(f"`distance` must be one of 'glm', 'logit', 'mahalanobis' in a config "
+                                f"(a score column is a Python-API option); got {self.distance!r}",
+                                key="distance")
+        self.match_spec(seed=0)
         return self
+
+    def match_spec(self, seed: int | None, distance: object = None) -> MatchSpec:
+        """The :class:`MatchSpec` of this section (``distance`` overrides, e.g. a classifier)."""
+        return MatchSpec(method=self.method, ratio=self.ratio, replace=self.replace, caliper=self.caliper,
+                         std_caliper=self.std_caliper, caliper_scale=self.caliper_scale,
+                         exact=list(self.exact) or None, m_order=self.m_order,
+                         distance=self.distance if distance is None else distance, mahvars=self.mahvars,
+                         discard=self.discard, estimand=self.estimand, seed=seed, ties=self.ties)
 
 
 class EffectsSection(_Model):
-    method: Literal["difference", "regression"] = "difference"
-    variance: Literal["cluster", "hc1", "hc3", "abadie_imbens", "bootstrap"] | None = None
+    """Effect estimation; builds :class:`~evaltool.specs.effects.EffectsSpec` (all rules live there)."""
+
+    method: str = "difference"
+    variance: str | None = None
     ps_adjust: bool = False
-    adjust: Literal["holm", "bh", "none"] = "holm"
+    adjust: str = "holm"
     covariates: list[str] | None = None
-    n_boot: Annotated[int, Field(ge=50, le=100_000)] = 999
-    alpha: Annotated[float, Field(gt=0, lt=0.5)] = 0.05
-    n_jobs: Annotated[int, Field(ge=1, le=256)] = 1
+    n_boot: int = 999
+    alpha: float = 0.05
+    n_jobs: int = 1
+
+    @model_validator(mode="after")
+    def _spec(self) -> "EffectsSection":
+        self.spec()
+        return self
+
+    def spec(self, seed: int | None = None) -> EffectsSpec:
+        """The :class:`EffectsSpec` of this section (variance not yet resolved)."""
+        return EffectsSpec(method=self.method, variance=self.variance, ps_adjust=self.ps_adjust,
+                           adjust=self.adjust, covariates=self.covariates, n_boot=self.n_boot,
+                           alpha=self.alpha, n_jobs=self.n_jobs, seed=seed)
 
 
 class OutcomeSection(_Model):
@@ -299,6 +342,10 @@ class StudyConfig(_Model):
 
     @model_validator(mode="after")
     def _cross(self) -> "StudyConfig":
+        try:
+            self.effects.spec().resolve(self.design.match_spec(seed=0).default_variance)
+        except EvaltoolError as exc:
+            raise EvaltoolError(str(exc), key=f"effects.{exc.key}" if exc.key else "effects") from None
         names = [o.name for o in self.outcomes]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:

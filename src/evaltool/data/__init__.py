@@ -7,11 +7,11 @@ from evaltool.data.validate import (
     DropRecord,
     apply_sample,
     coerce_binary,
-    term_columns,
+    term_column_roles,
     validate_persons,
 )
 
 __all__ = [
     "read_table", "peek_columns", "content_hash", "file_sha256", "DataReport", "DropRecord",
-    "validate_persons", "apply_sample", "coerce_binary", "term_columns",
+    "validate_persons", "apply_sample", "coerce_binary", "term_column_roles",
 ]

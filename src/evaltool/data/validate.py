@@ -8,7 +8,6 @@ is counted with its reason in the :class:`DataReport`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -17,8 +16,9 @@ import pandas as pd
 
 from evaltool._result import ResultMixin
 from evaltool.exceptions import DataError
+from evaltool.terms import parse_term
 
-__all__ = ["DataReport", "DropRecord", "validate_persons", "term_columns", "coerce_binary", "apply_sample"]
+__all__ = ["DataReport", "DropRecord", "validate_persons", "term_column_roles", "coerce_binary", "apply_sample"]
 
 _TRUE = {"1", "true", "t", "yes"}
 _FALSE = {"0", "false", "f", "no"}
@@ -56,6 +56,10 @@ class DataReport(ResultMixin):
 
     _title = "Data report"
 
+    def __repr__(self) -> str:
+        return (f"DataReport(read {self.n_read}, used {self.n_used}: treated {self.n_treated}, "
+                f"comparison {self.n_control}; {len(self.dropped)} drop reason(s))")
+
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             [(d.reason, d.column, d.n) for d in self.dropped], columns=["reason", "column", "n"]
@@ -89,24 +93,16 @@ class DataReport(ResultMixin):
         return replace(self, **changes)
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def term_columns(term: str) -> tuple[list[str], list[str]]:
+def term_column_roles(term: str) -> tuple[list[str], list[str]]:
     """Columns a covariate term uses: ``(numeric_required, any_type)``.
 
     ``log(x)`` and ``x^2`` need numbers; a plain name or ``C(x)`` may be categorical;
-    in ``a:b`` each side follows its own rule.
+    in ``a:b`` each side follows its own rule. Parsed by :func:`evaltool.terms.parse_term`.
     """
-    numeric: list[str] = []
-    loose: list[str] = []
-    for part in term.replace(" ", "").split(":"):
-        m = re.fullmatch(r"log\((\w+)\)|(\w+)\^2", part)
-        if m:
-            numeric.append(m.group(1) or m.group(2))
-            continue
-        m = re.fullmatch(r"C\((\w+)\)", part)
-        loose.append(m.group(1) if m else part)
+    parsed = parse_term(term)
+    parts = parsed.parts if parsed.kind == "interaction" else (parsed,)
+    numeric = [p.column for p in parts if p.kind in ("log", "square")]
+    loose = [p.column for p in parts if p.kind not in ("log", "square")]
     return numeric, loose
 
 
@@ -176,7 +172,7 @@ def validate_persons(
     numeric: list[str] = []
     loose: list[str] = []
     for term in covariates:
-        num, lo = term_columns(term)
+        num, lo = term_column_roles(term)
         numeric += num
         loose += lo
     _require(frame, numeric + loose, source, "covariate")

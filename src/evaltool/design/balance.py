@@ -70,6 +70,13 @@ class BalanceResult(ResultMixin):
 
     _title = "Covariate balance"
 
+    def __repr__(self) -> str:
+        smd = self.table["smd_after"].abs() if "smd_after" in self.table else None
+        worst = f", max |SMD| after {float(smd.max()):.3f}" if smd is not None and smd.notna().any() else ""
+        flagged = int(self.table["flag"].sum()) if "flag" in self.table else 0
+        return (f"BalanceResult({self.estimand.value}, {len(self.table)} terms{worst}, "
+                f"{flagged} above {self.threshold:g})")
+
     @property
     def flagged(self) -> tuple[str, ...]:
         """Covariates with |SMD| > threshold after adjustment."""

@@ -86,10 +86,11 @@ class PropensityResult(ResultMixin):
 
     _title = "Propensity score model"
 
-    @property
-    def logit(self) -> pd.Series:
-        """Alias of :attr:`linear_predictor`."""
-        return self.linear_predictor
+    def __repr__(self) -> str:
+        t = self.treat.to_numpy() == 1
+        return (f"PropensityResult({self.model}, {len(self.covariates)} term(s), {len(self.columns)} column(s); "
+                f"n={t.size} (treated {int(t.sum())}), score range "
+                f"[{float(self.scores.min()):.3f}, {float(self.scores.max()):.3f}])")
 
     def overlap(self) -> pd.DataFrame:
         """Score range per group and the share outside the common support.

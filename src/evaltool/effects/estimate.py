@@ -9,21 +9,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evaltool._checks import check_choice, check_int, check_number
 from evaltool.effects.covariates import covariate_matrix
 from evaltool.effects.design import Design, Sample, build_sample
 from evaltool.effects.estimators import Difference, Regression
-from evaltool.effects.multiple import ADJUSTMENTS, adjust_pvalues
+from evaltool.effects.multiple import adjust_pvalues
 from evaltool.effects.result import EFFECT_COLUMNS, TEST_COLUMNS, EffectResult, empty_frame
 from evaltool.effects.strategy import EffectProblem, VarianceStrategy
 from evaltool.effects.subgroups import subgroup_levels, wald_equal_effects
 from evaltool.effects.variance import variance_strategy
 from evaltool.estimand import Estimand
 from evaltool.exceptions import DataWarning, EstimationError
+from evaltool.specs.effects import EffectsSpec
 
 __all__ = ["estimate"]
-
-METHODS = ("difference", "regression")
 
 
 def _outcome_frame(design: Design, outcomes: str | Sequence[str] | pd.DataFrame) -> pd.DataFrame:
@@ -156,8 +154,11 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
 
     Raises
     ------
+    ConfigError
+        Bad arguments or combinations (the rules of :class:`evaltool.specs.EffectsSpec`,
+        the same a config's ``effects:`` section is checked against).
     EstimationError
-        Bad arguments, or an effect whose standard error cannot be computed.
+        An effect whose standard error cannot be computed, or outcomes that do not fit.
 
     Examples
     --------
@@ -167,21 +168,11 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
     if not isinstance(design, Design):
         raise EstimationError(f"`design` must provide data, treat, weights, subclass, estimand, "
                               f"pairs() ...; got {type(design).__name__}")
-    check_choice("method", method, METHODS, exc=EstimationError)
-    check_choice("adjust", adjust, ADJUSTMENTS, exc=EstimationError)
-    check_number("alpha", alpha, low=0, high=0.5, low_open=True, exc=EstimationError)
-    check_int("n_boot", n_boot, low=20, exc=EstimationError)
-    check_int("n_jobs", n_jobs, low=1, exc=EstimationError)
-    check_int("seed", seed, low=0, allow_none=True, exc=EstimationError)
+    spec = EffectsSpec(method=method, variance=variance, ps_adjust=ps_adjust, adjust=adjust,
+                       covariates=covariates, n_boot=n_boot, alpha=alpha, n_jobs=n_jobs,
+                       seed=seed).resolve(design.default_variance)
     est_value = Estimand.parse(design.estimand)
-    name = variance if variance is not None else design.default_variance
-    options = {"ps_adjust": True} if ps_adjust else {}
-    if ps_adjust and not (isinstance(name, str) and variance_strategy(name).name == "abadie_imbens"):
-        raise EstimationError("`ps_adjust` applies to variance='abadie_imbens' only")
-    strategy = variance_strategy(name, **options)
-    if method == "regression" and not strategy.supports_regression:
-        raise EstimationError(f"variance {strategy.name!r} is for method='difference' (the matching "
-                              "estimator); use 'cluster', 'hc1', 'hc3' or 'bootstrap' with 'regression'")
+    strategy = variance_strategy(spec.variance, **({"ps_adjust": True} if spec.ps_adjust else {}))
     estimator = Difference() if method == "difference" else Regression(est_value)
     frame = _outcome_frame(design, outcomes)
     base = build_sample(design, unit_rows=strategy.unit_rows)
@@ -189,10 +180,8 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
     in_design[base.pos] = True
     Z = None
     if method == "regression":
-        if not covariates:
-            raise EstimationError("method 'regression' needs `covariates` (a list of terms)")
         rows = design.data.iloc[np.flatnonzero(in_design)]
-        Zd = covariate_matrix(rows, list(covariates)).to_numpy(dtype=float)
+        Zd = covariate_matrix(rows, list(spec.covariates)).to_numpy(dtype=float)
         Z = np.full((len(design.data), Zd.shape[1]), np.nan)
         Z[in_design] = Zd
     percent = set(percent or ())
@@ -204,7 +193,7 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
         if g not in design.data.columns:
             avail = ", ".join(map(str, list(design.data.columns)[:20]))
             raise EstimationError(f"subgroup {g!r} not found in design.data; available: {avail}")
-    settings = {"alpha": alpha, "seed": seed, "n_boot": n_boot, "n_jobs": n_jobs}
+    settings = {"alpha": spec.alpha, "seed": spec.seed, "n_boot": spec.n_boot, "n_jobs": spec.n_jobs}
     label = {"estimand": est_value.value}
     main, sub, tests = [], [], []
     for outcome in frame.columns:
@@ -245,4 +234,4 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
         subs["p_value_adj"] = adj
     return EffectResult(effects=effects, subgroups=subs, subgroup_tests=_frame(tests, TEST_COLUMNS),
                         estimand=est_value, method=method, variance=strategy.name, adjust=adjust,
-                        alpha=float(alpha), seed=seed)
+                        alpha=spec.alpha, seed=spec.seed)

@@ -19,7 +19,7 @@ import numpy as np
 from evaltool.estimand import Estimand
 from evaltool.exceptions import EstimationError
 
-__all__ = ["WLSFit", "Difference", "Regression", "wls", "ESTIMATORS"]
+__all__ = ["WLSFit", "Difference", "Regression", "wls"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,3 @@ def _varying(Z: np.ndarray, w: np.ndarray) -> np.ndarray:
     if live.shape[0] == 0:
         return np.zeros(Z.shape[1], dtype=bool)
     return (live.max(axis=0) - live.min(axis=0)) > 0
-
-
-ESTIMATORS = {"difference": Difference, "regression": Regression}

@@ -6,10 +6,10 @@ import numpy as np
 
 from evaltool._checks import check_choice
 from evaltool.exceptions import EstimationError
+from evaltool.specs.effects import ADJUSTMENTS
 
 __all__ = ["adjust_pvalues", "ADJUSTMENTS"]
 
-ADJUSTMENTS = ("holm", "bh", "none")
 
 
 def adjust_pvalues(p: np.ndarray | list[float], method: str = "holm") -> np.ndarray:

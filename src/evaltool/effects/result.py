@@ -9,6 +9,7 @@ import pandas as pd
 
 from evaltool._result import ResultMixin, frame_records
 from evaltool.estimand import Estimand
+from evaltool.exceptions import EstimationError
 
 __all__ = ["EffectResult", "EFFECT_COLUMNS", "TEST_COLUMNS"]
 
@@ -64,6 +65,13 @@ class EffectResult(ResultMixin):
 
     _title = "Effects"
 
+    def __repr__(self) -> str:
+        outcomes = [str(o) for o in self.effects["outcome"]] if "outcome" in self.effects else []
+        shown = ", ".join(outcomes[:3]) + (", ..." if len(outcomes) > 3 else "")
+        return (f"EffectResult({self.estimand.value}, {self.method}, variance={self.variance}, "
+                f"adjust={self.adjust}; {len(outcomes)} outcome(s): {shown}; "
+                f"{len(self.subgroups)} subgroup row(s))")
+
     def to_frame(self) -> pd.DataFrame:
         """Main effects then subgroup rows, columns :data:`EFFECT_COLUMNS`."""
         parts = [f for f in (self.effects, self.subgroups) if len(f)]
@@ -83,8 +91,6 @@ class EffectResult(ResultMixin):
         """The main-effect row of one outcome."""
         rows = self.effects[self.effects["outcome"] == outcome]
         if rows.empty:
-            from evaltool.exceptions import EstimationError
-
             known = ", ".join(map(str, self.effects["outcome"]))
             raise EstimationError(f"no effect for outcome {outcome!r}; estimated: {known}")
         return rows.iloc[0]

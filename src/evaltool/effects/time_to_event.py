@@ -234,6 +234,12 @@ class TimeToEventResult(ResultMixin):
 
     _title = "Time to event"
 
+    def __repr__(self) -> str:
+        n = ", ".join(f"{k}={v}" for k, v in list(self.n.items())[:4])
+        hr = self.cox.get("hazard_ratio") if isinstance(self.cox, dict) else None
+        hr_text = f", HR {float(hr):.3f}" if isinstance(hr, (int, float)) else ""
+        return f"TimeToEventResult({self.outcome!r}; {n}{hr_text}; {len(self.by_week)} week(s) compared)"
+
     def to_frame(self) -> pd.DataFrame:
         """Effects on the probability of the event by week k (percentage-point scale is the caller's)."""
         return self.by_week.assign(outcome=self.outcome)[["outcome", "week", "estimate", "std_error",

@@ -29,6 +29,7 @@ from evaltool.effects.bootstrap import ClusterBootstrap
 from evaltool.effects.estimators import WLSFit
 from evaltool.effects.strategy import EffectProblem, VarianceEstimate, VarianceStrategy
 from evaltool.exceptions import EstimationError
+from evaltool.specs.effects import VARIANCE_ALIASES
 
 __all__ = [
     "VARIANCES", "ALIASES", "variance_strategy", "cluster_vcov", "hc_vcov",
@@ -148,10 +149,7 @@ VARIANCES: dict[str, type[VarianceStrategy]] = {
     "bootstrap": ClusterBootstrap,
 }
 
-ALIASES: dict[str, str] = {
-    "cr1": "cluster", "subclass": "cluster", "pair": "cluster", "robust": "hc1", "hc": "hc1",
-    "ai": "abadie_imbens", "boot": "bootstrap",
-}
+ALIASES: dict[str, str] = VARIANCE_ALIASES
 
 
 def variance_strategy(name: str | VarianceStrategy, **options: object) -> VarianceStrategy:

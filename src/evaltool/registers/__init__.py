@@ -6,7 +6,8 @@ was self-supported. Outcomes and trajectories are defined relative to each perso
 """
 
 from evaltool.registers.codemap import SELF_SUPPORT, CodeMap, default_code_map_path, load_code_map
-from evaltool.registers.history import DEFAULT_HISTORY, assign_pseudo_start, history_covariates
+from evaltool.registers.history import DEFAULT_HISTORY, history_covariates
+from evaltool.registers.pseudo_start import assign_pseudo_start
 from evaltool.registers.outcomes import KINDS, DerivedOutcomes, OutcomeSpec, derive_outcomes
 from evaltool.registers.trajectories import TrajectoryResult, trajectories
 

@@ -35,6 +35,10 @@ class TrajectoryResult(ResultMixin):
 
     _title = "Status trajectories"
 
+    def __repr__(self) -> str:
+        return (f"TrajectoryResult(weeks {self.weeks[0]}..{self.weeks[1]}, {len(self.categories)} categories, "
+                f"{len(self.frame)} rows)")
+
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
 

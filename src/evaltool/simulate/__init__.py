@@ -129,8 +129,7 @@ def _check(n: int, seed: int, treated_share: float) -> None:
 
 
 def simulate_study(n: int = 20_000, seed: int = 2026, treated_share: float = 0.25, panel: bool = True,
-                   effects: dict[str, float] | None = None, code_map: CodeMap | str | Path | None = None
-                   ) -> SimulatedStudy:
+                   code_map: CodeMap | str | Path | None = None) -> SimulatedStudy:
     """Simulate persons, weekly status panel, area panel and the true effects.
 
     Parameters
@@ -143,20 +142,19 @@ def simulate_study(n: int = 20_000, seed: int = 2026, treated_share: float = 0.2
         Expected share served by outreach (0 < share <= 0.9).
     panel : bool
         Build the weekly status panel (``False``: persons and areas only).
-    effects : dict, optional
-        Must be ``None``: the effect sizes are fixed by the model (see ``truth``), so that the
-        truth stays exact for every subsample.
     code_map : CodeMap or path, optional
         Code map whose codes the panel uses (default: the bundled example).
 
     Returns
     -------
     SimulatedStudy
+
+    Notes
+    -----
+    The effect sizes are fixed by the model (see ``truth`` and :func:`true_effects`), so
+    the truth stays exact in every covariate-defined subsample.
     """
     _check(n, seed, treated_share)
-    if effects is not None:
-        raise DataError("`effects` cannot be changed: the simulator's effects are fixed so the truth is exact "
-                        "in every covariate-defined subsample; see evaltool.simulate.true_effects()")
     cm = code_map if isinstance(code_map, CodeMap) else load_code_map(code_map or default_code_map_path())
     persons, latent, area_rng = draw_population(seed, n, treated_share)
     areas = simulate_areas(area_rng)

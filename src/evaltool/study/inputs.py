@@ -18,9 +18,9 @@ import pandas as pd
 from evaltool.config import resolve_path
 from evaltool.config.schema import StudyConfig
 from evaltool.data import (DataReport, apply_sample, content_hash, file_sha256, peek_columns, read_table,
-                           validate_persons)
+                           term_column_roles, validate_persons)
 from evaltool.exceptions import DataError, EvaltoolError
-from evaltool.study.outputs import compare_results
+from evaltool.study.compare import compare_results
 
 __all__ = ["StudyData", "ROW_ORDER", "load_study_data", "validate_study", "add_history_covariates",
            "bundled_resource"]
@@ -63,12 +63,10 @@ def _history_names(cfg: StudyConfig) -> set[str]:
 
 def _file_covariates(cfg: StudyConfig) -> list[str]:
     """Covariate terms read from the persons file (terms on history covariates are derived later)."""
-    from evaltool.data import term_columns
-
     hist = _history_names(cfg)
     out = []
     for t in cfg.design.covariates:
-        num, lo = term_columns(t)
+        num, lo = term_column_roles(t)
         if not set(num + lo) & hist:
             out.append(t)
     return out
@@ -82,14 +80,9 @@ def _needed_columns(cfg: StudyConfig) -> tuple[list[str], list[str]]:
     other = [sg.column for sg in cfg.subgroups] + list(cfg.process)
     other += [o.column for o in cfg.outcomes if o.kind == "column" and o.column]
     other += [r.column for r in cfg.data.sample]
-    if cfg.design.mahvars:
-        other += list(cfg.design.mahvars)
-    if cfg.effects.covariates:
-        from evaltool.data import term_columns
-
-        for t in cfg.effects.covariates:
-            num, lo = term_columns(t)
-            other += num + lo
+    for t in [*(cfg.design.mahvars or ()), *(cfg.effects.covariates or ())]:
+        num, lo = term_column_roles(t)
+        other += num + lo
     return list(cfg.design.exact), list(dict.fromkeys(other))
 
 

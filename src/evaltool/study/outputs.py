@@ -17,9 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from evaltool.config import config_source, dump_config, resolve_path
+from evaltool.config import config_source, dump_config
 from evaltool.config.schema import StudyConfig
-from evaltool.exceptions import ConfigError, DataError, EvaltoolError
+from evaltool.exceptions import ConfigError, EvaltoolError
+from evaltool.study.compare import compare_results, read_results
 from evaltool.study.result import StudyResult
 
 __all__ = ["atomic_folder", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
@@ -140,27 +141,6 @@ def render_reports(cfg: StudyConfig, results: dict, compare: dict | None = None)
         if i == 0 and len(templates) * len(languages) > 1:
             out.append((f"report_{tpl}_{lang}.html", rendered))
     return out
-
-
-def read_results(path: str | Path) -> dict:
-    """A ``results.json`` (schema v1) as a dict; a clear :class:`DataError` otherwise."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: not a readable results.json ({exc.__class__.__name__})") from None
-    if not isinstance(data, dict) or data.get("schema_version") != 1:
-        raise DataError(f"{path}: not an evaltool results.json (schema_version 1 expected)")
-    return data
-
-
-def compare_results(cfg: StudyConfig) -> dict | None:
-    """The midterm results named by ``report.compare_with`` (None if the config names none)."""
-    if cfg.report.compare_with is None:
-        return None
-    return read_results(resolve_path(cfg, cfg.report.compare_with, "report.compare_with"))
 
 
 def rerender_report(results_json: str | Path, *, template: str, language: str, out: str | Path,

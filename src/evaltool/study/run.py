@@ -2,7 +2,7 @@
 
 Each stage is a plain function a researcher can call alone; this module only
 chains them (inputs in :mod:`evaltool.study.inputs`, the output folder and reports in
-:mod:`evaltool.study.outputs`). ``evaltool run`` first puts persons in a canonical order (sorted
+:mod:`evaltool.study.outputs`, the bundled demo in :mod:`evaltool.study.demo`). ``evaltool run`` first puts persons in a canonical order (sorted
 by id) so results do not depend on input row order (MatchIt's tie rules
 depend on data order); the Python API keeps the caller's order.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,15 +20,15 @@ import evaltool
 from evaltool.config import config_hash
 from evaltool.config.schema import Labels, StudyConfig
 from evaltool.exceptions import DataError
-from evaltool.study.inputs import (ROW_ORDER, StudyData, add_history_covariates, bundled_resource, load_study_data,
+from evaltool.study.inputs import (ROW_ORDER, StudyData, add_history_covariates, load_study_data,
                              validate_study)
-from evaltool.study.outputs import (atomic_folder, compare_results, fill_output_folder, output_dir_for, render_reports,
-                              rerender_report, write_outputs)
+from evaltool.study.compare import compare_results
+from evaltool.study.outputs import output_dir_for, rerender_report, write_outputs
 from evaltool.study.result import StudyResult
 
 __all__ = [
     "StudyData", "load_study_data", "run_study", "validate_study", "write_outputs",
-    "output_dir_for", "demo_config", "write_demo", "rerender_report", "starter_config_text",
+    "output_dir_for", "rerender_report",
 ]
 
 
@@ -106,20 +105,14 @@ def _outcome_specs(outcomes: list) -> list:
 
 
 def _design(cfg: StudyConfig, persons: pd.DataFrame):
-    from evaltool.design.matching import match
+    from evaltool.design.matching import fit_match
+    from evaltool.design.propensity import classifier_by_name
 
     dz = cfg.design
-    distance: Any = dz.distance
-    if dz.distance == "glm" and dz.propensity.model != "logit":
-        from evaltool.design.propensity import classifier_by_name
-
-        distance = classifier_by_name(dz.propensity.model, seed=cfg.study.seed)
-    return match(
-        persons, cfg.data.treatment, list(dz.covariates), method=dz.method, ratio=dz.ratio,
-        replace=dz.replace, caliper=dz.caliper, std_caliper=dz.std_caliper, caliper_scale=dz.caliper_scale,
-        exact=list(dz.exact) or None, m_order=dz.m_order, distance=distance, mahvars=dz.mahvars,
-        discard=dz.discard, estimand=dz.estimand, seed=cfg.study.seed, ties=dz.ties,
-    )
+    model = dz.propensity.spec().model
+    distance = classifier_by_name(model, seed=cfg.study.seed) if model != "logit" and dz.distance != "mahalanobis" else None
+    spec = dz.match_spec(seed=cfg.study.seed, distance=distance)
+    return fit_match(persons, cfg.data.treatment, list(dz.covariates), spec)
 
 
 def _target_group(persons: pd.DataFrame, treat: pd.Series, extra: list[str]) -> dict:
@@ -327,59 +320,3 @@ def _category_labels(code_map) -> dict:
         return {}
     labels = getattr(code_map, "labels", None)
     return dict(labels) if labels else {}
-
-
-def write_demo(out: str | Path, n: int | None = None) -> tuple[Path, list[StudyResult]]:
-    """Run the bundled demo as a midterm (52 weeks of follow-up) and a final evaluation.
-
-    Writes ``out/midterm/`` and ``out/final/`` (each a full output folder; the final
-    report compares with the midterm's headline estimates), atomically as one folder.
-    """
-    mid = run_study(demo_config(n=n, stage="midterm"))
-    fin = run_study(demo_config(n=n, stage="final"))
-    mid_results, fin_results = mid.to_dict(), fin.to_dict()
-    mid_reports = render_reports(mid.config, mid_results)
-    fin_reports = render_reports(fin.config, fin_results, mid_results)
-
-    def fill(tmp: Path) -> None:
-        for name, res, results, reports in (("midterm", mid, mid_results, mid_reports),
-                                            ("final", fin, fin_results, fin_reports)):
-            (tmp / name).mkdir()
-            fill_output_folder(tmp / name, res, results, reports)
-
-    return atomic_folder(out, fill), [mid, fin]
-
-
-DEMO_MIDTERM_WEEKS = 52
-
-
-DEMO_MIDTERM_LAST_START = 202426  # midterm data cut 2025W26: persons who started by 2024W26 have 52 weeks
-
-
-def demo_config(n: int | None = None, stage: str = "final") -> StudyConfig:
-    """The bundled demo study (simulated Copenhagen-style data), as the final or midterm evaluation.
-
-    The midterm is the evaluation at a data cut in week 26 of 2025: it covers the persons who
-    started by week 26 of 2024 and their first ``DEMO_MIDTERM_WEEKS`` weeks after start. Both
-    stages report in Danish and English.
-    """
-    from evaltool.config import load_config
-    from evaltool.config.schema import SampleRule
-
-    if stage not in ("midterm", "final"):
-        raise ValueError(f"stage must be 'midterm' or 'final', got {stage!r}")
-    overrides = [f"data.simulate.n={n}"] if n is not None else []
-    overrides += [f"study.stage={stage}", f"report.templates=[{stage}]"]
-    if stage == "midterm":
-        overrides += [f"study.followup_weeks={DEMO_MIDTERM_WEEKS}", "study.period=2022-2025"]
-    cfg = load_config(bundled_resource("demo.yaml"), overrides)
-    if stage == "midterm":
-        rule = SampleRule(column=cfg.data.start, max=DEMO_MIDTERM_LAST_START)
-        data = cfg.data.model_copy(update={"sample": [*cfg.data.sample, rule]})
-        cfg = cfg.model_copy(update={"data": data})
-    return cfg
-
-
-def starter_config_text() -> str:
-    """A commented starter config (the bundled demo config)."""
-    return bundled_resource("demo.yaml").read_text(encoding="utf-8")

@@ -25,10 +25,10 @@ import pandas as pd
 from evaltool.estimand import Estimand
 from evaltool.design.matching.registry import METHODS, get_method
 from evaltool.design.matching.result import MatchResult
-from evaltool.design.matching.spec import MatchSpec
+from evaltool.specs.matching import MatchSpec
 from evaltool.terms import normalise_terms
 
-__all__ = ["match", "MatchResult", "MatchSpec", "METHODS"]
+__all__ = ["match", "fit_match", "MatchResult", "MatchSpec", "METHODS"]
 
 
 def match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], method: str = "nearest",
@@ -89,8 +89,11 @@ def match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], m
 
     Raises
     ------
+    ConfigError
+        Invalid arguments or combinations (the message names the argument; the
+        same rules as a config's ``design:`` section, see :class:`MatchSpec`).
     EvaltoolError
-        Invalid arguments (the message names the argument) or missing columns.
+        Missing columns.
     MatchingError
         No overlap, or no focal unit could be matched.
     """
@@ -98,5 +101,19 @@ def match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], m
                      std_caliper=std_caliper, caliper_scale=caliper_scale, exact=exact,
                      m_order=m_order, distance=distance, mahvars=mahvars, discard=discard,
                      estimand=estimand, seed=seed, ties=ties)
-    terms = normalise_terms(covariates)
-    return get_method(spec.method)(data, treatment, terms, spec)
+    return fit_match(data, treatment, covariates, spec)
+
+
+def fit_match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str],
+              spec: MatchSpec) -> MatchResult:
+    """Run the matching design ``spec`` (e.g. built from a config) on ``data``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> d = pd.DataFrame({"age": rng.normal(40, 10, 400), "t": rng.integers(0, 2, 400)})
+    >>> fit_match(d, "t", ["age"], MatchSpec(ratio=1)).spec.ratio
+    1
+    """
+    return get_method(spec.method)(data, treatment, normalise_terms(covariates), spec)

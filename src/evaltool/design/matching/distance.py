@@ -12,7 +12,7 @@ import pandas as pd
 from evaltool._checks import check_columns
 from evaltool.estimand import Estimand
 from evaltool.exceptions import DataError, DataWarning, MatchingError
-from evaltool.design.matching.spec import MatchSpec
+from evaltool.specs.matching import MatchSpec
 from evaltool.design.propensity import PropensityResult, fit_propensity, treatment_indicator
 from evaltool.terms import parse_term
 

@@ -18,7 +18,7 @@ from evaltool.design.matching._mahalanobis import (
 from evaltool.design.matching._score import Blocks, match_with_replacement, match_without_replacement
 from evaltool.design.matching.distance import Prepared, prepare
 from evaltool.design.matching.result import MatchResult, subclass_from_pairs, weights_from_pairs
-from evaltool.design.matching.spec import MatchSpec
+from evaltool.specs.matching import MatchSpec
 from evaltool.terms import design_matrix
 
 __all__ = ["match_nearest"]

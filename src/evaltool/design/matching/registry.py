@@ -1,29 +1,29 @@
-"""Matching methods by name. Each takes ``(data, treatment, covariates, spec)`` and
-returns a :class:`~evaltool.design.matching.result.MatchResult`; add a method by adding
-a module with one such function and one entry here."""
+"""Matching methods by name.
+
+Each method is a function ``(data, treatment, covariates, spec) -> MatchResult`` in
+its own module; adding a method is one module plus one line in :data:`METHODS`
+(and its name in :data:`evaltool.specs.matching.MATCH_METHODS`, which the config
+and :class:`~evaltool.specs.matching.MatchSpec` check at validate time).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from evaltool.design.matching.nearest import match_nearest
+from evaltool.exceptions import ConfigError
+
 __all__ = ["METHODS", "get_method"]
 
-
-def _nearest(*args, **kwargs):
-    from evaltool.design.matching.nearest import match_nearest
-
-    return match_nearest(*args, **kwargs)
-
-
-METHODS: dict[str, Callable] = {"nearest": _nearest}
+METHODS: dict[str, Callable] = {
+    "nearest": match_nearest,
+}
 
 
 def get_method(name: str) -> Callable:
     """The method registered under ``name``; an unknown name lists the valid ones."""
-    from evaltool.exceptions import EvaltoolError
-
     try:
         return METHODS[name]
     except KeyError:
-        raise EvaltoolError(f"`method` must be one of {', '.join(map(repr, METHODS))}; "
-                            f"got {name!r}") from None
+        raise ConfigError(f"`method` must be one of {', '.join(map(repr, METHODS))}; got {name!r}",
+                          key="method") from None

@@ -11,7 +11,7 @@ import pandas as pd
 
 from evaltool._result import ResultMixin
 from evaltool.estimand import Estimand
-from evaltool.design.matching.spec import MatchSpec
+from evaltool.specs.matching import MatchSpec
 
 __all__ = ["MatchResult", "weights_from_pairs", "subclass_from_pairs"]
 
@@ -98,10 +98,18 @@ class MatchResult(ResultMixin):
 
     _title = "Matching design"
 
+    def __repr__(self) -> str:
+        n = self.n
+        cal = "" if self.spec.caliper is None else f", caliper={self.spec.caliper:g}"
+        return (f"MatchResult({self.spec.method}, {self.spec.distance_name}, {self.estimand.value}, "
+                f"ratio={self.spec.ratio}, replace={self.spec.replace}{cal}; "
+                f"treated {n['treated']['matched']}/{n['treated']['all']} matched, "
+                f"control {n['control']['matched']}/{n['control']['all']} matched)")
+
     @property
     def default_variance(self) -> str:
         """``"cluster"`` (by subclass) without replacement, ``"abadie_imbens"`` with."""
-        return "abadie_imbens" if self.spec.replace else "cluster"
+        return self.spec.default_variance
 
     @property
     def focal(self) -> int:
