@@ -1,8 +1,9 @@
 """Whole-process measurement shared by the benchmarks: wall time and peak RSS of one command.
 
-``measure(cmd)`` starts ``cmd``, waits for it with ``os.wait4`` (the kernel's resource usage
-of that child: ``ru_maxrss`` is its peak resident set size) and returns wall seconds and
-peak MiB. ``alternate`` runs several commands round-robin ``repeat`` times so that load
+``measure(cmd)`` runs ``cmd`` under GNU ``/usr/bin/time`` (a small process, so the peak
+resident set size it reports is the command's own; a child forked straight from a large
+Python parent would inherit the parent's high-water mark across ``exec``) and returns
+wall seconds and peak MiB. ``alternate`` runs several commands round-robin ``repeat`` times so that load
 from other processes on the machine hits every command alike, and reports medians.
 """
 
@@ -11,22 +12,23 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 
 
 def measure(cmd: Sequence[str], env: Mapping[str, str] | None = None) -> tuple[float, float, str]:
     """(wall seconds, peak RSS MiB, stdout) of one run of ``cmd``; raises if it fails."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(env) if env is not None else None)
-    out, err = proc.stdout.read(), proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} ... failed ({proc.returncode}): {err.decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024.0, out.decode()
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        full = ["/usr/bin/time", "-f", "%M", "-o", rss.name, *cmd]
+        t0 = time.perf_counter()
+        proc = subprocess.run(full, capture_output=True, env=dict(env) if env is not None else None)
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd[:3])} ... failed ({proc.returncode}): "
+                               f"{proc.stderr.decode()[-2000:]}")
+        peak_kib = float(rss.read().split()[-1])
+    return wall, peak_kib / 1024.0, proc.stdout.decode()
 
 
 def alternate(cmds: Mapping[str, Sequence[str]], repeat: int,

@@ -1,4 +1,4 @@
-"""Start-up benchmark: wall time and peak memory of whole interpreter processes.
+"""Start-up benchmark: wall time and peak memory of whole interpreter processes (GNU time).
 
 Usage::
 
