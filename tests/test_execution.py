@@ -37,6 +37,13 @@ def design():
     return nearest_design(df)
 
 
+@pytest.fixture(scope="module")
+def dask_executor():
+    """One LocalCluster for the module: 2 worker processes, 1 thread each (as CI runs it)."""
+    with get_executor(ExecutorSpec(workers=2, scheduler="local")) as ex:
+        yield ex
+
+
 def _boot(design, executor, n_boot=40):
     res = estimate(design, ["earn", "y"], variance=ClusterBootstrap(n_boot=n_boot, seed=5, executor=executor))
     return json.dumps(res.to_dict(), sort_keys=True).encode()
@@ -87,11 +94,61 @@ def test_bootstrap_identical_sequential_and_processes(design):
     assert _boot(design, 1) == _boot(design, ExecutorSpec(workers=2))
 
 
-def test_bootstrap_identical_on_dask_local_cluster(design):
+def test_bootstrap_identical_on_dask_local_cluster(design, dask_executor):
     """CI check of the Dask path: LocalCluster(processes=True, 2 workers, 1 thread each)."""
-    sequential = _boot(design, None)
-    with get_executor(ExecutorSpec(workers=2, scheduler="local")) as ex:
-        assert isinstance(ex, DaskExecutor) and ex.n_workers == 2
-        on_dask = _boot(design, ex)
-        assert ex.map(_affine, [1, 2, 3], shared={"a": 2, "b": 0}) == [2, 4, 6]
-    assert on_dask == sequential
+    ex = dask_executor
+    assert isinstance(ex, DaskExecutor) and ex.n_workers == 2
+    assert ex.map(_affine, [1, 2, 3], shared={"a": 2, "b": 0}) == [2, 4, 6]
+    assert _boot(design, ex) == _boot(design, None)
+
+
+# --- register derivation partitioned by person ------------------------------------------
+
+@pytest.fixture(scope="module")
+def register():
+    from evaltool.registers import OutcomeSpec
+    from evaltool.simulate import simulate_study
+
+    sim = simulate_study(n=1000, seed=4)
+    specs = (OutcomeSpec("plc52", "any", ("virksomhedspraktik", "loentilskud"), window=(1, 52)),
+             OutcomeSpec("self26", "status_at", ("self_support",), week=26),
+             OutcomeSpec("share", "share", ("public_support",), window=(1, 52)),
+             OutcomeSpec("tt", "time_to", ("self_support",), horizon=104))
+    return sim, specs
+
+
+def _same(a, b):
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=True)
+    keep = [k for k in a.report if k != "partitions"]
+    assert {k: a.report[k] for k in keep} == {k: b.report[k] for k in keep}
+
+
+def test_partitioned_derivation_equals_whole(register, tmp_path):
+    from evaltool.registers import derive_outcomes
+    from evaltool.registers.partitioned import derive_outcomes_partitioned, hash_partition, write_partitioned_panel
+
+    sim, specs = register
+    whole = derive_outcomes(sim.persons, sim.weekly_status, sim.code_map, specs, engine="duckdb")
+    in_memory = derive_outcomes_partitioned(sim.persons, sim.weekly_status, sim.code_map, specs,
+                                            partitions=3, engine="duckdb")
+    _same(in_memory, whole)
+    files = write_partitioned_panel(sim.weekly_status, tmp_path, 3, batch_rows=50_000)
+    assert len(files) == 3
+    on_files = derive_outcomes_partitioned(sim.persons, files, sim.code_map, specs, partitions=3)
+    _same(on_files, whole)
+    part = hash_partition(sim.persons["person_id"], 3)
+    assert np.bincount(part).min() > 200 and part.tolist() == hash_partition(sim.persons["person_id"].to_numpy(), 3).tolist()  # every partition holds persons
+
+
+def test_partitioned_derivation_on_dask_local_cluster(register, tmp_path, dask_executor):
+    from evaltool.registers import derive_outcomes
+    from evaltool.registers.partitioned import derive_outcomes_partitioned, write_partitioned_panel
+
+    sim, specs = register
+    whole = derive_outcomes(sim.persons, sim.weekly_status, sim.code_map, specs, engine="duckdb")
+    files = write_partitioned_panel(sim.weekly_status, tmp_path, 2)
+    res = derive_outcomes_partitioned(sim.persons, files, sim.code_map, specs, partitions=2,
+                                      executor=dask_executor)
+    _same(res, whole)
