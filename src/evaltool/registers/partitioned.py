@@ -12,8 +12,9 @@ equals ``derive_outcomes`` on the whole panel.
 Examples
 --------
 >>> import numpy as np
->>> hash_partition(np.array([1, 2, 3, 1]), 4).tolist()[0] == hash_partition(np.array([1]), 4)[0]
-True
+>>> part = hash_partition(np.array([101, 102, 103, 101]), 4)
+>>> bool(part[0] == part[3]), bool(part.min() >= 0 and part.max() < 4)
+(True, True)
 """
 
 from __future__ import annotations
