@@ -7,6 +7,8 @@ Usage::
 Times (median of ``repeat`` in one process, after a warm-up) the design matrix, the logit
 Newton/IRLS fit on it, and the whole ``fit_propensity`` call, on the data of
 ``bench_matchit.py`` (age, sex, origin, education, benefit type, three history shares).
+The last row is the previous method on the same matrix, for comparison: statsmodels
+``GLM(Binomial)`` fitted twice (the second fit with R's stopping threshold).
 """
 
 from __future__ import annotations
@@ -39,7 +41,10 @@ def main() -> None:
     y = d["treat"].to_numpy(float)
     X, cols = design_matrix(d, COVARIATES)
     propensity._fit_logit(X, y)  # warm-up
-    times: dict[str, list[float]] = {"design matrix": [], "logit IRLS": [], "fit_propensity": []}
+    import statsmodels.api as sm
+
+    times: dict[str, list[float]] = {"design matrix": [], "logit IRLS": [], "fit_propensity": [],
+                                     "statsmodels x2": []}
     for _ in range(repeat):
         t0 = time.perf_counter()
         X, cols = design_matrix(d, COVARIATES)
@@ -51,6 +56,10 @@ def main() -> None:
         times["design matrix"].append(t1 - t0)
         times["logit IRLS"].append(t2 - t1)
         times["fit_propensity"].append(t3 - t2)
+        glm = sm.GLM(y, X.to_numpy(), family=sm.families.Binomial())
+        first = glm.fit(tol=1e-8, maxiter=100)
+        glm.fit(tol=1e-8 * (abs(first.deviance) + 0.1), maxiter=100)
+        times["statsmodels x2"].append(time.perf_counter() - t3)
     print(f"| {'step':<16} | {'n':>9} | {'columns':>7} | {'median s':>8} |")
     print(f"|{'-' * 18}|{'-' * 11}|{'-' * 9}|{'-' * 10}|")
     for step, ts in times.items():
