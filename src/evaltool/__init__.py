@@ -15,13 +15,7 @@ The main entry points are imported lazily (``import evaltool`` stays fast)::
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-
-try:
-    __version__ = version("evaltool")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
 
 from evaltool.estimand import Estimand
 from evaltool.exceptions import (
@@ -70,6 +64,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # lazy: importlib.metadata costs tens of ms at start-up
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("evaltool")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            value = "0.0.0+unknown"
+        globals()[name] = value
+        return value
     if name in _LAZY:
         value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value

@@ -153,8 +153,9 @@ def _blocks(data: pd.DataFrame, term: Term, all_levels: bool) -> list[tuple[str,
         if not levels:
             raise DataError(f"categorical covariate {col!r} has no non-missing values")
         keep = levels if all_levels else levels[1:]
-        values = series.to_numpy()
-        return [(f"{prefix}{_level_label(lv)}", (values == lv).astype(float)) for lv in keep]
+        codes, uniques = pd.factorize(series)  # compare small ints, not objects, per level
+        code_of = {v: i for i, v in enumerate(uniques.tolist())}
+        return [(f"{prefix}{_level_label(lv)}", (codes == code_of[lv]).astype(float)) for lv in keep]
     x = _numeric(series, col)
     if term.kind == "log":
         bad = np.isfinite(x) & (x <= 0)
@@ -222,19 +223,22 @@ def design_matrix(data: pd.DataFrame, terms: Iterable[str | Term], intercept: bo
         if n_na:
             raise DataError(f"covariate {c!r} has {n_na} missing value(s); drop or impute them "
                             f"before matching")
-    names: list[str] = []
+    names: list[str] = ["(Intercept)"] if intercept else []
     arrays: list[np.ndarray] = []
-    if intercept:
-        names.append("(Intercept)")
-        arrays.append(np.ones(len(data)))
     for t in parsed:
         for name, values in term_columns(data, t, all_levels=all_levels):
             if name in names:
                 continue
             names.append(name)
             arrays.append(values)
-    matrix = np.column_stack(arrays) if arrays else np.empty((len(data), 0))
-    return pd.DataFrame(matrix, index=data.index, columns=names), names
+    # Column-major, filled in place and wrapped without a copy (pandas keeps it as one block).
+    matrix = np.empty((len(data), len(names)), order="F")
+    if intercept:
+        matrix[:, 0] = 1.0
+    for j, values in enumerate(arrays, start=int(intercept)):
+        matrix[:, j] = values
+    del arrays
+    return pd.DataFrame(matrix, index=data.index, columns=names, copy=False), names
 
 
 def normalise_terms(covariates: str | Sequence[str]) -> tuple[str, ...]:

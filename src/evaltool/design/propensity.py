@@ -1,4 +1,4 @@
-"""Propensity scores: logit (statsmodels GLM, equal to R ``glm``) or any classifier.
+"""Propensity scores: logit (Newton/IRLS equal to R ``glm``) or any classifier.
 
 Examples
 --------
@@ -131,14 +131,15 @@ class PropensityResult(ResultMixin):
 def classifier_by_name(name: str, *, seed: int | None = None) -> Any:
     """A scikit-learn classifier for a config name (``random_forest``, ``gradient_boosting``).
 
-    ``"logit"`` returns the string ``"logit"`` (the statsmodels GLM path).
+    ``"logit"`` returns the string ``"logit"`` (the built-in GLM path). Forests use all
+    cores (``n_jobs=-1``; the fitted trees do not depend on the number of cores).
     """
     if name == "logit":
         return "logit"
     if name == "random_forest":
         from sklearn.ensemble import RandomForestClassifier
 
-        return RandomForestClassifier(n_estimators=300, min_samples_leaf=20, random_state=seed, n_jobs=1)
+        return RandomForestClassifier(n_estimators=300, min_samples_leaf=20, random_state=seed, n_jobs=-1)
     if name == "gradient_boosting":
         from sklearn.ensemble import GradientBoostingClassifier
 
@@ -160,8 +161,9 @@ def fit_propensity(data: pd.DataFrame, treatment: str, covariates: str | Sequenc
     covariates : sequence of str
         Covariate terms (see :mod:`evaltool.terms`).
     model : "logit" or classifier, default "logit"
-        ``"logit"`` (alias ``"glm"``) fits a binomial GLM with statsmodels,
-        identical to R ``glm(family = binomial)``; any object with ``fit`` and
+        ``"logit"`` (alias ``"glm"``) fits a binomial GLM by Newton/IRLS with
+        R's starting values and convergence rule, identical to R
+        ``glm(family = binomial)``; any object with ``fit`` and
         ``predict_proba`` is cloned and fitted on the design matrix.
 
     Returns
@@ -210,14 +212,22 @@ def fit_propensity(data: pd.DataFrame, treatment: str, covariates: str | Sequenc
 
 
 def _check_rank(X: pd.DataFrame) -> None:
-    from scipy.linalg import qr
-
     A = X.to_numpy()
     if A.shape[0] <= A.shape[1]:
         raise EstimationError(f"the propensity model has {A.shape[1]} parameters but only "
                               f"{A.shape[0]} rows; use fewer covariates")
-    scale = np.sqrt((A * A).sum(axis=0))
-    scale[scale == 0] = 1.0
+    scale = _column_scale(A)
+    # Fast path: Cholesky of the equilibrated Gram matrix (p x p, one BLAS pass over the data);
+    # every column at least 1e-4 (relative) away from the span of the others is full rank.
+    G = (A.T @ A) / np.outer(scale, scale)
+    try:
+        if np.diag(np.linalg.cholesky(G)).min() > 1e-4:
+            return
+    except np.linalg.LinAlgError:
+        pass
+    # Near-deficient: a column-pivoted QR of the design decides and names the culprits.
+    from scipy.linalg import qr
+
     _, R, piv = qr(A / scale, mode="economic", pivoting=True)
     diag = np.abs(np.diag(R))
     tol = diag.max() * max(A.shape) * np.finfo(float).eps * 1e3
@@ -228,34 +238,92 @@ def _check_rank(X: pd.DataFrame) -> None:
                               f"are constant or collinear with the others; drop or merge them")
 
 
-def _fit_logit(X: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    import statsmodels.api as sm
-    from scipy.special import expit
+_BLOCK = 1 << 16
 
+
+def _column_scale(A: np.ndarray) -> np.ndarray:
+    scale = np.sqrt(np.einsum("ij,ij->j", A, A))
+    scale[scale == 0] = 1.0
+    return scale
+
+
+def _weighted_gram(A: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``A.T @ diag(w) @ A`` in row blocks (no n x p temporary)."""
+    p = A.shape[1]
+    H = np.zeros((p, p))
+    for i in range(0, A.shape[0], _BLOCK):
+        B = A[i:i + _BLOCK] * np.sqrt(w[i:i + _BLOCK])[:, None]
+        H += B.T @ B
+    return H
+
+
+def _logit_mu(eta: np.ndarray) -> np.ndarray:
+    """R's binomial logit ``linkinv`` (eta clamped to [-30, 30] as in R's C code)."""
+    e = np.exp(np.clip(eta, -30.0, 30.0))
+    return e / (1.0 + e)
+
+
+def _binomial_deviance(y: np.ndarray, mu: np.ndarray) -> float:
+    """``sum(binomial()$dev.resids(y, mu, 1))`` for 0/1 ``y``."""
+    return float(-2.0 * np.log(np.where(y == 1, mu, 1.0 - mu)).sum())
+
+
+def _fit_logit(X: pd.DataFrame, y: np.ndarray, maxit: int = 25,
+               epsilon: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """R ``glm.fit(family = binomial())``: Newton/IRLS, one Cholesky solve per iteration.
+
+    Start at ``mu = (y + 0.5) / 2`` and stop when ``|dev - dev_old| / (|dev| + 0.1) <
+    epsilon`` (R's rule, ``maxit = 25``), so the returned iterate is R's. Each step solves
+    ``(X' W X) d = X' (y - mu)`` with the columns equilibrated, which is R's weighted
+    least-squares update written as an increment.
+    """
     A = X.to_numpy()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            glm = sm.GLM(y, A, family=sm.families.Binomial())
-            # R's glm stops when |dev - dev_old| / (|dev| + 0.1) < 1e-8; statsmodels uses an
-            # absolute tolerance, so a second fit with R's threshold reproduces R's iterate.
-            first = glm.fit(tol=1e-8, maxiter=100)
-            res = glm.fit(tol=1e-8 * (abs(first.deviance) + 0.1), maxiter=100)
-        except Exception as exc:  # statsmodels raises on perfect separation in some versions
-            if "separation" in str(exc).lower():
-                _raise_separation(X, y, None)
-            raise EstimationError(f"the propensity model could not be fitted: {exc}") from exc
-    coef = np.asarray(res.params, dtype=float)
-    eta = A @ coef
-    p = expit(eta)
-    separated = any("separation" in str(w.message).lower() for w in caught)
-    if separated or (np.mean((p < _SEPARATION_EPS) | (p > 1 - _SEPARATION_EPS)) > 0
-                     and np.abs(coef * A.std(axis=0)).max() > 15):
+    if A.dtype != np.float64:
+        A = A.astype(np.float64)
+    scale = _column_scale(A)
+    mu = (y + 0.5) / 2.0
+    eta = np.log(mu / (1.0 - mu))
+    dev_old = _binomial_deviance(y, mu)
+    # first step from R's starting eta: solve X'WX b = X'W z with z = eta + (y - mu) / w
+    w = mu * (1.0 - mu)
+    rhs = A.T @ (w * eta + (y - mu))
+    coef = _newton_solve(_weighted_gram(A, w), rhs, scale)
+    converged = False
+    for _ in range(maxit):
+        eta = A @ coef
+        mu = _logit_mu(eta)
+        dev = _binomial_deviance(y, mu)
+        if not np.isfinite(dev):
+            raise EstimationError("the propensity logit diverged (non-finite deviance); check for "
+                                  "separation or extreme covariate values")
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
+            converged = True
+            break
+        dev_old = dev
+        w = np.maximum(mu * (1.0 - mu), np.finfo(float).eps)
+        coef = coef + _newton_solve(_weighted_gram(A, w), A.T @ (y - mu), scale)
+    with np.errstate(over="ignore"):
+        p = 1.0 / (1.0 + np.exp(-eta))
+    fitted_edge = np.mean((p < _SEPARATION_EPS) | (p > 1 - _SEPARATION_EPS)) > 0
+    perfect = bool(np.all(np.abs(y - p) < 1e-6))
+    if perfect or (fitted_edge and np.abs(coef * A.std(axis=0)).max() > 15):
         _raise_separation(X, y, coef)
-    if not getattr(res, "converged", True):
-        warnings.warn("the propensity logit did not converge in 100 iterations", ConvergenceWarning,
+    if not converged:
+        warnings.warn(f"the propensity logit did not converge in {maxit} iterations", ConvergenceWarning,
                       stacklevel=3)
     return coef, p, eta
+
+
+def _newton_solve(H: np.ndarray, g: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Solve ``H x = g`` by Cholesky of the equilibrated ``H / (s s')``."""
+    Hs = H / np.outer(scale, scale)
+    try:
+        L = np.linalg.cholesky(Hs)
+    except np.linalg.LinAlgError as exc:
+        raise EstimationError("the propensity logit's information matrix is not positive definite "
+                              "(collinear covariates or separation); drop or merge covariates") from exc
+    z = np.linalg.solve(L, g / scale)
+    return np.linalg.solve(L.T, z) / scale
 
 
 def _raise_separation(X: pd.DataFrame, y: np.ndarray, coef: np.ndarray | None) -> None:

@@ -2,9 +2,11 @@
 
 Every replicate draws the sample's clusters (subclasses, matched sets, or units when
 the design has neither) with replacement; a cluster drawn ``m`` times enters with its
-weights multiplied by ``m``, and the point estimator is refitted. All draws come from
-one ``numpy.random.Generator`` seeded with ``seed`` before any work is split into
-joblib jobs, so results are identical for any ``n_jobs``.
+weights multiplied by ``m``, and the point estimator is refitted. Replicate ``b`` draws
+from its own generator, child ``b`` of ``SeedSequence(seed)``, and the replicates run
+through one :mod:`evaltool.execution` executor (sequential, local processes or Dask), so
+the replicates are byte-identical whichever executor runs them and however they are
+chunked.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
+
+from evaltool.execution import chunked, executor_scope, replicate_seeds
 
 from evaltool.effects.strategy import EffectProblem, VarianceEstimate, VarianceStrategy
 from evaltool.exceptions import EstimationError, EvaltoolWarning
@@ -24,8 +28,15 @@ from evaltool.exceptions import EstimationError, EvaltoolWarning
 __all__ = ["ClusterBootstrap", "bootstrap_replicates"]
 
 
-def _chunk(estimator, y, treat, w, Z, cl, counts) -> np.ndarray:
-    return np.array([estimator.point(y, treat, w * c[cl], Z) for c in counts])
+def _replicates(seeds: list[np.random.SeedSequence], *, estimator: Any, y: np.ndarray,
+                treat: np.ndarray, w: np.ndarray, Z: np.ndarray | None, cl: np.ndarray,
+                g: int) -> np.ndarray:
+    """Replicate estimates for a chunk of replicate seeds (runs on any executor)."""
+    out = np.empty(len(seeds))
+    for i, ss in enumerate(seeds):
+        counts = np.bincount(np.random.default_rng(ss).integers(0, g, size=g), minlength=g)
+        out[i] = estimator.point(y, treat, w * counts[cl], Z)
+    return out
 
 
 @contextmanager
@@ -44,35 +55,28 @@ def _progress_bar(total: int, show: bool) -> Iterator[Callable[[int], None]]:
 
 
 def bootstrap_replicates(problem: EffectProblem, n_boot: int, seed: int | None,
-                         n_jobs: int = 1, progress: bool | None = None) -> np.ndarray:
-    """Replicate estimates of a cluster bootstrap (see the module docstring)."""
+                         n_jobs: int = 1, progress: bool | None = None,
+                         executor: Any = None) -> np.ndarray:
+    """Replicate estimates of a cluster bootstrap (see the module docstring).
+
+    ``executor`` is anything :func:`evaltool.execution.get_executor` accepts; by default
+    ``n_jobs`` local processes (sequential for 1).
+    """
     s = problem.sample
     cl = s.clusters[0]
     g = int(cl.max()) + 1
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, g, size=(n_boot, g))
-    counts = np.zeros((n_boot, g))
-    np.add.at(counts, (np.repeat(np.arange(n_boot), g), draws.ravel()), 1.0)
-    y, Z = problem.rows_y(), problem.rows_Z()
-    size = max(1, min(100, -(-n_boot // max(1, 4 * n_jobs))))
-    chunks = [counts[i:i + size] for i in range(0, n_boot, size)]
+    seeds = replicate_seeds(seed, n_boot)
+    shared = {"estimator": problem.estimator, "y": problem.rows_y(), "treat": s.treat,
+              "w": s.weight, "Z": problem.rows_Z(), "cl": cl, "g": g}
     show = sys.stderr.isatty() if progress is None else progress
-    with _progress_bar(n_boot, show) as advance:
-        if n_jobs == 1:
-            parts = []
-            for c in chunks:
-                parts.append(_chunk(problem.estimator, y, s.treat, s.weight, Z, cl, c))
-                advance(len(c))
-        else:
-            from joblib import Parallel, delayed
-
-            parts = []
-            gen = Parallel(n_jobs=n_jobs, return_as="generator")(
-                delayed(_chunk)(problem.estimator, y, s.treat, s.weight, Z, cl, c) for c in chunks)
-            for part in gen:
+    with executor_scope(executor if executor is not None else n_jobs) as ex:
+        size = max(1, min(100, -(-n_boot // max(1, 4 * ex.n_workers))))
+        parts = []
+        with _progress_bar(n_boot, show) as advance:
+            for part in ex.imap(_replicates, chunked(seeds, size), shared):
                 parts.append(part)
                 advance(len(part))
-    return np.concatenate(parts)
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 @dataclass(frozen=True)
@@ -80,18 +84,22 @@ class ClusterBootstrap(VarianceStrategy):
     """Cluster (matched-set) bootstrap: SE = SD of replicates, percentile CI.
 
     The p-value is the normal one from the bootstrap SE. ``n_boot``, ``seed`` and
-    ``n_jobs`` default to the values given to :func:`evaltool.estimate`.
+    ``n_jobs`` default to the values given to :func:`evaltool.estimate`; ``executor``
+    (an :class:`evaltool.execution.ExecutorSpec`, scheduler address or Dask client)
+    overrides ``n_jobs`` and gives the same replicates.
     """
 
     name: ClassVar[str] = "bootstrap"
     n_boot: int | None = None
     seed: int | None = None
     n_jobs: int | None = None
+    executor: Any = None
 
     def replicates(self, problem: EffectProblem) -> np.ndarray:
         n_boot = self.n_boot or problem.n_boot
         seed = self.seed if self.seed is not None else problem.seed
-        reps = bootstrap_replicates(problem, n_boot, seed, self.n_jobs or problem.n_jobs)
+        reps = bootstrap_replicates(problem, n_boot, seed, self.n_jobs or problem.n_jobs,
+                                    executor=self.executor)
         ok = np.isfinite(reps)
         if ok.sum() < max(10, 0.5 * n_boot):
             raise EstimationError(f"bootstrap: only {int(ok.sum())} of {n_boot} replicates could be "

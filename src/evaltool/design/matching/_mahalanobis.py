@@ -13,7 +13,6 @@ score are compared. Equidistant controls: the first in data order wins.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 __all__ = ["whiten", "pooled_within_cov", "match_mahalanobis", "scan_positions"]
 
@@ -71,6 +70,8 @@ class _Pool:
 
     def _build(self) -> None:
         self.members = np.flatnonzero(~self.used)
+        from scipy.spatial import cKDTree  # lazy: scipy.spatial costs ~0.3 s to import
+
         self.tree = cKDTree(self.Z[self.rows[self.members]]) if self.members.size else None
         self.used_in_tree = 0
 

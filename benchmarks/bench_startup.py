@@ -1,0 +1,54 @@
+"""Start-up benchmark: wall time and peak memory of whole interpreter processes (GNU time).
+
+Usage::
+
+    python benchmarks/bench_startup.py [--repeat 7] [--quick]
+
+Rows (runs alternated, median): a bare interpreter, ``import pandas`` (the floor any
+pandas tool pays), ``import evaltool; evaltool.match``, ``evaltool --help`` and, when R
+MatchIt is installed (``R_LIBS``), ``Rscript -e 'library(MatchIt)'``. Target: the evaltool
+rows within 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _process import alternate, src_env  # noqa: E402
+
+PY = sys.executable
+HELP = "import sys; from evaltool.cli import main; sys.argv = ['evaltool', '--help']; sys.exit(main())"
+
+
+def commands() -> dict[str, list[str]]:
+    cmds = {
+        "python (bare interpreter)": [PY, "-c", "pass"],
+        "import pandas (floor)": [PY, "-c", "import pandas"],
+        "import evaltool; evaltool.match": [PY, "-c", "import evaltool; evaltool.match"],
+        "evaltool --help": [PY, "-c", HELP],
+    }
+    rscript = shutil.which("Rscript")
+    if rscript and subprocess.run([rscript, "-e", "library(MatchIt)"], capture_output=True).returncode == 0:
+        cmds["Rscript -e 'library(MatchIt)'"] = [rscript, "-e", "suppressMessages(library(MatchIt))"]
+    return cmds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--quick", action="store_true", help="3 runs each (smoke run)")
+    args = ap.parse_args()
+    res = alternate(commands(), 3 if args.quick else args.repeat, env=src_env())
+    print(f"| {'process':<34} | {'median s':>8} | {'min s':>6} | {'peak MiB':>8} |")
+    print(f"|{'-' * 36}|{'-' * 10}|{'-' * 8}|{'-' * 10}|")
+    for name, r in res.items():
+        print(f"| {name:<34} | {r['wall']:>8.2f} | {r['min_wall']:>6.2f} | {r['peak_mib']:>8.0f} |")
+
+
+if __name__ == "__main__":
+    main()
