@@ -32,7 +32,7 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from evaltool.sensitivity.cluster import cluster_vcov, wild_cluster_bootstrap, wls  # noqa: E402
+from evaltool.sensitivity.cluster import cr1_vcov, fit_wls, wild_cluster_bootstrap  # noqa: E402
 
 SETTINGS = (
     # name, areas, treated areas, persons per area, sd of the area shock
@@ -55,11 +55,12 @@ def one_replication(rng: np.random.Generator, g: int, g1: int, m: int, sd_area: 
     y = tau * t + shock[area] + rng.normal(size=2 * n1)
     X = np.column_stack([np.ones(2 * n1), t])
     w = np.ones(2 * n1)
-    beta, resid, bread = wls(y, X, w)
+    fit = fit_wls(y, X, w)
+    beta = fit.beta
     out = {}
-    se_pair = math.sqrt(cluster_vcov(X, w, resid, bread, [pair])[1, 1])
+    se_pair = math.sqrt(cr1_vcov(fit, [pair])[1, 1])
     out["pair"] = abs(beta[1] - tau) <= stats.norm.ppf(0.975) * se_pair
-    se_area = math.sqrt(cluster_vcov(X, w, resid, bread, [area])[1, 1])
+    se_area = math.sqrt(cr1_vcov(fit, [area])[1, 1])
     out["cr1"] = abs(beta[1] - tau) <= stats.t.ppf(0.975, g - 1) * se_area
     wb = wild_cluster_bootstrap(y - tau * t, X, w, area, n_boot=n_boot, seed=int(rng.integers(2**31)),
                                 conf_int=False)

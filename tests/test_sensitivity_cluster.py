@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from evaltool.exceptions import EstimationError
-from evaltool.sensitivity.cluster import (cluster_vcov, headline_rule, randomization_test,
-                                          wild_cluster_bootstrap, wls)
+from evaltool.sensitivity.cluster import (cr1_vcov, fit_wls, headline_rule, randomization_test,
+                                          wild_cluster_bootstrap)
 
 FIX = Path(__file__).parent / "fixtures" / "sensitivity"
 D = pd.read_csv(FIX / "cluster_data.csv")
@@ -21,10 +21,11 @@ W = D["w"].to_numpy(float)
 
 def test_cr1_and_twoway_equal_sandwich_vcovcl():
     ref = json.loads((FIX / "cluster_sandwich.json").read_text())
-    beta, resid, bread = wls(Y, X, W)
+    fit = fit_wls(Y, X, W)
+    beta = fit.beta
     assert beta[1] == pytest.approx(ref["estimate"], abs=1e-10)
-    v1 = cluster_vcov(X, W, resid, bread, [D["area"].to_numpy()])
-    v2 = cluster_vcov(X, W, resid, bread, [D["area"].to_numpy(), D["pair"].to_numpy()])
+    v1 = cr1_vcov(fit, [D["area"].to_numpy()])
+    v2 = cr1_vcov(fit, [D["area"].to_numpy(), D["pair"].to_numpy()])
     assert np.sqrt(v1[1, 1]) == pytest.approx(ref["se_cr1"], abs=1e-10)
     assert np.sqrt(v2[1, 1]) == pytest.approx(ref["se_twoway"], abs=1e-10)
 

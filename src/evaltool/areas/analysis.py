@@ -10,7 +10,7 @@ import pandas as pd
 from evaltool.areas.assumptions import ASSUMPTIONS
 from evaltool.areas.callaway_santanna import callaway_santanna
 from evaltool.areas.event_study import event_study
-from evaltool.areas.inference import randomization_inference, wild_cluster_bootstrap
+from evaltool.areas.inference import randomization_inference, twfe_wild_bootstrap
 from evaltool.areas.panel import AreaPanel, validate_area_panel
 from evaltool.areas.result import AreaResult, EstimateRow, normal_row
 from evaltool.areas.simple import before_after, did_2x2
@@ -35,7 +35,7 @@ def _twfe(panel: AreaPanel, spec: AreaSpec, rngs: dict) -> tuple[list[EstimateRo
                        spec.alpha)]
     extras: dict[str, Any] = {}
     if spec.n_boot > 0:
-        wb = wild_cluster_bootstrap(fit, spec.n_boot, spec.boot_weights, rngs["wild"], spec.alpha)
+        wb = twfe_wild_bootstrap(fit, spec.n_boot, spec.boot_weights, rngs["wild"], spec.alpha)
         rows.append(EstimateRow("twfe", None, None, None, None, b, float("nan"), wb.ci_low, wb.ci_high, wb.pvalue,
                                 f"wild cluster restricted bootstrap ({spec.boot_weights}, B={spec.n_boot}, "
                                 "test inversion)", n, n_tr))

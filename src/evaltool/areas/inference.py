@@ -23,7 +23,7 @@ import pandas as pd
 from evaltool.areas.panel import AreaPanel
 from evaltool.areas.twfe import TwfeFit, absorb
 
-__all__ = ["WildBootstrap", "wild_cluster_bootstrap", "RandomizationTest", "randomization_inference",
+__all__ = ["WildBootstrap", "twfe_wild_bootstrap", "RandomizationTest", "randomization_inference",
            "draw_weights"]
 
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -76,7 +76,7 @@ class WildBootstrap:
     n_clusters: int
 
 
-def wild_cluster_bootstrap(fit: TwfeFit, n_boot: int, weights: str, rng: np.random.Generator,
+def twfe_wild_bootstrap(fit: TwfeFit, n_boot: int, weights: str, rng: np.random.Generator,
                            alpha: float = 0.05) -> WildBootstrap:
     """WCR bootstrap p-value of ``b = 0`` and test-inversion interval for the TWFE coefficient.
 

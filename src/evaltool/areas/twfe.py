@@ -21,7 +21,7 @@ import pandas as pd
 from evaltool.areas.panel import AreaPanel
 from evaltool.exceptions import EstimationError
 
-__all__ = ["TwfeFit", "absorb", "cluster_vcov", "fit_twfe", "treatment_dummy"]
+__all__ = ["TwfeFit", "absorb", "plm_cluster_vcov", "fit_twfe", "treatment_dummy"]
 
 
 def treatment_dummy(panel: AreaPanel) -> np.ndarray:
@@ -54,7 +54,7 @@ def absorb(x: np.ndarray, unit: np.ndarray, time: np.ndarray, w: np.ndarray | No
     return out.reshape(x.shape)
 
 
-def cluster_vcov(xt: np.ndarray, e: np.ndarray, cluster: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+def plm_cluster_vcov(xt: np.ndarray, e: np.ndarray, cluster: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     """Cluster-robust sandwich with plm's HC1 factor ``n/(n-k)`` (``xt`` within-transformed, n x k)."""
     xt = xt.reshape(len(xt), -1)
     n, k = xt.shape
@@ -130,5 +130,5 @@ def fit_twfe(panel: AreaPanel, x: np.ndarray | None = None, *, weighted: bool = 
     nu, nt = len(panel.units), len(panel.periods)
     sigma2 = float(np.sum(w * e ** 2)) / (n - nu - nt + 1 - k)
     v_classical = sigma2 * np.linalg.inv(xt.T @ (w[:, None] * xt))
-    return TwfeFit(params=params, vcov_cluster=cluster_vcov(xt, e, unit, w), vcov_classical=v_classical,
+    return TwfeFit(params=params, vcov_cluster=plm_cluster_vcov(xt, e, unit, w), vcov_classical=v_classical,
                    xt=xt, yt=yt, resid=e, weights=w, cluster=unit, n_units=nu, n_periods=nt)

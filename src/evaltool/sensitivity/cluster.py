@@ -27,32 +27,19 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from evaltool.effects.estimators import WLSFit, wls
+from evaltool.effects.variance import cluster_vcov
 from evaltool.exceptions import EstimationError
 
-__all__ = ["cluster_vcov", "wls", "wild_cluster_bootstrap", "randomization_test", "WildResult",
+__all__ = ["cr1_vcov", "fit_wls", "wild_cluster_bootstrap", "randomization_test", "WildResult",
            "RandomizationResult", "headline_rule", "WEBB"]
 
 WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
 
 
-def wls(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted least squares: ``(beta, residuals, (X'WX)^-1)``."""
-    XtW = X.T * w
-    try:
-        bread = np.linalg.inv(XtW @ X)
-    except np.linalg.LinAlgError:
-        raise EstimationError("the regression design is singular (no variation in treatment?)") from None
-    beta = bread @ (XtW @ y)
-    return beta, y - X @ beta, bread
-
-
-def _meat(X: np.ndarray, w: np.ndarray, resid: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int]:
-    scores = X * (w * resid)[:, None]
-    g = int(codes.max()) + 1
-    sums = np.zeros((g, X.shape[1]))
-    np.add.at(sums, codes, scores)
-    used = int(np.unique(codes).size)
-    return sums.T @ sums * (used / (used - 1)), used
+def fit_wls(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> WLSFit:
+    """Weighted least squares of ``y`` on ``X`` (:func:`evaltool.effects.estimators.wls`)."""
+    return wls(X, y, w)
 
 
 def _codes(*arrays: np.ndarray) -> np.ndarray:
@@ -62,21 +49,16 @@ def _codes(*arrays: np.ndarray) -> np.ndarray:
     return np.unique(stacked, axis=0, return_inverse=True)[1].ravel()
 
 
-def cluster_vcov(X: np.ndarray, w: np.ndarray, resid: np.ndarray, bread: np.ndarray,
-                 clusters: list[np.ndarray]) -> np.ndarray:
+def cr1_vcov(fit: WLSFit, clusters: list[np.ndarray]) -> np.ndarray:
     """CR1 covariance, one-way or multi-way (CGM inclusion-exclusion), as ``sandwich::vcovCL``
-    with ``type = "HC1"``, ``cadjust = TRUE``, ``multi0 = FALSE``, no eigenvalue fix."""
+    with ``type = "HC1"``, ``cadjust = TRUE``, ``multi0 = FALSE`` (:func:`evaltool.effects.variance.cluster_vcov`
+    on cluster codes of any type)."""
     if not clusters:
-        raise EstimationError("cluster_vcov needs at least one clustering variable")
-    meat = np.zeros((X.shape[1], X.shape[1]))
-    for r in range(1, len(clusters) + 1):
-        for combo in itertools.combinations(range(len(clusters)), r):
-            m, used = _meat(X, w, resid, _codes(*[clusters[i] for i in combo]))
-            if used < 2:
-                raise EstimationError("a clustering variable has fewer than 2 clusters")
-            meat += (-1) ** (r + 1) * m
-    n, k = X.shape
-    return (n - 1) / (n - k) * bread @ meat @ bread
+        raise EstimationError("cr1_vcov needs at least one clustering variable")
+    codes = [_codes(c) for c in clusters]
+    if any(int(c.max()) + 1 < 2 for c in codes):
+        raise EstimationError("a clustering variable has fewer than 2 clusters")
+    return cluster_vcov(fit, codes)
 
 
 @dataclass(frozen=True)
@@ -123,7 +105,7 @@ class _Wild:
     def tstats(self, b: float) -> tuple[float, np.ndarray]:
         X, w, codes, j = self.X, self.w, self.codes, self.j
         yb = self.y - b * X[:, j]
-        beta_r, u_r, _ = wls(yb, self.Xr, w)
+        u_r = fit_wls(yb, self.Xr, w).resid
         fit_r = yb - u_r + b * X[:, j]           # restricted fitted values on the original scale
         XW = X * w[:, None]
         a = np.zeros((self.g, X.shape[1]))
@@ -144,9 +126,9 @@ class _Wild:
         return t_obs, t
 
     def _t_obs(self, b: float) -> float:
-        beta, resid, bread = wls(self.y, self.X, self.w)
-        V = cluster_vcov(self.X, self.w, resid, bread, [self.codes])
-        return float((beta[self.j] - b) / math.sqrt(V[self.j, self.j]))
+        fit = fit_wls(self.y, self.X, self.w)
+        V = cr1_vcov(fit, [self.codes])
+        return float((fit.beta[self.j] - b) / math.sqrt(V[self.j, self.j]))
 
     def pvalue(self, b: float) -> float:
         t_obs, t = self.tstats(b)
@@ -191,8 +173,9 @@ def wild_cluster_bootstrap(y: np.ndarray, X: np.ndarray, w: np.ndarray, clusters
         raise EstimationError(f"the wild cluster bootstrap needs >= 2 clusters; got {g}")
     V, enumerated = _draws(g, n_boot, weights, np.random.default_rng(seed))
     wb = _Wild(y, X, w, codes, j, V)
-    beta, resid, bread = wls(y, X, w)
-    se = math.sqrt(cluster_vcov(X, w, resid, bread, [codes])[j, j])
+    fit = fit_wls(y, X, w)
+    beta = fit.beta
+    se = math.sqrt(cr1_vcov(fit, [codes])[j, j])
     p = wb.pvalue(0.0)
     lo = hi = math.nan
     if conf_int:

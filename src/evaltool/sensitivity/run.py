@@ -58,17 +58,17 @@ def cluster_outcome(design: Design, y: pd.Series, area: pd.Series, spec: Cluster
     codes = pd.factorize(pd.Series(a))[0]
     g = int(codes.max()) + 1
     g1 = int(np.unique(codes[t == 1]).size)
-    beta, resid, bread = cl.wls(yv, X, w)
-    est = float(beta[1])
+    fit = cl.fit_wls(yv, X, w)
+    est = float(fit.beta[1])
     base = {"outcome": outcome, "n_treated_clusters": g1}
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
-    se1 = math.sqrt(cl.cluster_vcov(X, w, resid, bread, [codes])[1, 1])
+    se1 = math.sqrt(cl.cr1_vcov(fit, [codes])[1, 1])
     lo, hi, p = _t_ci(est, se1, g - 1, alpha)
     rows.append({**base, "se_type": "cr1", "estimate": est, "std_error": se1, "ci_low": lo, "ci_high": hi,
                  "p_value": p, "n_clusters": g})
     if spec.twoway_with_pair and sample.kind in ("subclass", "pairs"):
-        se2 = math.sqrt(cl.cluster_vcov(X, w, resid, bread, [codes, pair])[1, 1])
+        se2 = math.sqrt(cl.cr1_vcov(fit, [codes, pair])[1, 1])
         lo, hi, p = _t_ci(est, se2, g - 1, alpha)
         rows.append({**base, "se_type": "cr1_twoway", "estimate": est, "std_error": se2, "ci_low": lo,
                      "ci_high": hi, "p_value": p, "n_clusters": g})
