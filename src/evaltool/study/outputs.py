@@ -7,7 +7,6 @@ untouched and never a half-written folder.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -19,16 +18,12 @@ import pandas as pd
 
 from evaltool.config import config_source, dump_config, resolve_path
 from evaltool.config.schema import StudyConfig
-from evaltool.exceptions import ConfigError, DataError, EvaltoolError
+from evaltool.exceptions import ConfigError, EvaltoolError
 from evaltool.study.result import StudyResult
+from evaltool.study.schema import ResultsDocument, dumps_json
 
 __all__ = ["atomic_folder", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
            "render_reports", "read_results", "compare_results", "rerender_report"]
-
-
-def dumps_json(data: Any) -> str:
-    """Deterministic JSON text (keys in the order built, UTF-8, trailing newline)."""
-    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -80,31 +75,31 @@ def output_dir_for(cfg: StudyConfig, out: str | Path | None) -> Path:
     raise ConfigError(f"{source}: report.out: no output folder; give --out DIR or set report.out")
 
 
-def write_outputs(result: StudyResult, out: str | Path, *, compare_with: dict | None = None) -> Path:
+def write_outputs(result: StudyResult, out: str | Path, *, compare_with: ResultsDocument | None = None) -> Path:
     """Write results.json, tables/, trajectories.csv, reports, disclosure log and resolved config.
 
     The folder is built in a temporary sibling and renamed into place only when complete;
-    a failure leaves any previous ``out`` untouched. ``compare_with`` (a midterm
-    results dict) overrides ``report.compare_with`` for the final report.
+    a failure leaves any previous ``out`` untouched. ``compare_with`` (the midterm
+    results document) overrides ``report.compare_with`` for the final report.
     """
-    results = result.to_dict()
+    results = result.document()
     reports = render_reports(result.config, results, compare_with)
     return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, results, reports))
 
 
-def fill_output_folder(tmp: Path, result: StudyResult, results: dict, reports: list) -> None:
+def fill_output_folder(tmp: Path, result: StudyResult, results: ResultsDocument, reports: list) -> None:
     """Write one study's output folder's files into ``tmp`` (see :func:`write_outputs`)."""
     import yaml
 
-    (tmp / "results.json").write_text(dumps_json(results), encoding="utf-8")
+    (tmp / "results.json").write_text(results.to_json(), encoding="utf-8")
     tables = tmp / "tables"
     tables.mkdir()
     write_csv(result.effects.to_frame(), tables / "effects.csv")
     write_csv(result.balance.to_frame(), tables / "balance.csv")
     write_csv(result.data_report.to_frame(), tables / "data_report.csv")
-    write_csv(pd.DataFrame(results["target_group"]["by"]), tables / "target_group.csv")
-    if results["process"]:
-        write_csv(pd.json_normalize(results["process"]), tables / "process.csv")
+    write_csv(pd.DataFrame([r.to_dict() for r in results.target_group.by]), tables / "target_group.csv")
+    if results.process:
+        write_csv(pd.json_normalize([r.to_dict() for r in results.process]), tables / "process.csv")
     if result.trajectories is not None:
         write_csv(result.trajectories.to_frame(), tmp / "trajectories.csv")
     logs = []
@@ -119,7 +114,8 @@ def fill_output_folder(tmp: Path, result: StudyResult, results: dict, reports: l
         yaml.safe_dump(dump_config(result.config), sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-def render_reports(cfg: StudyConfig, results: dict, compare: dict | None = None) -> list[tuple[str, Any]]:
+def render_reports(cfg: StudyConfig, results: ResultsDocument,
+                   compare: ResultsDocument | None = None) -> list[tuple[str, Any]]:
     """The reports the config lists (templates x languages); the first is also ``report.html``.
 
     The final template compares with ``compare``, else with ``report.compare_with``.
@@ -142,21 +138,12 @@ def render_reports(cfg: StudyConfig, results: dict, compare: dict | None = None)
     return out
 
 
-def read_results(path: str | Path) -> dict:
-    """A ``results.json`` (schema v1) as a dict; a clear :class:`DataError` otherwise."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: not a readable results.json ({exc.__class__.__name__})") from None
-    if not isinstance(data, dict) or data.get("schema_version") != 1:
-        raise DataError(f"{path}: not an evaltool results.json (schema_version 1 expected)")
-    return data
+def read_results(path: str | Path) -> ResultsDocument:
+    """A ``results.json`` (schema v1) as the typed document; a clear :class:`DataError` otherwise."""
+    return ResultsDocument.read(path)
 
 
-def compare_results(cfg: StudyConfig) -> dict | None:
+def compare_results(cfg: StudyConfig) -> ResultsDocument | None:
     """The midterm results named by ``report.compare_with`` (None if the config names none)."""
     if cfg.report.compare_with is None:
         return None
@@ -170,7 +157,7 @@ def rerender_report(results_json: str | Path, *, template: str, language: str, o
 
     results = read_results(results_json)
     compare = read_results(compare_with) if compare_with else None
-    mc = min_cell if min_cell is not None else int(results.get("config", {}).get("min_cell", 5))
+    mc = min_cell if min_cell is not None else results.config.min_cell
     rendered = render_report(results, template=template, language=language, compare_with=compare,
                              rules=DisclosureRules(min_cell=mc))
     return write_report(rendered, out)
