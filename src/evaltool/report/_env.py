@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from evaltool.report.findings import Findings
 from evaltool.report.formatting import NumberFormat

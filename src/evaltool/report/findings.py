@@ -8,7 +8,6 @@ after the multiple-testing adjustment declared in the config.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from evaltool.report.disclosure import suppressed_fields
 from evaltool.report.formatting import NumberFormat
