@@ -14,6 +14,7 @@ from evaltool.exceptions import ReportError
 from evaltool.report import (available_languages, available_templates, build_context, render_report,
                              write_report)
 from evaltool.report.render import render_context
+from evaltool.results.schema import ResultsDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 FINAL_IDS = ["summary", "effort", "target-group", "implementation", "results", "balance", "subgroups",
@@ -232,3 +233,22 @@ def test_estimand_change_note_never_shows_a_small_count(final):
     assert "because 3 persons" not in html
     n.update(treated_unmatched=12, treated_matched=n["treated_all"] - 12)
     assert "because 12 persons in the effort" in render_report(res, "final", "en").html
+
+
+def test_renders_from_the_typed_document(final, midterm, final_da):
+    """The report works on ResultsDocument; a parsed dict is only read into it first."""
+    doc, mid = ResultsDocument.from_dict(final), ResultsDocument.from_dict(midterm)
+    typed = render_report(doc, "final", "da", compare_with=mid)
+    assert typed.html == final_da.html
+    assert typed.disclosure_log.equals(final_da.disclosure_log)
+    ctx = build_context(doc, "final", "en")
+    assert ctx.summary["intro"].startswith("The evaluation compares 1,184 residents in the outreach effort")
+
+
+def test_malformed_results_refused_with_path(final):
+    bad = copy.deepcopy(final)
+    bad["effects"][1]["estimat"] = 2.0
+    with pytest.raises(ReportError, match=r"results.effects\[1\]: unknown key 'estimat'"):
+        render_report(bad, "final", "en")
+    with pytest.raises(ReportError, match="must be a results document"):
+        render_report([final], "final", "en")

@@ -1,6 +1,8 @@
 """Midterm and final evaluation reports (self-contained HTML, Danish and English).
 
 >>> from evaltool.report import render_report, write_report
+>>> from evaltool.results.schema import ResultsDocument
+>>> results = ResultsDocument.read("out/results.json")  # doctest: +SKIP
 >>> rendered = render_report(results, template="final", language="da")  # doctest: +SKIP
 >>> write_report(rendered, "report.html")  # doctest: +SKIP
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from evaltool.report.findings import Findings
 from evaltool.report.formatting import NumberFormat
 from evaltool.report.i18n import Translator
 from evaltool.report.labels import Labels
 from evaltool.report.tables import Cells
+from evaltool.results.schema import EffectRow, ResultsDocument
 
 __all__ = ["ReportEnv"]
 
@@ -18,7 +18,7 @@ __all__ = ["ReportEnv"]
 class ReportEnv:
     """Everything a section builder needs (read-only)."""
 
-    results: dict[str, Any]
+    results: ResultsDocument
     template: str
     language: str
     min_cell: int
@@ -32,7 +32,7 @@ class ReportEnv:
         tr = Translator(self.language)
         fmt = NumberFormat(self.language)
         labels = Labels(self.results, tr)
-        adjust = str((self.results.get("config") or {}).get("adjust") or "none")
+        adjust = str(self.results.config.adjust or "none")
         for name, value in (("_", tr), ("fmt", fmt), ("cells", Cells(fmt, tr, self.min_cell)),
                             ("labels", labels), ("findings", Findings(fmt, tr, labels, adjust, self.min_cell))):
             object.__setattr__(self, name, value)
@@ -47,25 +47,24 @@ class ReportEnv:
 
     @property
     def followup(self) -> int | None:
-        return (self.results.get("study") or {}).get("followup_weeks")
+        return self.results.study.followup_weeks
 
-    def visible_effects(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def visible_effects(self) -> tuple[list[EffectRow], list[str]]:
         """Effects to report (in outcome order) and, at midterm, outcomes withheld as not yet observable.
 
         An outcome is withheld when it looks beyond ``study.followup_weeks``: whether the
         pipeline skipped it (no effect row) or an effect row exists anyway.
         """
-        outcomes = self.results.get("outcomes") or []
-        order = {o["name"]: i for i, o in enumerate(outcomes)}
-        effects = sorted(self.results.get("effects") or [], key=lambda e: order.get(e["outcome"], len(order)))
+        outcomes = self.results.outcomes
+        order = {o.name: i for i, o in enumerate(outcomes)}
+        effects = sorted(self.results.effects, key=lambda e: order.get(e.outcome, len(order)))
         if self.final or self.followup is None:
             return effects, []
 
         def beyond(name: str) -> bool:
-            horizon = (self.labels.outcomes.get(name) or {}).get("horizon")
-            return horizon is not None and horizon > self.followup
+            o = self.labels.outcomes.get(name)
+            return o is not None and o.horizon is not None and o.horizon > self.followup
 
-        shown = [e for e in effects if not beyond(e["outcome"])]
-        withheld = [{"outcome": o["name"]} for o in outcomes
-                    if o.get("kind") != "time_to" and beyond(o["name"])]
+        shown = [e for e in effects if not beyond(e.outcome)]
+        withheld = [o.name for o in outcomes if o.kind != "time_to" and beyond(o.name)]
         return shown, withheld

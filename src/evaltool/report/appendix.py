@@ -9,40 +9,36 @@ from typing import Any
 from evaltool.report.disclosure import DisclosureLog
 from evaltool.report._env import ReportEnv
 from evaltool.report.tables import table
+from evaltool.results.schema import DroppedRows, ResultsDocument, SampleRule
 
 __all__ = ["robustness", "comparison", "conclusions", "method", "data_appendix", "provenance", "disclosure"]
 
 
 def robustness(env: ReportEnv) -> dict[str, Any]:
     """Which robustness analyses are included; absent ones are named, never invented."""
-    _, cfg = env._, env.results.get("config") or {}
+    _, cfg = env._, env.results.config
     included = [_("robust.balance")]
-    if cfg.get("adjust") and cfg["adjust"] != "none":
-        included.append(_("robust.adjust", method=env.labels.code("adjust", cfg["adjust"])))
-    if env.results.get("subgroups"):
+    if cfg.adjust and cfg.adjust != "none":
+        included.append(_("robust.adjust", method=env.labels.code("adjust", cfg.adjust)))
+    if env.results.subgroups:
         included.append(_("robust.subgroups"))
-    if env.results.get("time_to_event"):
+    if env.results.time_to_event:
         included.append(_("robust.duration"))
-    absent = []
-    for key in ("sensitivity", "did"):
-        if env.results.get(key):
-            included.append(_(f"robust.{key}_in_json"))
-        else:
-            absent.append(_(f"robust.{key}_absent"))
+    # schema v1 has no sensitivity or area-DiD block: the report names them as not included
+    absent = [_(f"robust.{key}_absent") for key in ("sensitivity", "did")]
     return {"text": _("robust.text"), "included": included, "absent": absent}
 
 
-def comparison(env: ReportEnv, midterm: dict[str, Any] | None) -> dict[str, Any]:
+def comparison(env: ReportEnv, midterm: ResultsDocument | None) -> dict[str, Any]:
     """Midterm headline estimates beside the final ones, and what changed."""
     _, c = env._, env.cells
     if midterm is None:
         return {"text": _("compare.none"), "table": None, "changes": [], "new": []}
-    mid = {e["outcome"]: e for e in midterm.get("effects") or []}
     shown, _w = env.visible_effects()
     rows, changes, new = [], [], []
     for e in shown:
-        m = mid.get(e["outcome"])
-        label = env.labels.outcome(e["outcome"])
+        m = midterm.effect(e.outcome)
+        label = env.labels.outcome(e.outcome)
         if m is None:
             new.append(label)
             continue
@@ -67,49 +63,47 @@ def conclusions(env: ReportEnv) -> list[str]:
 def method(env: ReportEnv) -> dict[str, Any]:
     """The matching and estimation recipe, written from ``config``."""
     _, fmt, lab = env._, env.fmt, env.labels
-    cfg = env.results.get("config") or {}
-    d = cfg.get("design") or {}
-    estimand = (env.results.get("design") or {}).get("estimand") or d.get("estimand")
-    caliper = (_("method.caliper", value=fmt.number(d["caliper"], 2),
-                 scale=lab.code("caliper_scale", d.get("caliper_scale")))
-               if d.get("caliper") is not None else _("method.no_caliper"))
+    cfg = env.results.config
+    d = cfg.design
+    estimand = env.results.design.estimand or d.estimand
+    caliper = (_("method.caliper", value=fmt.number(d.caliper, 2), scale=lab.code("caliper_scale", d.caliper_scale))
+               if d.caliper is not None else _("method.no_caliper"))
     items = [
         (_("method.estimand"), lab.code("estimand", estimand)),
-        (_("method.matching"), _("method.matching_text", method=lab.code("matching_method", d.get("method")),
-                                 ratio=fmt.count(d.get("ratio")),
-                                 replace=_("word.yes") if d.get("replace") else _("word.no"),
-                                 distance=lab.code("distance", d.get("distance")), order=d.get("m_order") or "–")),
+        (_("method.matching"), _("method.matching_text", method=lab.code("matching_method", d.method),
+                                 ratio=fmt.count(d.ratio), replace=_("word.yes") if d.replace else _("word.no"),
+                                 distance=lab.code("distance", d.distance), order=d.m_order or "–")),
         (_("method.caliper_label"), caliper),
-        (_("method.exact"), ", ".join(lab.variable(v) for v in d.get("exact") or []) or _("word.none")),
-        (_("method.covariates"), ", ".join(lab.term(v) for v in d.get("covariates") or []) or _("word.none")),
-        (_("method.discard"), lab.code("discard", d.get("discard"))),
-        (_("method.effect"), lab.code("effect_method", cfg.get("effect_method"))),
-        (_("method.variance"), lab.code("variance", cfg.get("variance"))),
-        (_("method.adjust"), lab.code("adjust", cfg.get("adjust"))),
+        (_("method.exact"), ", ".join(lab.variable(v) for v in d.exact) or _("word.none")),
+        (_("method.covariates"), ", ".join(lab.term(v) for v in d.covariates) or _("word.none")),
+        (_("method.discard"), lab.code("discard", d.discard)),
+        (_("method.effect"), lab.code("effect_method", cfg.effect_method)),
+        (_("method.variance"), lab.code("variance", cfg.variance)),
+        (_("method.adjust"), lab.code("adjust", cfg.adjust)),
         (_("method.min_cell"), fmt.count(env.min_cell)),
     ]
-    if cfg.get("sample"):
-        rules = [_sample_rule(env, r) if isinstance(r, dict) else str(r) for r in cfg["sample"]]
+    if cfg.sample:
+        rules = [_sample_rule(env, r) if isinstance(r, SampleRule) else str(r) for r in cfg.sample]
         items.append((_("method.sample"), "; ".join(rules)))
     return {"text": _("method.text"), "items": items, "outcomes": _outcome_table(env)}
 
 
 def _outcome_table(env: ReportEnv) -> dict:
     _, c, lab, fmt = env._, env.cells, env.labels, env.fmt
-    units = {e["outcome"]: e.get("unit") for e in env.results.get("effects") or []}
+    units = {e.outcome: e.unit for e in env.results.effects}
     rows = []
-    for o in env.results.get("outcomes") or []:
-        in_pp = units.get(o["name"]) == "pp" if o["name"] in units else bool(o.get("binary"))
-        cats = env.findings.join([lab.category(x) for x in o.get("categories") or []]) or "–"
-        w = o.get("window")
-        if not w and o.get("kind") == "time_to" and o.get("horizon"):
-            w = [1, o["horizon"]]  # followed from the week after start up to the horizon
+    for o in env.results.outcomes:
+        in_pp = units[o.name] == "pp" if o.name in units else bool(o.binary)
+        cats = env.findings.join([lab.category(x) for x in o.categories]) or "–"
+        w = o.window
+        if not w and o.kind == "time_to" and o.horizon:
+            w = (1, o.horizon)  # followed from the week after start up to the horizon
         when = (_("outcome.window", a=fmt.count(w[0]), b=fmt.count(w[1])) if w else
-                _("outcome.week", week=fmt.count(o["week"])) if o.get("week") is not None else "–")
-        rows.append({"head": lab.outcome(o["name"]), "tag": None,
-                     "cells": [c.plain(_(f"kind.{o['kind']}")), c.plain(cats), c.plain(when),
+                _("outcome.week", week=fmt.count(o.week)) if o.week is not None else "–")
+        rows.append({"head": lab.outcome(o.name), "tag": None,
+                     "cells": [c.plain(_(f"kind.{o.kind}")), c.plain(cats), c.plain(when),
                                c.plain(_("outcome.binary") if in_pp else _("outcome.level")),
-                               c.plain(o["name"])]})
+                               c.plain(o.name)]})
     return table("tab-outcomes", _("outcome.caption"),
                  ["", _("col.kind"), _("col.categories"), _("col.when"), _("col.scale"), _("col.name")], rows)
 
@@ -121,28 +115,27 @@ def _rule_value(f, column: str, v: float) -> str:
     return f.count(int(v)) if float(v).is_integer() else f.number(v, 2)
 
 
-def _sample_rule(env: ReportEnv, rule: dict[str, Any]) -> str:
+def _sample_rule(env: ReportEnv, rule: SampleRule) -> str:
     """A sample rule ``{column, in, min, max}`` in words: ``Age at least 30``."""
     _, lab, f = env._, env.labels, env.fmt
-    var, parts = lab.variable(rule["column"]), []
-    if rule.get("in") is not None:
+    var, parts = lab.variable(rule.column), []
+    if rule.in_ is not None:
         parts.append(_("data.rule_in", variable=var, levels=env.findings.join(
-            [lab.level(str(v)) for v in rule["in"]], word="or")))
-    for key, msg in (("min", "data.rule_min"), ("max", "data.rule_max")):
-        if rule.get(key) is not None:
-            parts.append(_(msg, variable=var, value=_rule_value(f, rule["column"], rule[key])))
+            [lab.level(str(v)) for v in rule.in_], word="or")))
+    for value, msg in ((rule.min, "data.rule_min"), (rule.max, "data.rule_max")):
+        if value is not None:
+            parts.append(_(msg, variable=var, value=_rule_value(f, rule.column, value)))
     return env.findings.join(parts)
 
 
-def _drop_reason(env: ReportEnv, d: dict[str, Any]) -> str:
+def _drop_reason(env: ReportEnv, d: DroppedRows) -> str:
     """Why rows were dropped, in the report's language (structured codes; else the English reason)."""
     _, lab = env._, env.labels
-    code, rule = d.get("code"), d.get("rule") or {}
-    if code == "missing" and d.get("column"):
-        return _("data.drop_missing", variable=lab.variable(d["column"]))
-    if code == "sample" and rule.get("column"):
-        return _("data.drop_sample", rule=_sample_rule(env, rule))
-    return _("data.dropped", reason=d["reason"]) + (f" ({d['column']})" if d.get("column") else "")
+    if d.code == "missing" and d.column:
+        return _("data.drop_missing", variable=lab.variable(d.column))
+    if d.code == "sample" and d.rule is not None:
+        return _("data.drop_sample", rule=_sample_rule(env, d.rule))
+    return _("data.dropped", reason=d.reason) + (f" ({d.column})" if d.column else "")
 
 
 def _row_order(_, text: str) -> str:
@@ -156,34 +149,36 @@ def _row_order(_, text: str) -> str:
 
 def data_appendix(env: ReportEnv) -> dict[str, Any]:
     _, c = env._, env.cells
-    dr = env.results.get("data_report") or {}
+    dr = env.results.data_report
     rows = [{"head": _("data.read"), "tag": None, "cells": [c.cell(dr, "n_read", "count")]}]
-    for d in dr.get("dropped") or []:
+    for d in dr.dropped:
         head = _drop_reason(env, d)
         rows.append({"head": head, "tag": None, "cells": [c.cell(d, "n", "count")]})
     rows += [{"head": _("data.used"), "tag": None, "cells": [c.cell(dr, "n_used", "count")]},
              {"head": _("group.treated"), "tag": None, "cells": [c.cell(dr, "n_treated", "count")]},
              {"head": _("group.pool"), "tag": None, "cells": [c.cell(dr, "n_control", "count")]}]
-    if dr.get("persons_without_panel") is not None:
+    if dr.persons_without_panel is not None:
         rows.append({"head": _("data.no_panel"), "tag": None, "cells": [c.cell(dr, "persons_without_panel", "count")]})
-    if dr.get("pseudo_starts") is not None:
+    if dr.pseudo_starts is not None:
         rows.append({"head": _("data.pseudo_starts"), "tag": None, "cells": [c.cell(dr, "pseudo_starts", "count")]})
     t = table("tab-data", _("data.caption"), ["", _("col.persons")], rows)
     if c.any_suppressed([t]):
         t["notes"].append(c.sup_note() + " " + _("note.secondary"))
-    return {"table": t, "warnings": list(env.results.get("warnings") or [])}
+    return {"table": t, "warnings": list(env.results.warnings)}
 
 
 def provenance(env: ReportEnv) -> list[tuple[str, str]]:
-    _, p = env._, env.results.get("provenance") or {}
-    items = [(_("prov.version"), str(p.get("evaltool_version", "–"))),
-             (_("prov.config"), str(p.get("config_sha256", "–"))),
-             (_("prov.seed"), str(p.get("seed", "–"))),
-             (_("prov.row_order"), _row_order(_, str(p.get("row_order", "–"))))]
-    for name, digest in (p.get("inputs") or {}).items():
+    _, p = env._, env.results.provenance
+    items = [(_("prov.version"), _or_dash(p.evaltool_version)), (_("prov.config"), _or_dash(p.config_sha256)),
+             (_("prov.seed"), _or_dash(p.seed)), (_("prov.row_order"), _row_order(_, _or_dash(p.row_order)))]
+    for name, digest in p.inputs.items():
         hashed = bool(re.fullmatch(r"[0-9a-f]{64}", str(digest)))
         items.append((_("prov.input" if hashed else "prov.input_spec", name=name), str(digest)))
     return items
+
+
+def _or_dash(value: Any) -> str:
+    return "–" if value is None else str(value)
 
 
 def disclosure(env: ReportEnv, log: DisclosureLog) -> dict[str, Any]:

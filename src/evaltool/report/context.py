@@ -2,7 +2,7 @@
 
 :func:`build_context` is the only place where report numbers are computed and
 formatted. It applies disclosure control (:mod:`evaltool.report.disclosure`) to the
-results dict (and to the midterm dict it is compared with), then builds each
+typed results document (and to the midterm document it is compared with), then builds each
 chapter with the section builders. Templates receive strings, tables and
 inline SVG only.
 """
@@ -16,12 +16,13 @@ from typing import Any
 import pandas as pd
 
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
-from evaltool.exceptions import ReportError
+from evaltool.exceptions import DataError, ReportError
 from evaltool.report import appendix, sections
 from evaltool.report._env import ReportEnv
 from evaltool.report.i18n import LANGUAGES, Translator
+from evaltool.results.schema import SCHEMA_VERSION, ResultsDocument
 
-__all__ = ["ReportContext", "build_context", "TEMPLATES", "CHAPTERS"]
+__all__ = ["ReportContext", "build_context", "as_document", "TEMPLATES", "CHAPTERS"]
 
 TEMPLATES = ("midterm", "final")
 CHAPTERS = {
@@ -31,9 +32,7 @@ CHAPTERS = {
               "robustness", "comparison", "conclusions"),
 }
 APPENDICES = ("appendix-method", "appendix-data", "provenance")
-REQUIRED = ("schema_version", "study", "provenance", "config", "outcomes", "data_report", "target_group",
-            "process", "design", "balance", "propensity", "effects", "subgroups", "subgroup_tests",
-            "trajectories", "time_to_event", "warnings")
+REQUIRED = ResultsDocument.REQUIRED
 _ID_KEY = re.compile(r"^(person_?id|id|cpr(_?nr)?|pnr|.*_id)$", re.IGNORECASE)
 
 
@@ -87,16 +86,31 @@ class ReportContext:
         return self.disclosure_log.to_frame()
 
 
-def _check_results(results: Any, what: str) -> None:
+def as_document(results: ResultsDocument | dict[str, Any], what: str = "results") -> ResultsDocument:
+    """The typed results document; a parsed results.json dict is checked and read into it.
+
+    Raises
+    ------
+    ReportError
+        Not a results document or dict, an incomplete or malformed dict, or keys that look like person ids.
+    """
+    if isinstance(results, ResultsDocument):
+        _refuse_ids(results.to_dict(), what)
+        return results
     if not isinstance(results, dict):
-        raise ReportError(f"`{what}` must be a results dict (parsed results.json); got {type(results).__name__}")
+        raise ReportError(f"`{what}` must be a results document (ResultsDocument.read('results.json')) or a "
+                          f"parsed results.json dict; got {type(results).__name__}")
     missing = [k for k in REQUIRED if k not in results]
     if missing:
-        raise ReportError(f"`{what}` is not a complete results dict (schema v1): missing "
+        raise ReportError(f"`{what}` is not a complete results dict (schema v{SCHEMA_VERSION}): missing "
                           f"{', '.join(map(repr, missing))}")
-    if results.get("schema_version") != 1:
-        raise ReportError(f"`{what}`: schema_version 1 expected; got {results.get('schema_version')!r}")
+    if results["schema_version"] != SCHEMA_VERSION:
+        raise ReportError(f"`{what}`: schema_version {SCHEMA_VERSION} expected; got {results['schema_version']!r}")
     _refuse_ids(results, what)
+    try:
+        return ResultsDocument.from_dict(results, what)
+    except DataError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def _refuse_ids(obj: Any, path: str) -> None:
@@ -111,21 +125,21 @@ def _refuse_ids(obj: Any, path: str) -> None:
             _refuse_ids(v, f"{path}[{i}]")
 
 
-def build_context(results: dict[str, Any], template: str = "final", language: str = "da",
-                  compare_with: dict[str, Any] | None = None,
+def build_context(results: ResultsDocument | dict[str, Any], template: str = "final", language: str = "da",
+                  compare_with: ResultsDocument | dict[str, Any] | None = None,
                   rules: DisclosureRules | None = None) -> ReportContext:
     """Apply disclosure control and build every chapter of a report.
 
     Parameters
     ----------
-    results : dict
-        Parsed ``results.json`` (schema v1).
+    results : ResultsDocument or dict
+        The typed results (``ResultsDocument.read("results.json")``); a parsed results.json dict is read into it.
     template : {"midterm", "final"}
     language : {"da", "en"}
-    compare_with : dict, optional
-        The midterm ``results.json`` (final report only: its headline estimates are shown beside the final ones).
+    compare_with : ResultsDocument or dict, optional
+        The midterm results (final report only: its headline estimates are shown beside the final ones).
     rules : DisclosureRules, optional
-        Defaults to ``DisclosureRules(min_cell=results["config"]["min_cell"])``.
+        Defaults to ``DisclosureRules(min_cell=results.config.min_cell)``.
 
     Raises
     ------
@@ -136,11 +150,11 @@ def build_context(results: dict[str, Any], template: str = "final", language: st
         raise ReportError(f"`template` must be one of {', '.join(map(repr, TEMPLATES))}; got {template!r}")
     if language not in LANGUAGES:
         raise ReportError(f"`language` must be one of {', '.join(map(repr, LANGUAGES))}; got {language!r}")
-    _check_results(results, "results")
+    results = as_document(results, "results")
     if compare_with is not None:
-        _check_results(compare_with, "compare_with")
+        compare_with = as_document(compare_with, "compare_with")
     if rules is None:
-        rules = DisclosureRules(min_cell=int((results.get("config") or {}).get("min_cell") or 5))
+        rules = DisclosureRules(min_cell=int(results.config.min_cell or 5))
     controlled, log = apply_disclosure(results, rules)
     mid = None
     if compare_with is not None and template == "final":
@@ -148,12 +162,12 @@ def build_context(results: dict[str, Any], template: str = "final", language: st
         log = DisclosureLog(log.entries + mid_log.entries, rules)
     env = ReportEnv(controlled, template, language, rules.min_cell)
     _ = env._
-    study = controlled.get("study") or {}
+    study = controlled.study
     final = template == "final"
-    subtitle = " · ".join(x for x in (study.get("municipality"), study.get("period")) if x)
+    subtitle = " · ".join(x for x in (study.municipality, study.period) if x)
     return ReportContext(
         template=template, language=language, texts=dict(_.messages),
-        title=_.label(study.get("title"), "") or _("title.default"), subtitle=subtitle,
+        title=_.label(study.title, "") or _("title.default"), subtitle=subtitle,
         stage=_(f"stage.{template}"), toc=_toc(_, template),
         summary=sections.summary(env), effort=sections.effort(env), target=sections.target_group(env),
         process=sections.process(env), results=sections.results_chapter(env), balance=sections.balance(env),

@@ -1,7 +1,8 @@
-"""Statistical disclosure control for results dicts: small-cell suppression and rounding.
+"""Statistical disclosure control for typed results: small-cell suppression and rounding.
 
 Every table and every figure of a report is built from a *controlled* copy of
-the results dict made by :func:`apply_disclosure`. The rules:
+the results document (:class:`~evaltool.results.schema.ResultsDocument`) made by
+:func:`apply_disclosure`. The rules:
 
 * **Primary suppression.** A count between 1 and ``min_cell - 1`` is hidden
   (rule ``"count"``, shown as "<5"). A statistic resting on fewer than
@@ -21,8 +22,8 @@ the results dict made by :func:`apply_disclosure`. The rules:
   after suppression; target-group shares are recomputed from the rounded
   counts.
 
-Suppressed values become ``None`` and the record gains a ``"_suppressed"``
-mapping ``{field: rule}`` (for histogram series ``"series.index"``), which the
+Suppressed values become ``None`` and the record's ``suppressed`` mapping gains
+``{field: rule}`` (for histogram series ``"series.index"``), which the
 report reads to print "<5" or "–" with a footnote. Every decision is logged in
 a :class:`DisclosureLog` (``table, row, column, reason, rule``), written as
 ``disclosure_log.csv``.
@@ -35,9 +36,8 @@ Examples
 
 from __future__ import annotations
 
-import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +46,12 @@ import pandas as pd
 from evaltool._checks import check_int
 from evaltool._result import ResultMixin, frame_records
 from evaltool.exceptions import ReportError
+from evaltool.results._record import SUPPRESSED_KEY, Record
+from evaltool.results.schema import PropensityHistogram, ResultsDocument
 
 __all__ = ["DisclosureRules", "DisclosureEntry", "DisclosureLog", "apply_disclosure",
            "suppressed_fields", "SUPPRESSED_KEY", "LOG_COLUMNS"]
 
-SUPPRESSED_KEY = "_suppressed"
 LOG_COLUMNS = ["table", "row", "column", "reason", "rule"]
 _STATS = ("estimate", "std_error", "ci_low", "ci_high", "p_value", "p_value_adj", "mean_treated",
           "mean_control", "relative_change")
@@ -89,7 +90,7 @@ class DisclosureEntry:
 
 @dataclass(frozen=True)
 class DisclosureLog(ResultMixin):
-    """All disclosure decisions for one results dict, in the order they were made."""
+    """All disclosure decisions for one results document, in the order they were made."""
 
     entries: tuple[DisclosureEntry, ...]
     rules: DisclosureRules
@@ -114,9 +115,9 @@ class DisclosureLog(ResultMixin):
         return path
 
 
-def suppressed_fields(record: dict[str, Any]) -> dict[str, str]:
-    """The ``{field: rule}`` map of a controlled record (empty if nothing was suppressed)."""
-    return record.get(SUPPRESSED_KEY) or {}
+def suppressed_fields(record: Record | None) -> dict[str, str]:
+    """The ``{field: rule}`` map of a controlled record (empty if nothing was suppressed or no record)."""
+    return record.suppressed if record is not None else {}
 
 
 class _Controller:
@@ -130,15 +131,20 @@ class _Controller:
     def small(self, n: Any) -> bool:
         return n is not None and 0 < n < self.m
 
-    def hide(self, rec: dict, fields: tuple[str, ...] | list[str], rule: str, table: str, row: str,
-             reason: str, column: str | None = None) -> None:
-        marks = rec.setdefault(SUPPRESSED_KEY, {})
+    def log(self, table: str, row: str, column: str, reason: str, rule: str) -> None:
+        self.entries.append(DisclosureEntry(self.prefix + table, row, column, reason, rule))
+
+    def hide(self, rec: Any, fields: tuple[str, ...] | list[str], rule: str, table: str, row: str,
+             reason: str, column: str | None = None) -> Any:
+        """``rec`` with ``fields`` set to None and marked with ``rule`` (the decision is logged)."""
+        marks = dict(rec.suppressed)
+        values = {}
         for f in fields:
-            if f in rec and not isinstance(rec[f], list):
-                rec[f] = None
+            if hasattr(rec, f) and not isinstance(getattr(rec, f), tuple):
+                values[f] = None
             marks.setdefault(f, rule)
-        self.entries.append(DisclosureEntry(self.prefix + table, row, column or ",".join(fields),
-                                            reason, rule))
+        self.log(table, row, column or ",".join(fields), reason, rule)
+        return replace(rec, **values, suppressed=marks)
 
     def complement(self, values: list[float], primary: set[int]) -> set[int]:
         """Indices to hide in addition so hidden cells cannot be recovered from the total."""
@@ -153,152 +159,147 @@ class _Controller:
             extra.add(min(rest, key=lambda i: (values[i], i)))
 
     # -- tables -------------------------------------------------------------
-    def breakdown(self, rows: list[dict], table: str, key: str, label, fields: tuple[str, ...],
+    def breakdown(self, rows: list, table: str, key, label, fields: tuple[str, ...],
                   shares: dict[str, str]) -> None:
-        groups: dict[Any, list[dict]] = {}
-        for r in rows:
-            groups.setdefault(r.get(key), []).append(r)
-        for members in groups.values():
+        """Primary and secondary suppression of counts adding up to a total, within groups ``key(row)``."""
+        groups: dict[Any, list[int]] = {}
+        for i, r in enumerate(rows):
+            groups.setdefault(key(r), []).append(i)
+        for idx in groups.values():
             for col in fields:
-                vals = [r.get(col) or 0 for r in members]
-                primary = {i for i, r in enumerate(members) if self.small(r.get(col))}
-                for i in sorted(primary):
-                    self.hide(members[i], [col, shares.get(col, col)], "count", table, label(members[i]),
-                              f"count below {self.m}", column=col)
-                for i in sorted(self.complement(vals, primary)):
-                    self.hide(members[i], [col, shares.get(col, col)], "secondary", table,
-                              label(members[i]), "complement of a suppressed cell in the same breakdown",
-                              column=col)
+                vals = [getattr(rows[i], col) or 0 for i in idx]
+                primary = {j for j, i in enumerate(idx) if self.small(getattr(rows[i], col))}
+                hide = [(j, "count", f"count below {self.m}") for j in sorted(primary)]
+                hide += [(j, "secondary", "complement of a suppressed cell in the same breakdown")
+                         for j in sorted(self.complement(vals, primary))]
+                for j, rule, reason in hide:
+                    i = idx[j]
+                    rows[i] = self.hide(rows[i], [col, shares.get(col, col)], rule, table, label(rows[i]),
+                                        reason, column=col)
 
-    def group_stats(self, rec: dict, table: str, row: str, pairs: tuple[tuple[str, str], ...]) -> None:
+    def group_stats(self, rec: Any, table: str, row: str, pairs: tuple[tuple[str, str], ...]) -> Any:
         for n_field, stat in pairs:
-            if self.small(rec.get(n_field)) or rec.get(n_field) == 0:
-                self.hide(rec, [n_field, stat], "n", table, row,
-                          f"statistic based on fewer than {self.m} persons", column=stat)
+            n = getattr(rec, n_field)
+            if self.small(n) or n == 0:
+                rec = self.hide(rec, [n_field, stat], "n", table, row,
+                                f"statistic based on fewer than {self.m} persons", column=stat)
+        return rec
 
-    def effect_rows(self, rows: list[dict], table: str, label, groups_by: tuple[str, ...] | None) -> None:
-        bad = [i for i, r in enumerate(rows)
-               if self.small(r.get("n_treated")) or self.small(r.get("n_control"))]
+    def effect_rows(self, rows: list, table: str, label, groups_by: tuple[str, ...] | None) -> None:
+        original = list(rows)
+        bad = [i for i, r in enumerate(rows) if self.small(r.n_treated) or self.small(r.n_control)]
         for i in bad:
-            self.hide(rows[i], list(_STATS) + ["n_treated", "n_control"], "n", table, label(rows[i]),
-                      f"fewer than {self.m} treated or comparison persons", column="row")
+            rows[i] = self.hide(rows[i], list(_STATS) + ["n_treated", "n_control"], "n", table, label(rows[i]),
+                                f"fewer than {self.m} treated or comparison persons", column="row")
         if groups_by is None:
             return
         groups: dict[tuple, list[int]] = {}
         for i, r in enumerate(rows):
-            groups.setdefault(tuple(r.get(k) for k in groups_by), []).append(i)
+            groups.setdefault(tuple(getattr(r, k) for k in groups_by), []).append(i)
         bad_set = set(bad)
         for idx in groups.values():
             primary = {j for j, i in enumerate(idx) if i in bad_set}
             extra = set()
             for col in ("n_treated", "n_control"):
-                vals = [rows[i].get(col) or 0 if i not in bad_set else _orig_n(rows[i], col) for i in idx]
-                extra |= self.complement(vals, primary)
+                # a primary-suppressed row's count is already None; its size still matters for the complement
+                extra |= self.complement([getattr(original[i], col) or 0 for i in idx], primary)
             for j in sorted(extra - primary):
-                self.hide(rows[idx[j]], list(_STATS) + ["n_treated", "n_control"], "secondary", table,
-                          label(rows[idx[j]]), "complement of a suppressed subgroup level", column="row")
+                rows[idx[j]] = self.hide(rows[idx[j]], list(_STATS) + ["n_treated", "n_control"], "secondary",
+                                         table, label(rows[idx[j]]), "complement of a suppressed subgroup level",
+                                         column="row")
 
-    def round_counts(self, rec: dict, fields: tuple[str, ...], table: str) -> bool:
+    def round_counts(self, rec: Any, fields: tuple[str, ...]) -> tuple[Any, bool]:
         base = self.rules.rounding
-        changed = False
+        values = {}
         for f in fields:
-            v = rec.get(f)
+            v = getattr(rec, f, None)
             if base and isinstance(v, int) and not isinstance(v, bool) and v != 0:
-                rec[f] = int(base * round(v / base))
-                changed = True
-        return changed
+                values[f] = int(base * round(v / base))
+        return (replace(rec, **values), True) if values else (rec, False)
 
 
-def _orig_n(rec: dict, col: str) -> int:
-    # a primary-suppressed row's count is already None; its size still matters for the complement
-    return rec.get("_n_" + col, 0)
-
-
-def apply_disclosure(results: dict[str, Any], rules: DisclosureRules | None = None, *,
-                     table_prefix: str = "") -> tuple[dict[str, Any], DisclosureLog]:
-    """Apply primary and secondary suppression (and optional rounding) to a results dict.
+def apply_disclosure(results: ResultsDocument, rules: DisclosureRules | None = None, *,
+                     table_prefix: str = "") -> tuple[ResultsDocument, DisclosureLog]:
+    """Apply primary and secondary suppression (and optional rounding) to a results document.
 
     Parameters
     ----------
-    results : dict
-        A parsed ``results.json`` (schema v1). It is not modified.
+    results : ResultsDocument
+        The typed ``results.json`` (schema v1). It is not modified (records are immutable).
     rules : DisclosureRules, optional
         Defaults to ``DisclosureRules()`` (``min_cell=5``, no rounding).
     table_prefix : str, default ""
-        Prepended to table names in the log (e.g. ``"midterm:"`` for a comparison dict).
+        Prepended to table names in the log (e.g. ``"midterm:"`` for a comparison document).
 
     Returns
     -------
-    controlled : dict
-        A deep copy with suppressed values set to ``None`` and ``"_suppressed"`` marks.
+    controlled : ResultsDocument
+        A copy with suppressed values set to ``None`` and marked in each record's ``suppressed``.
     log : DisclosureLog
         One entry per decision.
     """
     rules = rules or DisclosureRules()
-    if not isinstance(results, dict):
-        raise ReportError(f"`results` must be a results dict (parsed results.json); got {type(results).__name__}")
-    out = copy.deepcopy(results)
+    if not isinstance(results, ResultsDocument):
+        raise ReportError("`results` must be a results document (evaltool.results.schema.ResultsDocument, e.g. "
+                          f"ResultsDocument.read('results.json')); got {type(results).__name__}")
     c = _Controller(rules, table_prefix)
+    m = rules.min_cell
 
-    tg = out.get("target_group") or {}
-    by = tg.get("by") or []
-    c.breakdown(by, "target_group", "variable", lambda r: f"{r['variable']}={r['level']}",
+    tg = results.target_group
+    by = list(tg.by)
+    c.breakdown(by, "target_group", lambda r: r.variable, lambda r: f"{r.variable}={r.level}",
                 ("n_treated", "n_pool"), {"n_treated": "share_treated", "n_pool": "share_pool"})
+    tg = replace(tg, by=tuple(by))
 
-    dr = out.get("data_report") or {}
-    for r in dr.get("dropped") or []:
-        r.setdefault("_group", "dropped")
-    c.breakdown(dr.get("dropped") or [], "data_report", "_group", lambda r: f"dropped: {r['reason']}",
-                ("n",), {})
-    for r in dr.get("dropped") or []:
-        r.pop("_group", None)
+    dr = results.data_report
+    dropped = list(dr.dropped)
+    c.breakdown(dropped, "data_report", lambda r: "dropped", lambda r: f"dropped: {r.reason}", ("n",), {})
+    dr = replace(dr, dropped=tuple(dropped))
     for f in ("persons_without_panel", "pseudo_starts"):  # single counts, not parts of a published total
-        if c.small(dr.get(f)):
-            c.hide(dr, [f], "count", "data_report", f, f"count below {rules.min_cell}", column=f)
+        if c.small(getattr(dr, f)):
+            dr = c.hide(dr, [f], "count", "data_report", f, f"count below {m}", column=f)
 
-    dn = (out.get("design") or {}).get("n") or {}
+    dn = results.design.n
     for side in ("treated", "control"):
         parts = [f"{side}_discarded", f"{side}_unmatched"]
-        vals = [dn.get(p) or 0 for p in parts]
-        primary = {i for i, p in enumerate(parts) if c.small(dn.get(p))}
+        vals = [getattr(dn, p) or 0 for p in parts]
+        primary = {i for i, p in enumerate(parts) if c.small(getattr(dn, p))}
         for i in sorted(primary):
-            c.hide(dn, [parts[i]], "count", "design", "sample flow", f"count below {rules.min_cell}",
-                   column=parts[i])
+            dn = c.hide(dn, [parts[i]], "count", "design", "sample flow", f"count below {m}", column=parts[i])
         for i in sorted(c.complement(vals, primary)):
-            c.hide(dn, [parts[i]], "secondary", "design", "sample flow",
-                   "complement of a suppressed cell in the sample flow", column=parts[i])
+            dn = c.hide(dn, [parts[i]], "secondary", "design", "sample flow",
+                        "complement of a suppressed cell in the sample flow", column=parts[i])
 
-    for r in out.get("process") or []:
-        c.group_stats(r, "process", r.get("indicator", "?"),
-                      (("n_treated", "mean_treated"), ("n_control", "mean_control")))
+    process = tuple(c.group_stats(r, "process", r.indicator,
+                                  (("n_treated", "mean_treated"), ("n_control", "mean_control")))
+                    for r in results.process)
+    balance = replace(results.balance, rows=tuple(_balance_row(c, r, dn) for r in results.balance.rows))
 
-    _balance(c, out)
+    effects = list(results.effects)
+    c.effect_rows(effects, "effects", lambda r: r.outcome, None)
+    subs = list(results.subgroups)
+    c.effect_rows(subs, "subgroups", lambda r: f"{r.outcome}: {r.variable}={r.level}", ("outcome", "variable"))
 
-    c.effect_rows(out.get("effects") or [], "effects", lambda r: r.get("outcome", "?"), None)
-    subs = out.get("subgroups") or []
-    for r in subs:
-        for col in ("n_treated", "n_control"):
-            r["_n_" + col] = r.get(col) or 0
-    c.effect_rows(subs, "subgroups", lambda r: f"{r['outcome']}: {r['variable']}={r['level']}",
-                  ("outcome", "variable"))
-    for r in subs:
-        r.pop("_n_n_treated", None)
-        r.pop("_n_n_control", None)
-
-    _trajectories(c, out.get("trajectories") or [])
-    for tte in out.get("time_to_event") or []:
-        for p in tte.get("km") or []:
-            row = f"{tte.get('outcome')}: {p.get('group')} week {p.get('week')}"
-            if c.small(p.get("at_risk")):
-                c.hide(p, ["at_risk", "survival", "events"], "n", "time_to_event", row,
-                       f"fewer than {rules.min_cell} persons at risk", column="survival")
-            elif c.small(p.get("events")):
-                c.hide(p, ["events"], "count", "time_to_event", row, f"count below {rules.min_cell}")
-    _propensity(c, out.get("propensity"))
-    _rounding(c, out)
-    if out.get("warnings"):
-        out["warnings"] = [_redact_message(c, i, str(w)) for i, w in enumerate(out["warnings"])]
+    traj = list(results.trajectories)
+    _trajectories(c, traj)
+    tte = tuple(replace(t, km=tuple(_km_point(c, t.outcome, p) for p in t.km)) for t in results.time_to_event)
+    out = replace(results, target_group=tg, data_report=dr, design=replace(results.design, n=dn), process=process,
+                  balance=balance, effects=tuple(effects), subgroups=tuple(subs), trajectories=tuple(traj),
+                  time_to_event=tte, propensity=_propensity(c, results.propensity))
+    out = _rounding(c, out)
+    if out.warnings:
+        out = replace(out, warnings=tuple(_redact_message(c, i, str(w)) for i, w in enumerate(out.warnings)))
     return out, DisclosureLog(tuple(c.entries), rules)
+
+
+def _km_point(c: _Controller, outcome: str, p: Any) -> Any:
+    row = f"{outcome}: {p.group} week {p.week}"
+    if c.small(p.at_risk):
+        return c.hide(p, ["at_risk", "survival", "events"], "n", "time_to_event", row,
+                      f"fewer than {c.m} persons at risk", column="survival")
+    if c.small(p.events):
+        return c.hide(p, ["events"], "count", "time_to_event", row, f"count below {c.m}")
+    return p
 
 
 # A whole number standing alone in a message (not part of a decimal, a ratio like 1:1, a name or a week code)
@@ -311,118 +312,117 @@ def _redact_message(c: _Controller, i: int, text: str) -> str:
         n = int(m.group(0))
         if not c.small(n):
             return m.group(0)
-        c.entries.append(DisclosureEntry(c.prefix + "warnings", f"message {i + 1}", "text",
-                                         f"a number below {c.m} in a message may count persons", "count"))
+        c.log("warnings", f"message {i + 1}", "text", f"a number below {c.m} in a message may count persons",
+              "count")
         return f"<{c.m}"
 
     return _NUMBER.sub(mask, text)
 
 
-def _balance(c: _Controller, out: dict) -> None:
-    n = (out.get("design") or {}).get("n") or {}
-    sizes = {"before": (n.get("treated_all"), n.get("control_all")),
-             "after": (n.get("treated_matched"), n.get("control_matched"))}
-    for r in (out.get("balance") or {}).get("rows") or []:
-        if r.get("type") != "binary":
-            continue
-        for phase, (nt, nc) in sizes.items():
-            hidden = False
-            for group, size in (("treated", nt), ("control", nc)):
-                mean = r.get(f"mean_{group}_{phase}")
-                if mean is None or not size:
-                    continue
-                for share in (mean, 1 - mean):
-                    if 0 < share and round(share * size) < c.m:
-                        hidden = True
-            if hidden:
-                c.hide(r, [f"mean_treated_{phase}", f"mean_control_{phase}", f"smd_{phase}",
-                           f"ecdf_mean_{phase}", f"ecdf_max_{phase}"], "count", "balance", r.get("term", "?"),
+def _balance_row(c: _Controller, r: Any, n: Any) -> Any:
+    if r.type != "binary":
+        return r
+    sizes = {"before": (n.treated_all, n.control_all), "after": (n.treated_matched, n.control_matched)}
+    for phase, (nt, nc) in sizes.items():
+        hidden = False
+        for group, size in (("treated", nt), ("control", nc)):
+            mean = getattr(r, f"mean_{group}_{phase}")
+            if mean is None or not size:
+                continue
+            for share in (mean, 1 - mean):
+                if 0 < share and round(share * size) < c.m:
+                    hidden = True
+        if hidden:
+            r = c.hide(r, [f"mean_treated_{phase}", f"mean_control_{phase}", f"smd_{phase}",
+                           f"ecdf_mean_{phase}", f"ecdf_max_{phase}"], "count", "balance", r.term,
                        f"a binary covariate share implies fewer than {c.m} persons ({phase} matching)",
                        column=f"mean_{phase}")
+    return r
 
 
-def _trajectories(c: _Controller, rows: list[dict]) -> None:
-    cells: dict[tuple, list[dict]] = {}
-    for r in rows:
-        cells.setdefault((r.get("group"), r.get("week")), []).append(r)
-        row = f"{r.get('group')} week {r.get('week')}: {r.get('category')}"
-        n, share = r.get("n"), r.get("share")
-        if c.small(n):
-            c.hide(r, ["share", "n"], "n", "trajectories", row, f"share based on fewer than {c.m} persons",
-                   column="share")
-        elif n and share is not None and 0 < share and round(share * n) < c.m:
-            c.hide(r, ["share"], "count", "trajectories", row, f"share implies fewer than {c.m} persons",
-                   column="share")
-    for members in cells.values():
-        total = sum(r["share"] for r in members if r.get("share") is not None)
-        hidden = {i for i, r in enumerate(members) if "share" in suppressed_fields(r)}
+def _trajectories(c: _Controller, rows: list) -> None:
+    cells: dict[tuple, list[int]] = {}
+    for i, r in enumerate(rows):
+        cells.setdefault((r.group, r.week), []).append(i)
+        row = f"{r.group} week {r.week}: {r.category}"
+        if c.small(r.n):
+            rows[i] = c.hide(r, ["share", "n"], "n", "trajectories", row, f"share based on fewer than {c.m} persons",
+                             column="share")
+        elif r.n and r.share is not None and 0 < r.share and round(r.share * r.n) < c.m:
+            rows[i] = c.hide(r, ["share"], "count", "trajectories", row, f"share implies fewer than {c.m} persons",
+                             column="share")
+    for idx in cells.values():
+        members = [rows[i] for i in idx]
+        total = sum(r.share for r in members if r.share is not None)
+        hidden = {j for j, r in enumerate(members) if "share" in r.suppressed}
         if not hidden or len(hidden) == len(members):
             continue
-        n = max((r.get("n") or 0) for r in members)
+        n = max((r.n or 0) for r in members)
         if not n or 1 - total > len(hidden) * c.m / n + 1e-9:
             continue  # categories are not exhaustive: the hidden share cannot be recovered as 1 - sum
-        vals = [round((r.get("share") or 0) * n) for r in members]
-        for i in sorted(c.complement(vals, hidden)):
-            r = members[i]
-            c.hide(r, ["share"], "secondary", "trajectories",
-                   f"{r.get('group')} week {r.get('week')}: {r.get('category')}",
-                   "complement of a suppressed share in exhaustive categories", column="share")
+        vals = [round((r.share or 0) * n) for r in members]
+        for j in sorted(c.complement(vals, hidden)):
+            r = members[j]
+            rows[idx[j]] = c.hide(r, ["share"], "secondary", "trajectories", f"{r.group} week {r.week}: {r.category}",
+                                  "complement of a suppressed share in exhaustive categories", column="share")
 
 
-def _propensity(c: _Controller, ps: dict | None) -> None:
-    if not ps:
-        return
-    for series in ("treated", "control_all", "control_matched"):
-        counts = ps.get(series)
-        if not counts:
-            continue
+def _propensity(c: _Controller, ps: PropensityHistogram | None) -> PropensityHistogram | None:
+    if ps is None:
+        return None
+    marks = dict(ps.suppressed)
+    series_out = {}
+    for series in ps.SERIES:
+        counts = list(getattr(ps, series))
         primary = {i for i, v in enumerate(counts) if c.small(v)}
         extra = c.complement([v or 0 for v in counts], primary)
         for i, rule in [(i, "count") for i in sorted(primary)] + [(i, "secondary") for i in sorted(extra)]:
             counts[i] = None
-            ps.setdefault(SUPPRESSED_KEY, {})[f"{series}.{i}"] = rule
-            c.entries.append(DisclosureEntry(c.prefix + "propensity", f"{series} bin {i}", "count",
-                                             f"count below {c.m}" if rule == "count" else
-                                             "complement of a suppressed histogram bin", rule))
+            marks[f"{series}.{i}"] = rule
+            c.log("propensity", f"{series} bin {i}", "count",
+                  f"count below {c.m}" if rule == "count" else "complement of a suppressed histogram bin", rule)
+        series_out[series] = tuple(counts)
+    return replace(ps, **series_out, suppressed=marks)
 
 
-def _rounding(c: _Controller, out: dict) -> None:
+_COUNTS = ("n_treated", "n_control", "n_pool", "n", "at_risk", "events", "n_read", "n_used",
+           "persons_without_panel", "pseudo_starts")
+
+
+def _rounding(c: _Controller, out: ResultsDocument) -> ResultsDocument:
     if not c.rules.rounding:
-        return
+        return out
     base = c.rules.rounding
-    counts = ("n_treated", "n_control", "n_pool", "n", "at_risk", "events", "n_read", "n_used",
-              "persons_without_panel", "pseudo_starts")
     touched: list[str] = []
 
-    def rnd(rec: dict | None, table: str, fields: tuple[str, ...] = counts) -> None:
-        if rec and c.round_counts(rec, fields, table) and table not in touched:
+    def rnd(rec: Any, table: str, fields: tuple[str, ...] = _COUNTS) -> Any:
+        rec, changed = c.round_counts(rec, fields)
+        if changed and table not in touched:
             touched.append(table)
+        return rec
 
-    rnd(out.get("data_report"), "data_report")
-    for r in (out.get("data_report") or {}).get("dropped") or []:
-        rnd(r, "data_report")
-    tg = out.get("target_group") or {}
-    rnd(tg, "target_group")
-    for r in tg.get("by") or []:
-        rnd(r, "target_group")
-        for n_f, s_f, tot in (("n_treated", "share_treated", tg.get("n_treated")),
-                              ("n_pool", "share_pool", tg.get("n_pool"))):
-            if r.get(n_f) is not None and tot:
-                r[s_f] = r[n_f] / tot
-    dn = (out.get("design") or {}).get("n") or {}
-    rnd(dn, "design", tuple(k for k in dn if not k.startswith("ess")))
-    for table in ("process", "effects", "subgroups", "trajectories"):
-        for r in out.get(table) or []:
-            rnd(r, table)
-    for tte in out.get("time_to_event") or []:
-        for p in tte.get("km") or []:
-            rnd(p, "time_to_event")
-    ps = out.get("propensity")
-    if ps:
-        for series in ("treated", "control_all", "control_matched"):
-            vals = ps.get(series) or []
-            ps[series] = [None if v is None else (int(base * round(v / base)) if v else 0) for v in vals]
+    dr = rnd(out.data_report, "data_report")
+    dr = replace(dr, dropped=tuple(rnd(r, "data_report") for r in dr.dropped))
+    tg = rnd(out.target_group, "target_group")
+    by = []
+    for r in tg.by:
+        r = rnd(r, "target_group")
+        shares = {s_f: getattr(r, n_f) / tot for n_f, s_f, tot in (("n_treated", "share_treated", tg.n_treated),
+                                                                    ("n_pool", "share_pool", tg.n_pool))
+                  if getattr(r, n_f) is not None and tot}
+        by.append(replace(r, **shares))
+    tg = replace(tg, by=tuple(by))
+    dn = out.design.n
+    dn = rnd(dn, "design", tuple(f for f in dn.to_dict() if not f.startswith("ess") and f != SUPPRESSED_KEY))
+    blocks = {table: tuple(rnd(r, table) for r in getattr(out, table))
+              for table in ("process", "effects", "subgroups", "trajectories")}
+    tte = tuple(replace(t, km=tuple(rnd(p, "time_to_event") for p in t.km)) for t in out.time_to_event)
+    ps = out.propensity
+    if ps is not None:
+        ps = replace(ps, **{s: tuple(None if v is None else (int(base * round(v / base)) if v else 0)
+                                     for v in getattr(ps, s)) for s in ps.SERIES})
         touched.append("propensity")
     for table in touched:
-        c.entries.append(DisclosureEntry(c.prefix + table, "*", "counts", f"counts rounded to a multiple of {base}",
-                                         "rounding"))
+        c.log(table, "*", "counts", f"counts rounded to a multiple of {base}", "rounding")
+    return replace(out, data_report=dr, target_group=tg, design=replace(out.design, n=dn), time_to_event=tte,
+                   propensity=ps, **blocks)

@@ -8,12 +8,12 @@ after the multiple-testing adjustment declared in the config.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from evaltool.report.disclosure import suppressed_fields
 from evaltool.report.formatting import NumberFormat
 from evaltool.report.i18n import Translator
 from evaltool.report.labels import Labels
+from evaltool.results.schema import EffectRow
 
 __all__ = ["Findings", "ALPHA"]
 
@@ -30,41 +30,41 @@ class Findings:
     adjust: str
     min_cell: int
 
-    def hidden(self, e: dict[str, Any]) -> bool:
-        return "estimate" in suppressed_fields(e) or e.get("estimate") is None
+    def hidden(self, e: EffectRow) -> bool:
+        return "estimate" in suppressed_fields(e) or e.estimate is None
 
-    def significance(self, e: dict[str, Any]) -> str:
+    def significance(self, e: EffectRow) -> str:
         """"nominal", "adjusted" (survives the adjustment), or "none"."""
-        p, p_adj = e.get("p_value"), e.get("p_value_adj")
+        p, p_adj = e.p_value, e.p_value_adj
         if p is None or p >= ALPHA:
             return "none"
         if self.adjust == "none" or p_adj is None or p_adj < ALPHA:
             return "adjusted"
         return "nominal"
 
-    def diff(self, e: dict[str, Any]) -> str:
-        est = self.fmt.signed(e.get("estimate"))
-        return self._("unit.pp_long", value=est) if e.get("unit") == "pp" else est
+    def diff(self, e: EffectRow) -> str:
+        est = self.fmt.signed(e.estimate)
+        return self._("unit.pp_long", value=est) if e.unit == "pp" else est
 
-    def ci(self, e: dict[str, Any]) -> str:
-        return self._("ci", low=self.fmt.number(e.get("ci_low")), high=self.fmt.number(e.get("ci_high")))
+    def ci(self, e: EffectRow) -> str:
+        return self._("ci", low=self.fmt.number(e.ci_low), high=self.fmt.number(e.ci_high))
 
-    def effect(self, e: dict[str, Any]) -> str:
+    def effect(self, e: EffectRow) -> str:
         """"<label>: 12,3 % ... mod 10,3 % ...: +2,0 procentpoint (95 %-KI: 0,4 til 3,6). <significance>"."""
-        label = self.labels.outcome(e["outcome"])
+        label = self.labels.outcome(e.outcome)
         if self.hidden(e):
             return self._("finding.suppressed", label=label, m=self.min_cell)
-        pp = e.get("unit") == "pp"
+        pp = e.unit == "pp"
         key = "finding.binary" if pp else "finding.level"
         mean = self.fmt.percent if pp else self.fmt.number
-        text = self._(key, label=label, treated=mean(e.get("mean_treated")), control=mean(e.get("mean_control")),
+        text = self._(key, label=label, treated=mean(e.mean_treated), control=mean(e.mean_control),
                       diff=self.diff(e), ci=self.ci(e))
         return text + " " + self.significance_sentence(e)
 
-    def significance_sentence(self, e: dict[str, Any]) -> str:
+    def significance_sentence(self, e: EffectRow) -> str:
         sig = self.significance(e)
-        p = self.fmt.p_expr(e.get("p_value"))
-        p_adj = self.fmt.p_expr(e.get("p_value_adj"))
+        p = self.fmt.p_expr(e.p_value)
+        p_adj = self.fmt.p_expr(e.p_value_adj)
         method = self.labels.code("adjust", self.adjust)
         if sig == "adjusted":
             return (self._("sig.yes_adjusted", p=p, p_adj=p_adj, method=method) if self.adjust != "none"
@@ -73,16 +73,16 @@ class Findings:
             return self._("sig.nominal_only", p=p, p_adj=p_adj, method=method)
         return self._("sig.no", p=p)
 
-    def conclusions(self, effects: list[dict[str, Any]]) -> list[str]:
+    def conclusions(self, effects: list[EffectRow]) -> list[str]:
         """Conclusions grouped by the direction and strength of the evidence."""
         groups: dict[str, list[str]] = {"up": [], "down": [], "nominal": [], "none": []}
         for e in effects:
             if self.hidden(e):
                 continue
             sig = self.significance(e)
-            label = self.labels.outcome(e["outcome"]).lower()
+            label = self.labels.outcome(e.outcome).lower()
             if sig == "adjusted":
-                groups["up" if e["estimate"] > 0 else "down"].append(label)
+                groups["up" if e.estimate > 0 else "down"].append(label)
             else:
                 groups[sig].append(label)
         out = []
@@ -100,14 +100,14 @@ class Findings:
             return "".join(items)
         return ", ".join(items[:-1]) + " " + self._(f"word.{word}") + " " + items[-1]
 
-    def change(self, mid: dict[str, Any], fin: dict[str, Any]) -> str:
+    def change(self, mid: EffectRow, fin: EffectRow) -> str:
         """What changed for one outcome between the midterm and the final evaluation."""
-        label = self.labels.outcome(fin["outcome"])
+        label = self.labels.outcome(fin.outcome)
         if self.hidden(mid) or self.hidden(fin):
             return self._("compare.suppressed", label=label)
         s_mid, s_fin = self.significance(mid), self.significance(fin)
         base = self._("compare.moved", label=label, mid=self.diff(mid), fin=self.diff(fin))
-        same_sign = (mid["estimate"] > 0) == (fin["estimate"] > 0)
+        same_sign = (mid.estimate > 0) == (fin.estimate > 0)
         if s_mid == "adjusted" and s_fin == "adjusted":
             tail = self._("compare.still_sig")
         elif s_fin == "adjusted":

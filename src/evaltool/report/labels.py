@@ -13,30 +13,31 @@ from typing import Any
 
 from evaltool.report.i18n import Translator
 from evaltool.report.tables import pretty
+from evaltool.results.schema import OutcomeInfo, ResultsDocument
 
 __all__ = ["Labels"]
 
 
 @dataclass(frozen=True)
 class Labels:
-    """Label lookup for one results dict and language."""
+    """Label lookup for one results document and language."""
 
-    results: dict[str, Any]
+    results: ResultsDocument
     _: Translator
-    outcomes: dict[str, dict[str, Any]] = field(init=False, repr=False)
+    outcomes: dict[str, OutcomeInfo] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "outcomes", {o["name"]: o for o in self.results.get("outcomes") or []})
+        object.__setattr__(self, "outcomes", {o.name: o for o in self.results.outcomes})
 
     def _known(self, prefix: str, code: str) -> str | None:
         return self._.messages.get(f"{prefix}.{code}")
 
     def outcome(self, name: str) -> str:
         o = self.outcomes.get(name)
-        return self._.label(o.get("label"), pretty(name)) if o else pretty(name)
+        return self._.label(o.label, pretty(name)) if o else pretty(name)
 
     def category(self, code: str) -> str:
-        labels = (self.results.get("categories_labels") or {}).get(code)
+        labels = self.results.categories_labels.get(code)
         return self._.label(labels, "") or self._known("category", code) or pretty(code)
 
     def variable(self, code: str) -> str:

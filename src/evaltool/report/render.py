@@ -23,6 +23,7 @@ from evaltool.report.disclosure import LOG_COLUMNS, DisclosureRules
 from evaltool.exceptions import ReportError
 from evaltool.report.context import TEMPLATES, build_context
 from evaltool.report.i18n import LANGUAGES
+from evaltool.results.schema import ResultsDocument
 
 __all__ = ["RenderedReport", "render_report", "write_report", "available_templates", "available_languages"]
 
@@ -69,21 +70,21 @@ def render_context(ctx_vars: dict[str, Any], template: str) -> str:
         raise ReportError(f"report template {template!r}: {exc.message}") from None
 
 
-def render_report(results: dict[str, Any], template: str = "final", language: str = "da",
-                  compare_with: dict[str, Any] | None = None,
+def render_report(results: ResultsDocument | dict[str, Any], template: str = "final", language: str = "da",
+                  compare_with: ResultsDocument | dict[str, Any] | None = None,
                   rules: DisclosureRules | None = None) -> RenderedReport:
-    """Render a midterm or final evaluation report from a results dict.
+    """Render a midterm or final evaluation report from typed results.
 
     Parameters
     ----------
-    results : dict
-        Parsed ``results.json`` (schema v1); nothing is recomputed.
+    results : ResultsDocument or dict
+        The typed ``results.json`` (schema v1; a parsed dict is read into it); nothing is recomputed.
     template : {"midterm", "final"}, default "final"
     language : {"da", "en"}, default "da"
-    compare_with : dict, optional
-        The midterm ``results.json``; the final report shows its estimates beside the final ones.
+    compare_with : ResultsDocument or dict, optional
+        The midterm results; the final report shows its estimates beside the final ones.
     rules : DisclosureRules, optional
-        Disclosure rules; default ``min_cell`` from ``results["config"]["min_cell"]``.
+        Disclosure rules; default ``min_cell`` from ``results.config.min_cell``.
 
     Returns
     -------

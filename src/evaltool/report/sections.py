@@ -12,6 +12,7 @@ from evaltool.report.disclosure import suppressed_fields
 from evaltool.report import figures as fg
 from evaltool.report._env import ReportEnv
 from evaltool.report.tables import table
+from evaltool.results.schema import EffectRow, PropensityHistogram, SampleSizes, TimeToEventBlock, TrajectoryRow
 
 __all__ = ["summary", "effort", "target_group", "process", "results_chapter", "balance", "subgroups",
            "figure"]
@@ -24,44 +25,44 @@ def figure(id_: str, caption: str, svg: str, data: dict | None = None, ref: str 
     return {"id": id_, "caption": caption, "svg": svg, "table": data, "ref": ref}
 
 
-def _n(env: ReportEnv) -> dict:
-    return (env.results.get("design") or {}).get("n") or {}
+def _n(env: ReportEnv) -> SampleSizes:
+    return env.results.design.n
 
 
 def summary(env: ReportEnv) -> dict[str, Any]:
     _, fmt, n = env._, env.fmt, _n(env)
     shown, _withheld = env.visible_effects()
-    estimand = (env.results.get("design") or {}).get("estimand") or "ATT"
-    intro = _("summary.intro", n_treated=fmt.count(n.get("treated_matched")),
-              n_control=fmt.count(n.get("control_matched")), estimand=env.labels.code("estimand", estimand))
+    estimand = env.results.design.estimand or "ATT"
+    intro = _("summary.intro", n_treated=fmt.count(n.treated_matched),
+              n_control=fmt.count(n.control_matched), estimand=env.labels.code("estimand", estimand))
     items = [env.findings.effect(e) for e in shown[:6]]
     more = _("summary.more", n=fmt.count(len(shown))) if len(shown) > 6 else None
-    flagged = [r for r in (env.results.get("balance") or {}).get("rows") or [] if r.get("flag")]
+    flagged = [r for r in env.results.balance.rows if r.flag]
     bal = (_("summary.balance_ok") if not flagged else
            _("summary.balance_flag", n=fmt.count(len(flagged)),
-             terms=env.findings.join([env.labels.term(r["term"]) for r in flagged])))
+             terms=env.findings.join([env.labels.term(r.term) for r in flagged])))
     return {"intro": intro, "items": items, "more": more, "balance": bal,
             "preliminary": None if env.final else _("summary.preliminary"),
             "caveat": _("summary.caveat")}
 
 
 def effort(env: ReportEnv) -> dict[str, Any]:
-    st = env.results.get("study") or {}
-    text = env._.label(st.get("effort"), "")
+    st = env.results.study
+    text = env._.label(st.effort, "")
     return {"text": text or env._("effort.missing"),
-            "facts": [(env._("effort.municipality"), st.get("municipality") or "–"),
-                      (env._("effort.period"), st.get("period") or "–")]}
+            "facts": [(env._("effort.municipality"), st.municipality or "–"),
+                      (env._("effort.period"), st.period or "–")]}
 
 
 def target_group(env: ReportEnv) -> dict[str, Any]:
-    _, c, tg = env._, env.cells, env.results.get("target_group") or {}
+    _, c, tg = env._, env.cells, env.results.target_group
     rows: list[dict] = []
     current = None
-    for r in tg.get("by") or []:
-        if r["variable"] != current:
-            current = r["variable"]
+    for r in tg.by:
+        if r.variable != current:
+            current = r.variable
             rows.append({"group": env.labels.variable(current)})
-        rows.append({"head": env.labels.level(r["level"]), "tag": None,
+        rows.append({"head": env.labels.level(r.level), "tag": None,
                      "cells": [c.cell(r, "n_treated", "count"), c.cell(r, "share_treated", "share"),
                                c.cell(r, "n_pool", "count"), c.cell(r, "share_pool", "share")]})
     rows.append({"head": _("total"), "tag": None, "total": True,
@@ -71,18 +72,18 @@ def target_group(env: ReportEnv) -> dict[str, Any]:
               ["", _("col.n_treated"), _("col.share_treated"), _("col.n_pool"), _("col.share_pool")], rows)
     if c.any_suppressed([t]):
         t["notes"].append(c.sup_note())
-    text = _("target.text", n_treated=env.fmt.count(tg.get("n_treated")), n_pool=env.fmt.count(tg.get("n_pool")))
+    text = _("target.text", n_treated=env.fmt.count(tg.n_treated), n_pool=env.fmt.count(tg.n_pool))
     return {"text": text, "table": t}
 
 
 def process(env: ReportEnv) -> dict[str, Any] | None:
     _, c = env._, env.cells
     rows = []
-    for r in env.results.get("process") or []:
+    for r in env.results.process:
         marks = suppressed_fields(r)
         hidden = "mean_treated" in marks or "mean_control" in marks
-        diff = None if hidden or r.get("mean_treated") is None else r["mean_treated"] - r["mean_control"]
-        rows.append({"head": _.label(r.get("label"), r["indicator"]), "tag": None,
+        diff = None if hidden or r.mean_treated is None else r.mean_treated - r.mean_control
+        rows.append({"head": _.label(r.label, r.indicator), "tag": None,
                      "cells": [c.cell(r, "mean_treated", "number"), c.cell(r, "mean_control", "number"),
                                c.plain(env.fmt.signed(diff), True) if not hidden else c.cell(r, "mean_treated"),
                                c.cell(r, "n_treated", "count"), c.cell(r, "n_control", "count")]})
@@ -96,19 +97,19 @@ def process(env: ReportEnv) -> dict[str, Any] | None:
     return {"text": _("process.text"), "table": t}
 
 
-def _effects_table(env: ReportEnv, effects: list[dict], id_: str, caption: str) -> dict:
+def _effects_table(env: ReportEnv, effects: list[EffectRow], id_: str, caption: str) -> dict:
     _, c = env._, env.cells
     rows = []
     tag = None if env.final else _("tag.preliminary")
     for e in effects:
-        unit = e.get("unit")
-        rows.append({"head": env.labels.outcome(e["outcome"]), "tag": tag,
+        unit = e.unit
+        rows.append({"head": env.labels.outcome(e.outcome), "tag": tag,
                      "cells": [c.cell(e, "mean_treated", "mean", unit=unit),
                                c.cell(e, "mean_control", "mean", unit=unit),
                                c.cell(e, "estimate", "effect"), c.ci(e), c.cell(e, "p_value", "p"),
                                c.cell(e, "p_value_adj", "p"), c.cell(e, "n_treated", "count"),
                                c.cell(e, "n_control", "count")]})
-    adjust = env.labels.code("adjust", (env.results.get("config") or {}).get("adjust"))
+    adjust = env.labels.code("adjust", env.results.config.adjust)
     t = table(id_, caption, ["", _("col.treated"), _("col.comparison"), _("col.difference_unit"),
                              _("col.ci"), _("col.p"), _("col.p_adj"), _("col.n_treated"), _("col.n_control")],
               rows, [_("effects.note_units"), _("effects.note_adjust", method=adjust)])
@@ -117,44 +118,44 @@ def _effects_table(env: ReportEnv, effects: list[dict], id_: str, caption: str) 
     return t
 
 
-def _effects_figure(env: ReportEnv, effects: list[dict], table_: dict) -> dict | None:
-    pp = [e for e in effects if e.get("unit") == "pp" and e.get("estimate") is not None]
+def _effects_figure(env: ReportEnv, effects: list[EffectRow], table_: dict) -> dict | None:
+    pp = [e for e in effects if e.unit == "pp" and e.estimate is not None]
     if not pp:
         return None
     _ = env._
     title = _("fig.effects.title")
-    svg = fg.effects_plot("fig-effects", title, [env.labels.outcome(e["outcome"]) for e in pp],
-                          [e["estimate"] for e in pp], [e["ci_low"] for e in pp], [e["ci_high"] for e in pp],
+    svg = fg.effects_plot("fig-effects", title, [env.labels.outcome(e.outcome) for e in pp],
+                          [e.estimate for e in pp], [e.ci_low for e in pp], [e.ci_high for e in pp],
                           {"x": _("fig.effects.x")}, env.num)
     return figure("fig-effects", _("fig.effects.caption"), svg, ref=table_["id"])
 
 
-def _families(env: ReportEnv, effects: list[dict]) -> list[tuple[str, list[dict]]]:
-    fams: dict[tuple, list[dict]] = {}
+def _families(env: ReportEnv, effects: list[EffectRow]) -> list[tuple[str, list[EffectRow]]]:
+    fams: dict[tuple, list[EffectRow]] = {}
     for e in effects:
-        o = env.labels.outcomes.get(e["outcome"]) or {}
-        if o.get("kind") in ("status_at", "any", "share") and o.get("horizon") is not None:
-            fams.setdefault((o["kind"], tuple(o.get("categories") or []), e.get("unit")), []).append(e)
+        o = env.labels.outcomes.get(e.outcome)
+        if o is not None and o.kind in ("status_at", "any", "share") and o.horizon is not None:
+            fams.setdefault((o.kind, tuple(o.categories), e.unit), []).append(e)
     out = []
     for (kind, cats, _unit), members in fams.items():
-        horizons = {env.labels.outcomes[m["outcome"]]["horizon"] for m in members}
+        horizons = {env.labels.outcomes[m.outcome].horizon for m in members}
         if len(horizons) >= 2:
-            members = sorted(members, key=lambda m: env.labels.outcomes[m["outcome"]]["horizon"])
+            members = sorted(members, key=lambda m: env.labels.outcomes[m.outcome].horizon)
             name = env.findings.join([env.labels.category(cat) for cat in cats]) or env._(f"kind.{kind}")
             out.append((name, members))
     return out
 
 
-def _over_time(env: ReportEnv, effects: list[dict]) -> dict | None:
+def _over_time(env: ReportEnv, effects: list[EffectRow]) -> dict | None:
     fams = _families(env, effects)
     if not fams:
         return None
     _, c = env._, env.cells
     series, rows = [], []
     for name, members in fams:
-        hz = [env.labels.outcomes[m["outcome"]]["horizon"] for m in members]
-        series.append((name, hz, [m.get("estimate") for m in members], [m.get("ci_low") for m in members],
-                       [m.get("ci_high") for m in members]))
+        hz = [env.labels.outcomes[m.outcome].horizon for m in members]
+        series.append((name, hz, [m.estimate for m in members], [m.ci_low for m in members],
+                       [m.ci_high for m in members]))
         rows.append({"group": name})
         for h, m in zip(hz, members):
             rows.append({"head": _("week_n", week=env.fmt.count(h)), "tag": None,
@@ -165,28 +166,32 @@ def _over_time(env: ReportEnv, effects: list[dict]) -> dict | None:
     return figure("fig-over-time", _("fig.time.caption"), svg, t)
 
 
-def _trajectory_categories(env: ReportEnv, traj: list[dict], k: int = 4) -> list[str]:
+def _trajectory_categories(env: ReportEnv, traj: tuple[TrajectoryRow, ...], k: int = 4) -> list[str]:
     """Up to ``k`` statuses to draw: those the outcomes count first, then the most common ones."""
-    present = {r["category"] for r in traj}
-    chosen = [cat for o in env.results.get("outcomes") or [] for cat in o.get("categories") or []
-              if cat in present]
-    totals: dict[str, float] = {}
+    present = {r.category for r in traj}
+    chosen = [cat for o in env.results.outcomes for cat in o.categories if cat in present]
+    totals: dict[str, float] = dict.fromkeys(sorted(present), 0.0)
     for r in traj:
-        totals[r["category"]] = totals.get(r["category"], 0.0) + (r.get("share") or 0.0)
+        totals[r.category] += r.share or 0.0
     chosen += sorted(present, key=lambda cat: (-totals[cat], cat))
     return list(dict.fromkeys(chosen))[:k]
 
 
 def _trajectories(env: ReportEnv) -> dict | None:
-    traj = env.results.get("trajectories") or []
+    traj = env.results.trajectories
     if not traj:
         return None
     _, c = env._, env.cells
     cats = _trajectory_categories(env, traj)
-    weeks = sorted({r["week"] for r in traj})
-    look = {(r["group"], r["category"], r["week"]): r for r in traj}
-    panels = [(env.labels.category(cat), [(look.get(("treated", cat, w)) or {}).get("share") for w in weeks],
-               [(look.get(("comparison", cat, w)) or {}).get("share") for w in weeks]) for cat in cats]
+    weeks = sorted({r.week for r in traj})
+    look = {(r.group, r.category, r.week): r for r in traj}
+
+    def share(group: str, cat: str, week: int) -> float | None:
+        r = look.get((group, cat, week))
+        return None if r is None else r.share
+
+    panels = [(env.labels.category(cat), [share("treated", cat, w) for w in weeks],
+               [share("comparison", cat, w) for w in weeks]) for cat in cats]
     svg = fg.trajectories_plot("fig-trajectories", _("fig.traj.title"), weeks, panels,
                                {"treated": _("group.treated"), "comparison": _("group.comparison"),
                                 "x": _("fig.traj.x"), "pct": _("pct_suffix")}, env.num)
@@ -210,54 +215,59 @@ def _trajectories(env: ReportEnv) -> dict | None:
     return figure("fig-trajectories", _("fig.traj.caption"), svg, t)
 
 
-def _km_summary(env: ReportEnv, tte: dict) -> list[str]:
+def _km_summary(env: ReportEnv, tte: TimeToEventBlock) -> list[str]:
     """Median weeks to the event per group, and the effect on the share with the event by week k."""
     _, f, out = env._, env.fmt, []
     parts = []
-    for m in tte.get("median") or []:
+    for m in tte.median:
         if suppressed_fields(m):
             continue
-        group = _(f"group.{m['group']}") if f"group.{m['group']}" in _.messages else m["group"]
-        if m.get("median") is None:
+        group = _group(env, m.group)
+        if m.median is None:
             parts.append(_("km.median_none", group=group))
         else:
-            ci = _("ci", low=f.number(m.get("ci_low"), 0), high=f.number(m.get("ci_high"), 0))
-            parts.append(_("km.median_group", group=group, median=f.number(m["median"], 0), ci=ci))
+            ci = _("ci", low=f.number(m.ci_low, 0), high=f.number(m.ci_high, 0))
+            parts.append(_("km.median_group", group=group, median=f.number(m.median, 0), ci=ci))
     if parts:
         out.append(_("km.median", groups="; ".join(parts)))
-    for b in tte.get("by_week") or []:
-        if suppressed_fields(b) or b.get("estimate") is None:
+    for b in tte.by_week:
+        if suppressed_fields(b) or b.estimate is None:
             continue
-        out.append(_("km.by_week", week=f.count(b["week"]), diff=f.signed(100 * b["estimate"]),
-                     ci=_("ci", low=f.number(100 * b["ci_low"]), high=f.number(100 * b["ci_high"])),
-                     p=f.p_expr(b.get("p_value"))))
+        out.append(_("km.by_week", week=f.count(b.week), diff=f.signed(100 * b.estimate),
+                     ci=_("ci", low=f.number(100 * b.ci_low), high=f.number(100 * b.ci_high)),
+                     p=f.p_expr(b.p_value)))
     return out
+
+
+def _group(env: ReportEnv, group: str) -> str:
+    """A group name of a time-to-event block in the report's language (known groups only)."""
+    key = f"group.{group}"
+    return env._(key) if key in env._.messages else group
 
 
 def _km(env: ReportEnv) -> list[dict]:
     _, c, out = env._, env.cells, []
-    for i, tte in enumerate(env.results.get("time_to_event") or []):
-        groups = list(dict.fromkeys(p["group"] for p in tte.get("km") or []))
+    for i, tte in enumerate(env.results.time_to_event):
+        groups = list(dict.fromkeys(p.group for p in tte.km))
         if not groups:
             continue
         curves, rows = [], []
         for g in groups:
-            pts = [p for p in tte["km"] if p["group"] == g]
-            curves.append((_(f"group.{g}") if f"group.{g}" in _.messages else g, [p["week"] for p in pts],
-                           [p.get("survival") for p in pts]))
-        label = env.labels.outcome(tte["outcome"])
+            pts = [p for p in tte.km if p.group == g]
+            curves.append((_group(env, g), [p.week for p in pts], [p.survival for p in pts]))
+        label = env.labels.outcome(tte.outcome)
         key = f"fig-km-{i + 1}"
         svg = fg.km_plot(key, _("fig.km.title", label=label), curves,
                          {"x": _("fig.traj.x"), "y": _("fig.km.y"), "pct": _("pct_suffix")}, env.num)
-        by = {(p["group"], p["week"]): p for p in tte["km"]}
-        weeks = sorted({p["week"] for p in tte["km"]})
+        by = {(p.group, p.week): p for p in tte.km}
+        weeks = sorted({p.week for p in tte.km})
         for w in weeks:
             if w % TABLE_EVERY:
                 continue
             cells = []
             for g in groups:
-                p = by.get((g, w)) or {}
-                cum = None if p.get("survival") is None else 1 - p["survival"]
+                p = by.get((g, w))
+                cum = None if p is None or p.survival is None else 1 - p.survival
                 cells += [c.plain(env.fmt.share(cum), True) if "survival" not in suppressed_fields(p)
                           else c.cell(p, "survival"), c.cell(p, "at_risk", "count")]
             rows.append({"head": env.fmt.count(w), "tag": None, "cells": cells})
@@ -265,11 +275,11 @@ def _km(env: ReportEnv) -> list[dict]:
         for name, _w, _s in curves:
             cols += [f"{name}: {_('col.cum_share')}", f"{name}: {_('col.at_risk')}"]
         notes = [_("note.every", weeks=TABLE_EVERY)]
-        cox = tte.get("cox")
-        if cox:
-            notes.append(_("km.cox", hr=env.fmt.number(cox["hazard_ratio"], 2),
-                           ci=_("ci", low=env.fmt.number(cox["ci_low"], 2), high=env.fmt.number(cox["ci_high"], 2)),
-                           p=env.fmt.p_expr(cox["p_value"])))
+        cox = tte.cox
+        if cox is not None:
+            notes.append(_("km.cox", hr=env.fmt.number(cox.hazard_ratio, 2),
+                           ci=_("ci", low=env.fmt.number(cox.ci_low, 2), high=env.fmt.number(cox.ci_high, 2)),
+                           p=env.fmt.p_expr(cox.p_value)))
         notes += _km_summary(env, tte)
         if any(cell["sup"] for r in rows for cell in r["cells"]):
             notes.append(c.sup_note())
@@ -285,7 +295,7 @@ def results_chapter(env: ReportEnv) -> dict[str, Any]:
     t = _effects_table(env, shown, "tab-effects", caption)
     return {"intro": _("results.intro") if env.final else _("results.intro_mid"),
             "preliminary": None if env.final else _("results.preliminary"),
-            "withheld": [env.labels.outcome(e["outcome"]) for e in withheld],
+            "withheld": [env.labels.outcome(name) for name in withheld],
             "withheld_text": _("results.withheld", weeks=env.fmt.count(env.followup)) if withheld else None,
             "table": t, "figure": _effects_figure(env, shown, t),
             "over_time": _over_time(env, shown) if env.final else None,
@@ -294,20 +304,20 @@ def results_chapter(env: ReportEnv) -> dict[str, Any]:
 
 def balance(env: ReportEnv) -> dict[str, Any]:
     _, c = env._, env.cells
-    bal = env.results.get("balance") or {}
+    bal = env.results.balance
     rows, terms, before, after = [], [], [], []
-    for r in bal.get("rows") or []:
-        kind = "share" if r.get("type") == "binary" else "number"
+    for r in bal.rows:
+        kind = "share" if r.type == "binary" else "number"
         dec = 1 if kind == "share" else 2
-        terms.append(env.labels.term(r["term"]))
-        before.append(r.get("smd_before"))
-        after.append(r.get("smd_after"))
-        rows.append({"head": terms[-1], "tag": _("tag.imbalanced") if r.get("flag") else None,
+        terms.append(env.labels.term(r.term))
+        before.append(r.smd_before)
+        after.append(r.smd_after)
+        rows.append({"head": terms[-1], "tag": _("tag.imbalanced") if r.flag else None,
                      "cells": [c.cell(r, "mean_treated_before", kind, dec), c.cell(r, "mean_control_before", kind, dec),
                                c.cell(r, "smd_before", "number", 2), c.cell(r, "mean_treated_after", kind, dec),
                                c.cell(r, "mean_control_after", kind, dec), c.cell(r, "smd_after", "number", 2),
                                c.cell(r, "var_ratio_after", "number", 2)]})
-    thr = bal.get("threshold") or 0.1
+    thr = bal.threshold
     t = table("tab-balance", _("balance.caption"),
               ["", _("col.treated_before"), _("col.comparison_before"), _("col.smd_before"),
                _("col.treated_after"), _("col.comparison_after"), _("col.smd_after"), _("col.var_ratio")],
@@ -319,17 +329,17 @@ def balance(env: ReportEnv) -> dict[str, Any]:
         svg = fg.love_plot("fig-love", _("fig.love.title"), terms, before, after, thr,
                            {"before": _("before"), "after": _("after"), "x": _("fig.love.x")}, env.num)
         figs.append(figure("fig-love", _("fig.love.caption", thr=env.fmt.number(thr, 2)), svg, ref=t["id"]))
-    ps = env.results.get("propensity")
-    if ps and ps.get("bins"):
+    ps = env.results.propensity
+    if ps is not None and ps.bins:
         figs.append(_propensity(env, ps))
     return {"text": _("balance.text"), "table": t, "figures": figs, "sample": _sample_flow(env)}
 
 
-def _propensity(env: ReportEnv, ps: dict) -> dict:
+def _propensity(env: ReportEnv, ps: PropensityHistogram) -> dict:
     _, c = env._, env.cells
-    edges = ps["bins"]
-    panels = [(_("fig.ps.before"), ps.get("treated") or [], ps.get("control_all") or []),
-              (_("fig.ps.after"), ps.get("treated") or [], ps.get("control_matched") or [])]
+    edges = ps.bins
+    panels = [(_("fig.ps.before"), list(ps.treated), list(ps.control_all)),
+              (_("fig.ps.after"), list(ps.treated), list(ps.control_matched))]
     svg = fg.propensity_overlap("fig-ps", _("fig.ps.title"), edges, panels,
                                 {"treated": _("group.treated"), "comparison": _("group.comparison"),
                                  "x": _("fig.ps.x"), "y": _("fig.ps.y"), "pct": _("pct_suffix")}, env.num)
@@ -337,8 +347,8 @@ def _propensity(env: ReportEnv, ps: dict) -> dict:
     rows = []
     for i in range(len(edges) - 1):
         cells = []
-        for series in ("treated", "control_all", "control_matched"):
-            vals = ps.get(series) or []
+        for series in ps.SERIES:
+            vals = getattr(ps, series)
             rule = marks.get(f"{series}.{i}")
             if rule:
                 cells.append({"text": f"<{env.min_cell}" if rule == "count" else "–", "num": True, "sup": True})
@@ -362,52 +372,50 @@ def _sample_flow(env: ReportEnv) -> dict:
     rows.append({"head": _("flow.ess"), "tag": None,
                  "cells": [c.cell(n, "ess_treated", "number", 0), c.cell(n, "ess_control", "number", 0)]})
     t = table("tab-flow", _("flow.caption"), ["", _("group.treated"), _("group.comparison")], rows)
-    design = env.results.get("design") or {}
-    asked = ((env.results.get("config") or {}).get("design") or {}).get("estimand")
-    if design.get("estimand") and asked and design["estimand"] != asked:
+    design = env.results.design
+    asked = env.results.config.design.estimand
+    if design.estimand and asked and design.estimand != asked:
         keys = ("treated_unmatched", "treated_discarded")
-        lost = sum(int(n.get(k) or 0) for k in keys)
+        lost = sum(int(getattr(n, k) or 0) for k in keys)
         if lost < env.min_cell or any(k in suppressed_fields(n) for k in keys):  # disclosure: no small count
-            t["notes"].append(_("flow.estimand_changed_some", asked=asked, now=design["estimand"]))
+            t["notes"].append(_("flow.estimand_changed_some", asked=asked, now=design.estimand))
         else:
-            t["notes"].append(_("flow.estimand_changed", asked=asked, now=design["estimand"],
+            t["notes"].append(_("flow.estimand_changed", asked=asked, now=design.estimand,
                                 n=env.fmt.count(lost)))
-    elif design.get("estimand_note"):
-        t["notes"].append(design["estimand_note"])
+    elif design.estimand_note:
+        t["notes"].append(design.estimand_note)
     if c.any_suppressed([t]):
         t["notes"].append(c.sup_note())
     return t
 
 
 def subgroups(env: ReportEnv) -> dict[str, Any] | None:
-    subs = env.results.get("subgroups") or []
+    subs = env.results.subgroups
     if not subs:
         return None
     _, c = env._, env.cells
-    effects = {e["outcome"]: e for e in env.results.get("effects") or []}
-    tests = {(t["outcome"], t["variable"]): t for t in env.results.get("subgroup_tests") or []}
+    tests = {(t.outcome, t.variable): t for t in env.results.subgroup_tests}
     blocks = []
-    for k, outcome in enumerate(dict.fromkeys(s["outcome"] for s in subs)):
+    for k, outcome in enumerate(dict.fromkeys(s.outcome for s in subs)):
         label = env.labels.outcome(outcome)
         rows, forest, current = [], [], None
-        for s in (s for s in subs if s["outcome"] == outcome):
-            if s["variable"] != current:
-                current = s["variable"]
+        for s in (s for s in subs if s.outcome == outcome):
+            if s.variable != current:
+                current = s.variable
                 test = tests.get((outcome, current))
                 head = env.labels.variable(current)
-                if test:
-                    head += " " + _("subgroups.test", stat=env.fmt.number(test["statistic"], 2),
-                                    df=env.fmt.count(test["df"]), p=env.fmt.p_expr(test["p_value"]))
+                if test is not None:
+                    head += " " + _("subgroups.test", stat=env.fmt.number(test.statistic, 2),
+                                    df=env.fmt.count(test.df), p=env.fmt.p_expr(test.p_value))
                 rows.append({"group": head})
                 forest.append((env.labels.variable(current), None, None, None, True))
-            unit = s.get("unit")
-            rows.append({"head": env.labels.level(s["level"]), "tag": None,
+            unit = s.unit
+            rows.append({"head": env.labels.level(s.level), "tag": None,
                          "cells": [c.cell(s, "mean_treated", "mean", unit=unit),
                                    c.cell(s, "mean_control", "mean", unit=unit), c.cell(s, "estimate", "effect"),
                                    c.ci(s), c.cell(s, "p_value", "p"), c.cell(s, "n_treated", "count"),
                                    c.cell(s, "n_control", "count")]})
-            forest.append(("   " + env.labels.level(s["level"]), s.get("estimate"), s.get("ci_low"),
-                           s.get("ci_high"), False))
+            forest.append(("   " + env.labels.level(s.level), s.estimate, s.ci_low, s.ci_high, False))
         t = table(f"tab-sub-{k + 1}", _("subgroups.caption", label=label),
                   ["", _("col.treated"), _("col.comparison"), _("col.difference_unit"), _("col.ci"), _("col.p"),
                    _("col.n_treated"), _("col.n_control")], rows, [_("subgroups.note")])
@@ -416,7 +424,8 @@ def subgroups(env: ReportEnv) -> dict[str, Any] | None:
         block = {"label": label, "table": t, "figure": None}
         if env.final:
             key = f"fig-forest-{k + 1}"
-            overall = (effects.get(outcome) or {}).get("estimate")
+            main = env.results.effect(outcome)
+            overall = None if main is None else main.estimate
             svg = fg.forest_plot(key, _("fig.forest.title", label=label), forest, overall,
                                  {"x": _("fig.effects.x"), "overall": _("fig.forest.overall")}, env.num)
             block["figure"] = figure(key, _("fig.forest.caption", label=label.lower()), svg, ref=t["id"])

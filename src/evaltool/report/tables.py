@@ -51,15 +51,15 @@ class Cells:
     _: Translator
     min_cell: int
 
-    def cell(self, rec: dict[str, Any] | None, field: str, kind: str = "number", decimals: int = 1,
+    def cell(self, rec: Any | None, field: str, kind: str = "number", decimals: int = 1,
              unit: str | None = None) -> dict[str, Any]:
-        """One formatted cell; ``kind`` is count, number, percent, share, signed, p, mean or effect."""
-        rec = rec or {}
+        """One formatted cell of a typed record (None: no record); ``kind`` is count, number, percent, ..."""
         rule = suppressed_fields(rec).get(field)
         if rule is not None:
             text = f"<{self.min_cell}" if rule == "count" and kind == "count" else DASH
             return {"text": text, "num": True, "sup": True}
-        return {"text": self.text(rec.get(field), kind, decimals, unit), "num": kind != "text", "sup": False}
+        value = None if rec is None else getattr(rec, field)
+        return {"text": self.text(value, kind, decimals, unit), "num": kind != "text", "sup": False}
 
     def text(self, value: Any, kind: str = "number", decimals: int = 1, unit: str | None = None) -> str:
         f = self.fmt
@@ -77,13 +77,13 @@ class Cells:
             return DASH if value is None else str(value)
         return f.number(value, decimals)
 
-    def ci(self, rec: dict[str, Any], decimals: int = 1) -> dict[str, Any]:
+    def ci(self, rec: Any, decimals: int = 1) -> dict[str, Any]:
         """The "low to high" cell of a confidence interval."""
         marks = suppressed_fields(rec)
-        if "ci_low" in marks or "ci_high" in marks or rec.get("ci_low") is None:
+        if "ci_low" in marks or "ci_high" in marks or rec.ci_low is None:
             return {"text": DASH, "num": True, "sup": "ci_low" in marks}
-        return {"text": self._("ci", low=self.fmt.number(rec["ci_low"], decimals),
-                               high=self.fmt.number(rec["ci_high"], decimals)), "num": True, "sup": False}
+        return {"text": self._("ci", low=self.fmt.number(rec.ci_low, decimals),
+                               high=self.fmt.number(rec.ci_high, decimals)), "num": True, "sup": False}
 
     def plain(self, text: str, num: bool = False) -> dict[str, Any]:
         return {"text": text, "num": num, "sup": False}

@@ -26,7 +26,7 @@ def write_demo(out: str | Path, n: int | None = None) -> tuple[Path, list[StudyR
     """
     mid = run_study(demo_config(n=n, stage="midterm"))
     fin = run_study(demo_config(n=n, stage="final"))
-    mid_results, fin_results = mid.to_dict(), fin.to_dict()
+    mid_results, fin_results = mid.document(), fin.document()
     mid_reports = render_reports(mid.config, mid_results)
     fin_reports = render_reports(fin.config, fin_results, mid_results)
 

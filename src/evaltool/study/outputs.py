@@ -7,7 +7,6 @@ untouched and never a half-written folder.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -22,14 +21,10 @@ from evaltool.config.schema import StudyConfig
 from evaltool.exceptions import ConfigError, EvaltoolError
 from evaltool.study.compare import compare_results, read_results
 from evaltool.study.result import StudyResult
+from evaltool.results.schema import ResultsDocument, dumps_json
 
 __all__ = ["atomic_folder", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
            "render_reports", "read_results", "compare_results", "rerender_report"]
-
-
-def dumps_json(data: Any) -> str:
-    """Deterministic JSON text (keys in the order built, UTF-8, trailing newline)."""
-    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -81,31 +76,31 @@ def output_dir_for(cfg: StudyConfig, out: str | Path | None) -> Path:
     raise ConfigError(f"{source}: report.out: no output folder; give --out DIR or set report.out")
 
 
-def write_outputs(result: StudyResult, out: str | Path, *, compare_with: dict | None = None) -> Path:
+def write_outputs(result: StudyResult, out: str | Path, *, compare_with: ResultsDocument | None = None) -> Path:
     """Write results.json, tables/, trajectories.csv, reports, disclosure log and resolved config.
 
     The folder is built in a temporary sibling and renamed into place only when complete;
-    a failure leaves any previous ``out`` untouched. ``compare_with`` (a midterm
-    results dict) overrides ``report.compare_with`` for the final report.
+    a failure leaves any previous ``out`` untouched. ``compare_with`` (the midterm
+    results document) overrides ``report.compare_with`` for the final report.
     """
-    results = result.to_dict()
+    results = result.document()
     reports = render_reports(result.config, results, compare_with)
     return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, results, reports))
 
 
-def fill_output_folder(tmp: Path, result: StudyResult, results: dict, reports: list) -> None:
+def fill_output_folder(tmp: Path, result: StudyResult, results: ResultsDocument, reports: list) -> None:
     """Write one study's output folder's files into ``tmp`` (see :func:`write_outputs`)."""
     import yaml
 
-    (tmp / "results.json").write_text(dumps_json(results), encoding="utf-8")
+    (tmp / "results.json").write_text(results.to_json(), encoding="utf-8")
     tables = tmp / "tables"
     tables.mkdir()
     write_csv(result.effects.to_frame(), tables / "effects.csv")
     write_csv(result.balance.to_frame(), tables / "balance.csv")
     write_csv(result.data_report.to_frame(), tables / "data_report.csv")
-    write_csv(pd.DataFrame(results["target_group"]["by"]), tables / "target_group.csv")
-    if results["process"]:
-        write_csv(pd.json_normalize(results["process"]), tables / "process.csv")
+    write_csv(pd.DataFrame([r.to_dict() for r in results.target_group.by]), tables / "target_group.csv")
+    if results.process:
+        write_csv(pd.json_normalize([r.to_dict() for r in results.process]), tables / "process.csv")
     if result.trajectories is not None:
         write_csv(result.trajectories.to_frame(), tmp / "trajectories.csv")
     logs = []
@@ -120,7 +115,8 @@ def fill_output_folder(tmp: Path, result: StudyResult, results: dict, reports: l
         yaml.safe_dump(dump_config(result.config), sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-def render_reports(cfg: StudyConfig, results: dict, compare: dict | None = None) -> list[tuple[str, Any]]:
+def render_reports(cfg: StudyConfig, results: ResultsDocument,
+                   compare: ResultsDocument | None = None) -> list[tuple[str, Any]]:
     """The reports the config lists (templates x languages); the first is also ``report.html``.
 
     The final template compares with ``compare``, else with ``report.compare_with``.
@@ -150,7 +146,7 @@ def rerender_report(results_json: str | Path, *, template: str, language: str, o
 
     results = read_results(results_json)
     compare = read_results(compare_with) if compare_with else None
-    mc = min_cell if min_cell is not None else int(results.get("config", {}).get("min_cell", 5))
+    mc = min_cell if min_cell is not None else results.config.min_cell
     rendered = render_report(results, template=template, language=language, compare_with=compare,
                              rules=DisclosureRules(min_cell=mc))
     return write_report(rendered, out)

@@ -1,22 +1,25 @@
 """The result of a whole study and its machine-readable form (``results.json``).
 
-:class:`StudyResult` holds every stage's result object; :meth:`StudyResult.to_dict`
-builds the results schema v1 (see ``docs/results-schema.md``) that the reports
+:class:`StudyResult` holds every stage's result object and the blocks assembled
+next to them (:class:`~evaltool.study.blocks.StudyBlocks`); :meth:`StudyResult.document`
+builds the typed results document (schema v1, :class:`~evaltool.results.schema.ResultsDocument`,
+see ``docs/results-schema.md``) that results.json is written from and the reports
 render from. No person ids appear in it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from evaltool._result import ResultMixin, frame_records, jsonable
+from evaltool.results.schema import (SCHEMA_VERSION, BalanceBlock, DataReportBlock, EffectRow, ResultsDocument,
+                                   SubgroupRow, SubgroupTest, TimeToEventBlock, TrajectoryRow)
 
-__all__ = ["StudyResult", "SCHEMA_VERSION"]
-
-SCHEMA_VERSION = 1
+__all__ = ["StudyResult", "SCHEMA_VERSION", "ResultsDocument"]
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,15 @@ class StudyResult(ResultMixin):
     effects : EffectResult
     trajectories : TrajectoryResult or None
     time_to_event : tuple of TimeToEventResult
-    sections : dict
-        Precomputed, JSON-safe blocks of the results schema (study, provenance,
-        config, outcomes, target_group, process, design, propensity, ...).
+    blocks : StudyBlocks
+        The typed results blocks besides the stage results (study, provenance, the design
+        that ran, outcomes, target group, process, sample sizes, propensity histogram).
+    warnings : tuple of str
+
+    Examples
+    --------
+    >>> result = run_study(cfg)  # doctest: +SKIP
+    >>> result.document().design.n.treated_matched  # doctest: +SKIP
     """
 
     config: Any
@@ -45,44 +54,55 @@ class StudyResult(ResultMixin):
     effects: Any
     trajectories: Any
     time_to_event: tuple = ()
-    sections: dict = field(default_factory=dict)
+    blocks: Any = None
     warnings: tuple[str, ...] = ()
 
     _title = "Study result"
+
+    def __repr__(self) -> str:
+        n = self.blocks.design.n if self.blocks is not None else None
+        sizes = f", n={n.treated_matched}/{n.control_matched} matched" if n is not None else ""
+        return (f"StudyResult({len(self.effects.effects)} effects, {len(self.time_to_event)} time-to-event"
+                f"{sizes}, {len(self.warnings)} warnings)")
 
     def to_frame(self) -> pd.DataFrame:
         """The effects table (one row per outcome and subgroup level)."""
         return self.effects.to_frame()
 
-    def to_dict(self) -> dict[str, Any]:
-        s = self.sections
+    def document(self) -> ResultsDocument:
+        """The typed results document built from the stage results."""
+        b = self.blocks
         eff = self.effects.to_dict()
-        out: dict[str, Any] = {
-            "schema_version": SCHEMA_VERSION,
-            "study": s["study"],
-            "provenance": s["provenance"],
-            "config": s["config"],
-            "outcomes": s["outcomes"],
-            "categories_labels": s.get("categories_labels", {}),
-            "data_report": self.data_report.to_dict(),
-            "target_group": s["target_group"],
-            "process": s["process"],
-            "design": s["design"],
-            "balance": {
-                "threshold": s.get("balance_threshold", 0.1),
-                "rows": frame_records(self.balance.to_frame()),
-            },
-            "propensity": s.get("propensity"),
-            "effects": eff.get("effects", []),
-            "subgroups": [_subgroup_row(r) for r in eff.get("subgroups", [])],
-            "subgroup_tests": eff.get("subgroup_tests", []),
-            "trajectories": (frame_records(self.trajectories.to_frame())
-                             if self.trajectories is not None else []),
-            "time_to_event": [t.to_dict() for t in self.time_to_event],
-            "simulation": s.get("simulation"),
-            "warnings": list(self.warnings),
-        }
-        return jsonable(out)
+        return ResultsDocument(
+            schema_version=SCHEMA_VERSION, study=b.study, provenance=b.provenance, config=b.config,
+            outcomes=b.outcomes, categories_labels=b.categories_labels,
+            data_report=DataReportBlock.from_dict(self.data_report.to_dict(), "data_report"),
+            target_group=b.target_group, process=b.process, design=b.design,
+            balance=BalanceBlock(threshold=float(self.balance.threshold),
+                                 rows=_rows(BalanceBlock._nested["rows"], frame_records(self.balance.to_frame()),
+                                            "balance.rows")),
+            propensity=b.propensity,
+            effects=_rows(EffectRow, eff["effects"], "effects"),
+            subgroups=_rows(SubgroupRow, [_subgroup_row(r) for r in eff["subgroups"]], "subgroups"),
+            subgroup_tests=_rows(SubgroupTest, eff["subgroup_tests"], "subgroup_tests"),
+            trajectories=(_rows(TrajectoryRow, frame_records(self.trajectories.to_frame()), "trajectories")
+                          if self.trajectories is not None else ()),
+            time_to_event=_rows(TimeToEventBlock, [t.to_dict() for t in self.time_to_event], "time_to_event"),
+            simulation=jsonable(b.simulation), warnings=tuple(self.warnings),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """results.json as a dict (schema v1)."""
+        return self.document().to_dict()
+
+    def to_json(self) -> str:
+        """results.json text (deterministic bytes)."""
+        return self.document().to_json()
+
+    @staticmethod
+    def read(path: str | Path) -> ResultsDocument:
+        """Read a results.json back into the typed document."""
+        return ResultsDocument.read(path)
 
     def headline(self) -> str:
         """One line per main effect, for the terminal."""
@@ -104,6 +124,10 @@ class StudyResult(ResultMixin):
 
 def _subgroup_row(row: dict[str, Any]) -> dict[str, Any]:
     """Schema v1 names the subgroup variable ``variable`` (as in ``subgroup_tests``)."""
-    out = {"variable": row.get("subgroup")}
+    out = {"variable": row["subgroup"]}
     out.update((k, v) for k, v in row.items() if k != "subgroup")
     return out
+
+
+def _rows(record: type, rows: list[dict[str, Any]], path: str) -> tuple:
+    return tuple(record.from_dict(r, f"{path}[{i}]") for i, r in enumerate(rows))

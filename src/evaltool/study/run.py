@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import evaltool
-from evaltool.config import config_hash
-from evaltool.config.schema import Labels, StudyConfig
+from evaltool.config.schema import StudyConfig
 from evaltool.exceptions import DataError
 from evaltool.study.inputs import (ROW_ORDER, StudyData, add_history_covariates, load_study_data,
                              validate_study)
 from evaltool.study.compare import compare_results
 from evaltool.study.outputs import output_dir_for, rerender_report, write_outputs
+from evaltool.study import blocks
+from evaltool.study.blocks import StudyBlocks
 from evaltool.study.result import StudyResult
 
 __all__ = [
@@ -32,15 +32,6 @@ __all__ = [
 ]
 
 
-_PROCESS_LABELS = {
-    "meetings_held": {"da": "Afholdte samtaler (første år)", "en": "Meetings held (first year)"},
-    "meetings_missed": {"da": "Udeblivelser fra samtaler (første år)", "en": "Missed meetings (first year)"},
-    "sanctions": {"da": "Sanktioner (første år)", "en": "Sanctions (first year)"},
-    "n_caseworkers": {"da": "Antal forskellige sagsbehandlere", "en": "Number of distinct caseworkers"},
-}
-
-
-_TARGET_VARS = ("area", "benefit_type", "match_group", "origin", "sex", "education")
 
 
 def _subgroup_columns(cfg: StudyConfig, persons: pd.DataFrame) -> pd.DataFrame:
@@ -115,64 +106,12 @@ def _design(cfg: StudyConfig, persons: pd.DataFrame):
     return fit_match(persons, cfg.data.treatment, list(dz.covariates), spec)
 
 
-def _target_group(persons: pd.DataFrame, treat: pd.Series, extra: list[str]) -> dict:
-    rows = []
-    n_t = int(treat.sum())
-    n_p = int(len(treat) - n_t)
-    for var in dict.fromkeys([v for v in (*_TARGET_VARS, *extra) if v in persons.columns]):
-        raw = persons[var]
-        col = raw.astype(str)
-        order = ([str(c) for c in raw.cat.categories if (raw == c).any()]
-                 if isinstance(raw.dtype, pd.CategoricalDtype) else sorted(col.unique()))
-        tab = pd.crosstab(col, treat).reindex(index=order, columns=[1, 0], fill_value=0)
-        for level, (a, b) in zip(tab.index, tab.to_numpy()):
-            rows.append({"variable": var, "level": str(level), "n_treated": int(a), "n_pool": int(b),
-                         "share_treated": a / n_t if n_t else None, "share_pool": b / n_p if n_p else None})
-    return {"n_treated": n_t, "n_pool": n_p, "by": rows}
 
 
-def _process(cfg: StudyConfig, persons: pd.DataFrame, treat: pd.Series, weights: pd.Series) -> list[dict]:
-    rows = []
-    for col in cfg.process:
-        x = pd.to_numeric(persons[col], errors="coerce")
-        t = (treat == 1) & (weights > 0)
-        c = (treat == 0) & (weights > 0)
-        wc = weights[c]
-        rows.append({
-            "indicator": col,
-            "label": _PROCESS_LABELS.get(col, {"da": col, "en": col}),
-            "mean_treated": float(np.average(x[t], weights=weights[t])) if t.any() else None,
-            "mean_control": float(np.average(x[c], weights=wc)) if c.any() else None,
-            "n_treated": int(t.sum()),
-            "n_control": int(c.sum()),
-        })
-    return rows
 
 
-def _propensity_hist(design) -> dict | None:
-    dist = getattr(design, "distance", None)
-    if dist is None or getattr(design, "propensity", None) is None:
-        return None
-    edges = np.linspace(0.0, 1.0, 21)
-    treat = design.treat
-    w = design.weights
-
-    def counts(mask: pd.Series) -> list[int]:
-        return np.histogram(dist[mask].to_numpy(dtype=float), bins=edges)[0].astype(int).tolist()
-
-    return {"bins": edges.round(4).tolist(), "treated": counts(treat == 1),
-            "control_all": counts(treat == 0), "control_matched": counts((treat == 0) & (w > 0))}
 
 
-def _outcomes_block(cfg: StudyConfig, outcome_frame: pd.DataFrame) -> list[dict]:
-    rows = []
-    for o in cfg.outcomes:
-        col = outcome_frame[o.name] if o.name in outcome_frame.columns else None
-        binary = bool(col is not None and o.kind != "time_to" and col.dropna().isin([0, 1]).all())
-        rows.append({"name": o.name, "label": o.label.model_dump(), "kind": o.kind,
-                     "categories": list(o.categories), "window": list(o.weeks) if o.weeks else None,
-                     "week": o.week, "horizon": o.last_week, "binary": binary})
-    return rows
 
 
 def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -> StudyResult:
@@ -233,13 +172,13 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
                                 weeks=(TRAJECTORY_WEEKS[0], _last_week(cfg)), id_col=cfg.data.id,
                                 start_col=cfg.data.start)
             tte = _time_to_event(outcomes, design, outcome_frame)
-        sections = _sections(cfg, data, persons, design, bal, outcome_frame)
+        blocks = _blocks(cfg, data, persons, design, bal, outcome_frame)
     for w in log:
         if issubclass(w.category, evaltool.EvaltoolWarning):
             caught.append(str(w.message))
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return StudyResult(config=cfg, data_report=report, design=design, balance=bal, effects=effects,
-                       trajectories=traj, time_to_event=tuple(tte), sections=sections,
+                       trajectories=traj, time_to_event=tuple(tte), blocks=blocks,
                        warnings=tuple(dict.fromkeys(caught)))
 
 
@@ -260,63 +199,23 @@ def _time_to_event(outcomes: list, design, outcome_frame: pd.DataFrame) -> list:
     return out
 
 
-def _design_counts(bal) -> dict[str, Any]:
-    """Sample sizes of the design (from the balance result) in the flat form of results schema v1."""
-    sizes = bal.sample_sizes
-    out: dict[str, Any] = {}
-    for side in ("treated", "control"):
-        col = sizes[side]
-        out[f"{side}_all"] = int(col["All"])
-        out[f"{side}_matched"] = int(col["Matched"])
-        out[f"{side}_discarded"] = int(col["Discarded"])
-        out[f"{side}_unmatched"] = int(col["Unmatched"])
-    out["ess_treated"] = float(sizes.loc["Matched (ESS)", "treated"])
-    out["ess_control"] = float(sizes.loc["Matched (ESS)", "control"])
-    return out
 
 
-def _sections(cfg: StudyConfig, data: StudyData, persons: pd.DataFrame, design, bal, outcome_frame) -> dict:
-    dz = cfg.design
-    n = _design_counts(bal)
-    est = design.estimand
-    sections = {
-        "study": {"title": (cfg.study.title.model_dump() if isinstance(cfg.study.title, Labels)
-                            else cfg.study.title), "stage": cfg.study.stage, "language": cfg.study.language,
-                  "seed": cfg.study.seed, "effort": cfg.study.effort.model_dump() if cfg.study.effort else None,
-                  "municipality": cfg.study.municipality, "period": cfg.study.period,
-                  "followup_weeks": cfg.study.followup_weeks},
-        "provenance": {"evaltool_version": evaltool.__version__, "config_sha256": config_hash(cfg),
-                       "inputs": data.inputs, "seed": cfg.study.seed, "row_order": ROW_ORDER[cfg.data.row_order]},
-        "config": {
-            "design": {"method": dz.method, "estimand": dz.estimand, "distance": dz.distance,
-                       "propensity_model": dz.propensity.model, "ratio": dz.ratio, "replace": dz.replace,
-                       "caliper": dz.caliper, "caliper_scale": dz.caliper_scale if dz.std_caliper else "raw",
-                       "exact": list(dz.exact), "covariates": list(dz.covariates),
-                       "m_order": getattr(design.spec, "order", None) or dz.m_order,
-                       "discard": dz.discard},
-            "variance": cfg.effects.variance or design.default_variance,
-            "effect_method": cfg.effects.method, "adjust": cfg.effects.adjust,
-            "min_cell": cfg.report.disclosure.min_cell,
-            "sample": [{"column": r.column, "in": None if r.values is None else list(r.values),
-                        "min": r.min, "max": r.max} for r in cfg.data.sample],
-        },
-        "outcomes": _outcomes_block(cfg, outcome_frame),
-        "categories_labels": _category_labels(data.code_map),
-        "target_group": _target_group(persons, design.treat, [sg.name for sg in cfg.subgroups]),
-        "process": _process(cfg, persons, design.treat, design.weights),
-        "design": {"estimand": getattr(est, "value", str(est)),
-                   "estimand_note": (f"{dz.estimand} became {est.value}: some treated persons had no "
-                                     "comparison person within the caliper or common support")
-                   if getattr(est, "value", est) != dz.estimand else None,
-                   "n": n},
-        "propensity": _propensity_hist(design),
-        "simulation": {"truth": data.truth} if data.truth is not None else None,
-    }
-    return sections
 
 
-def _category_labels(code_map) -> dict:
-    if code_map is None:
-        return {}
-    labels = getattr(code_map, "labels", None)
-    return dict(labels) if labels else {}
+
+
+def _blocks(cfg: StudyConfig, data: StudyData, persons: pd.DataFrame, design, bal, outcome_frame) -> StudyBlocks:
+    """The results blocks besides the stage results; each comes from the stage (or block module) that owns it."""
+    return StudyBlocks(
+        study=blocks.study_info(cfg),
+        provenance=blocks.provenance(cfg, data.inputs, ROW_ORDER[cfg.data.row_order]),
+        config=blocks.config_block(cfg, design),
+        outcomes=blocks.outcomes_block(cfg, outcome_frame),
+        categories_labels=blocks.category_labels(data.code_map),
+        target_group=blocks.target_group(persons, design.treat, [sg.name for sg in cfg.subgroups]),
+        process=blocks.process_rows(list(cfg.process), persons, design.treat, design.weights),
+        design=blocks.design_block(design, bal),
+        propensity=blocks.propensity_block(design),
+        simulation={"truth": data.truth} if data.truth is not None else None,
+    )

@@ -1,0 +1,316 @@
+"""Typed ``results.json`` (schema version 1): one frozen record per block.
+
+:class:`ResultsDocument` is what a study run writes and what ``evaltool report``,
+the report context and disclosure control read. It is built from the stage
+results (:meth:`evaltool.study.result.StudyResult.document`), written with
+:meth:`ResultsDocument.to_json` and read back with :meth:`ResultsDocument.read`;
+written -> read -> written gives identical bytes. Field order is key order; the
+keys are documented in ``docs/results-schema.md``. No person ids appear in it.
+
+Examples
+--------
+>>> doc = ResultsDocument.read("results.json")  # doctest: +SKIP
+>>> doc.design.n.treated_matched  # doctest: +SKIP
+1184
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evaltool.exceptions import DataError
+from evaltool.results._record import Record
+from evaltool.results.effects import (ByWeekRow, CoxRow, EffectRow, KmPoint, MedianRow, SubgroupRow, SubgroupTest,
+                                      TimeToEventBlock, TrajectoryRow)
+
+__all__ = ["SCHEMA_VERSION", "ResultsDocument", "StudyInfo", "Provenance", "SampleRule", "DesignConfig",
+           "ConfigBlock", "OutcomeInfo", "DroppedRows", "DataReportBlock", "TargetRow", "TargetGroupBlock",
+           "ProcessRow", "SampleSizes", "DesignBlock", "BalanceRow", "BalanceBlock", "PropensityHistogram",
+           "EffectRow", "SubgroupRow", "SubgroupTest", "TrajectoryRow", "KmPoint", "MedianRow", "CoxRow",
+           "ByWeekRow", "TimeToEventBlock", "dumps_json"]
+
+SCHEMA_VERSION = 1
+
+Label = Any  # str or {"da": str, "en": str}
+
+
+def dumps_json(data: Any) -> str:
+    """Deterministic JSON text (keys in the order built, UTF-8, trailing newline)."""
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+@dataclass(frozen=True)
+class StudyInfo(Record):
+    title: Label = None
+    stage: str = "final"
+    language: str = "da"
+    seed: int | None = None
+    effort: Label = None
+    municipality: str | None = None
+    period: str | None = None
+    followup_weeks: int | None = None
+
+
+@dataclass(frozen=True)
+class Provenance(Record):
+    evaltool_version: str | None = None
+    config_sha256: str | None = None
+    inputs: dict = field(default_factory=dict)
+    seed: int | None = None
+    row_order: str | None = None
+
+
+@dataclass(frozen=True)
+class SampleRule(Record):
+    """One ``data.sample`` rule: keep rows whose ``column`` is ``in`` the levels / within [min, max]."""
+
+    column: str
+    in_: tuple | None = None
+    min: float | None = None
+    max: float | None = None
+    _keys = {"in_": "in"}
+
+
+@dataclass(frozen=True)
+class DesignConfig(Record):
+    """The design that actually ran (method, estimand asked for, caliper used, ...)."""
+
+    method: str | None = None
+    estimand: str | None = None
+    distance: str | None = None
+    propensity_model: str | None = None
+    ratio: int | None = None
+    replace: bool | None = None
+    caliper: float | None = None
+    caliper_scale: str | None = None
+    exact: tuple = ()
+    covariates: tuple = ()
+    m_order: str | None = None
+    discard: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfigBlock(Record):
+    design: DesignConfig = field(default_factory=DesignConfig)
+    variance: str | None = None
+    effect_method: str | None = None
+    adjust: str = "none"
+    min_cell: int = 5
+    sample: tuple = ()  # SampleRule (or, in older files, a rule written as text)
+    _nested = {"design": DesignConfig, "sample": SampleRule}
+
+
+@dataclass(frozen=True)
+class OutcomeInfo(Record):
+    name: str
+    label: Label = None
+    kind: str = "column"
+    categories: tuple = ()
+    window: tuple | None = None
+    week: int | None = None
+    horizon: int | None = None
+    binary: bool = False
+
+
+@dataclass(frozen=True)
+class DroppedRows(Record):
+    reason: str
+    column: str | None = None
+    n: int | None = None
+    code: str | None = None
+    rule: SampleRule | None = None
+    _nested = {"rule": SampleRule}
+
+
+@dataclass(frozen=True)
+class DataReportBlock(Record):
+    n_read: int | None = None
+    n_used: int | None = None
+    dropped: tuple[DroppedRows, ...] = ()
+    n_treated: int | None = None
+    n_control: int | None = None
+    persons_without_panel: int | None = None
+    pseudo_starts: int | None = None
+    _nested = {"dropped": DroppedRows}
+
+
+@dataclass(frozen=True)
+class TargetRow(Record):
+    variable: str
+    level: str
+    n_treated: int | None = None
+    n_pool: int | None = None
+    share_treated: float | None = None
+    share_pool: float | None = None
+
+
+@dataclass(frozen=True)
+class TargetGroupBlock(Record):
+    n_treated: int | None = None
+    n_pool: int | None = None
+    by: tuple[TargetRow, ...] = ()
+    _nested = {"by": TargetRow}
+
+
+@dataclass(frozen=True)
+class ProcessRow(Record):
+    indicator: str
+    label: Label = None
+    mean_treated: float | None = None
+    mean_control: float | None = None
+    n_treated: int | None = None
+    n_control: int | None = None
+
+
+@dataclass(frozen=True)
+class SampleSizes(Record):
+    """The one shape of a design's sample sizes: persons per side and stage, and the effective sizes."""
+
+    treated_all: int | None = None
+    treated_matched: int | None = None
+    treated_discarded: int | None = None
+    treated_unmatched: int | None = None
+    control_all: int | None = None
+    control_matched: int | None = None
+    control_discarded: int | None = None
+    control_unmatched: int | None = None
+    ess_treated: float | None = None
+    ess_control: float | None = None
+
+    def count(self, side: str, stage: str) -> int | None:
+        """``count("treated", "matched")``; ``side`` is treated/control, ``stage`` all/matched/discarded/unmatched."""
+        return getattr(self, f"{side}_{stage}")
+
+
+@dataclass(frozen=True)
+class DesignBlock(Record):
+    estimand: str | None = None
+    estimand_note: str | None = None
+    n: SampleSizes = field(default_factory=SampleSizes)
+    _nested = {"n": SampleSizes}
+
+
+@dataclass(frozen=True)
+class BalanceRow(Record):
+    term: str
+    type: str = "continuous"
+    mean_treated_before: float | None = None
+    mean_control_before: float | None = None
+    smd_before: float | None = None
+    var_ratio_before: float | None = None
+    ecdf_mean_before: float | None = None
+    ecdf_max_before: float | None = None
+    mean_treated_after: float | None = None
+    mean_control_after: float | None = None
+    smd_after: float | None = None
+    var_ratio_after: float | None = None
+    ecdf_mean_after: float | None = None
+    ecdf_max_after: float | None = None
+    std_pair_dist_after: float | None = None
+    flag: bool = False
+
+
+@dataclass(frozen=True)
+class BalanceBlock(Record):
+    threshold: float = 0.1
+    rows: tuple[BalanceRow, ...] = ()
+    _nested = {"rows": BalanceRow}
+
+
+@dataclass(frozen=True)
+class PropensityHistogram(Record):
+    """Counts of the propensity score in bins (suppression marks are ``"series.bin"``)."""
+
+    bins: tuple = ()
+    treated: tuple = ()
+    control_all: tuple = ()
+    control_matched: tuple = ()
+
+    SERIES = ("treated", "control_all", "control_matched")
+
+
+
+
+@dataclass(frozen=True)
+class ResultsDocument(Record):
+    """The whole ``results.json`` (schema version 1), typed.
+
+    Written from the stage results by :meth:`evaltool.study.result.StudyResult.document`; read by
+    :meth:`read`. Disclosure control returns a controlled copy of the same type.
+    """
+
+    schema_version: int = SCHEMA_VERSION
+    study: StudyInfo = field(default_factory=StudyInfo)
+    provenance: Provenance = field(default_factory=Provenance)
+    config: ConfigBlock = field(default_factory=ConfigBlock)
+    outcomes: tuple[OutcomeInfo, ...] = ()
+    categories_labels: dict = field(default_factory=dict)
+    data_report: DataReportBlock = field(default_factory=DataReportBlock)
+    target_group: TargetGroupBlock = field(default_factory=TargetGroupBlock)
+    process: tuple[ProcessRow, ...] = ()
+    design: DesignBlock = field(default_factory=DesignBlock)
+    balance: BalanceBlock = field(default_factory=BalanceBlock)
+    propensity: PropensityHistogram | None = None
+    effects: tuple[EffectRow, ...] = ()
+    subgroups: tuple[SubgroupRow, ...] = ()
+    subgroup_tests: tuple[SubgroupTest, ...] = ()
+    trajectories: tuple[TrajectoryRow, ...] = ()
+    time_to_event: tuple[TimeToEventBlock, ...] = ()
+    simulation: dict | None = None
+    warnings: tuple[str, ...] = ()
+    _nested = {"study": StudyInfo, "provenance": Provenance, "config": ConfigBlock, "outcomes": OutcomeInfo,
+               "data_report": DataReportBlock, "target_group": TargetGroupBlock, "process": ProcessRow,
+               "design": DesignBlock, "balance": BalanceBlock, "propensity": PropensityHistogram,
+               "effects": EffectRow, "subgroups": SubgroupRow, "subgroup_tests": SubgroupTest,
+               "trajectories": TrajectoryRow, "time_to_event": TimeToEventBlock}
+
+    REQUIRED = ("schema_version", "study", "provenance", "config", "outcomes", "data_report", "target_group",
+                "process", "design", "balance", "propensity", "effects", "subgroups", "subgroup_tests",
+                "trajectories", "time_to_event", "warnings")
+
+    def __repr__(self) -> str:
+        n = self.design.n
+        return (f"ResultsDocument(schema v{self.schema_version}, stage={self.study.stage!r}, "
+                f"{len(self.effects)} effects, {len(self.subgroups)} subgroup rows, "
+                f"n={n.treated_matched}/{n.control_matched} matched)")
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "results") -> "ResultsDocument":
+        """A parsed results.json; a :class:`DataError` names a missing block or a wrong version."""
+        if not isinstance(data, dict):
+            raise DataError(f"{path}: expected a results dict (parsed results.json); got {type(data).__name__}")
+        missing = [k for k in cls.REQUIRED if k not in data]
+        if missing:
+            raise DataError(f"{path}: not a complete results dict (schema v{SCHEMA_VERSION}): missing "
+                            f"{', '.join(map(repr, missing))}")
+        if data["schema_version"] != SCHEMA_VERSION:
+            raise DataError(f"{path}: schema_version {SCHEMA_VERSION} expected; got {data['schema_version']!r}")
+        return super().from_dict(data, path)  # type: ignore[return-value]
+
+    def to_json(self) -> str:
+        """The results.json text (deterministic bytes)."""
+        return dumps_json(self.to_dict())
+
+    @classmethod
+    def read(cls, path: str | Path) -> "ResultsDocument":
+        """Read a ``results.json``; a one-line :class:`DataError` if it is missing or not schema v1."""
+        path = Path(path)
+        if not path.is_file():
+            raise DataError(f"{path}: file not found")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DataError(f"{path}: not a readable results.json ({exc.__class__.__name__})") from None
+        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+            raise DataError(f"{path}: not an evaltool results.json (schema_version {SCHEMA_VERSION} expected)")
+        return cls.from_dict(data, str(path))
+
+    def effect(self, outcome: str) -> EffectRow | None:
+        """The main-effect row of ``outcome`` (None if it was not estimated)."""
+        return next((e for e in self.effects if e.outcome == outcome), None)
+
+    def outcome(self, name: str) -> OutcomeInfo | None:
+        return next((o for o in self.outcomes if o.name == name), None)
