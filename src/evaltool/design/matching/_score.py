@@ -204,7 +204,8 @@ def _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
 def match_with_replacement(score: np.ndarray, gpos: np.ndarray, focal: np.ndarray,
                            blocks: Blocks, right0: np.ndarray, ratio: int,
                            width: float | None, ties: bool = False,
-                           tol: float = 1e-5) -> list[np.ndarray] | np.ndarray:
+                           tol: float = 1e-5,
+                           center: tuple[float, float] = (0.0, 1.0)) -> list[np.ndarray] | np.ndarray:
     """The ``ratio`` nearest controls of every focal unit (controls may be reused).
 
     Candidates are the ``ratio`` nearest eligible controls on each side; they are
@@ -212,7 +213,11 @@ def match_with_replacement(score: np.ndarray, gpos: np.ndarray, focal: np.ndarra
     step ``2a - 1``, right at step ``2b``, ``a``/``b`` the sorted-position gaps).
     Returns a (len(focal), ratio) array of control rows (-1: none). With
     ``ties=True`` returns a list of arrays: every control within ``tol`` of the
-    ``ratio``-th nearest distance (R Matching's ties).
+    ``ratio``-th nearest distance (R Matching's ties): as ``Matching::Match`` the
+    score is standardized, ``z = (x - center[0]) / center[1]`` (see
+    :func:`matching_scale`), and a control is tied when its squared standardized
+    distance is at most the ``ratio``-th smallest one plus ``tol``
+    (``distance.tolerance``).
     """
     k = ratio
     n = focal.size
@@ -233,30 +238,47 @@ def match_with_replacement(score: np.ndarray, gpos: np.ndarray, focal: np.ndarra
     out = np.where(np.isfinite(top_d), blocks.row[top], -1)
     if not ties:
         return out
-    return _with_ties(score, focal, blocks, right0, out, top_d, width, tol)
+    return _with_ties(score, focal, blocks, right0, out, width, tol, center)
 
 
-def _with_ties(score, focal, blocks, right0, out, top_d, width, tol):
+def matching_scale(x: np.ndarray) -> tuple[float, float]:
+    """Mean and SD by which ``Matching::Match`` standardizes a matching variable.
+
+    As ``RmatchLoop`` (unit weights): ``sd = sqrt(mean(x^2) - mean(x)^2) * sqrt(N/(N-1))``,
+    floored at ``sqrt(.Machine$double.eps)``.
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    ccc = float(np.sqrt(np.finfo(float).eps))
+    mu = float(np.sum(x) / n)
+    sig = float(np.sqrt(max(ccc, float(np.sum(x * x))) / n - mu * mu)) * float(np.sqrt(n / (n - 1)))
+    return mu, max(sig, ccc)
+
+
+def _with_ties(score, focal, blocks, right0, out, width, tol, center):
+    mu, sig = center
+    zval = (blocks.val - mu) / sig  # sentinels stay -inf/+inf
     res: list[np.ndarray] = []
-    n_found = np.isfinite(top_d).sum(axis=1)
+    n_found = (out >= 0).sum(axis=1)
     for i in range(focal.size):
         m = int(n_found[i])
         if m == 0:
             res.append(np.empty(0, dtype=np.int64))
             continue
-        dk = float(top_d[i, m - 1]) + tol
-        if width is not None:
-            dk = min(dk, float(width))
+        first = list(out[i, :m])
+        zt = (float(score[focal[i]]) - mu) / sig
+        zk = (float(score[first[-1]]) - mu) / sig
+        dmax = (zk - zt) ** 2 + tol  # Matching: Dist <= Distmax + distance.tolerance
+        w = np.inf if width is None else float(width)
         t = float(score[focal[i]])
         s = int(right0[i])
         lo = s
-        while np.abs(blocks.val[lo - 1] - t) <= dk:
+        while (zval[lo - 1] - zt) ** 2 <= dmax and t - blocks.val[lo - 1] <= w:
             lo -= 1
         hi = s
-        while np.abs(blocks.val[hi] - t) <= dk:
+        while (zval[hi] - zt) ** 2 <= dmax and blocks.val[hi] - t <= w:
             hi += 1
         cand = np.arange(lo, hi)
-        first = list(out[i, :m])
         rows = blocks.row[cand]
         dist = np.abs(blocks.val[cand] - t)
         extra = [r for r, _ in sorted(zip(rows.tolist(), dist.tolist()), key=lambda p: p[1])
