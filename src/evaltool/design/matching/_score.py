@@ -166,34 +166,41 @@ def _ordered_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
     return picks
 
 
-def _nearest(i, start, st_list, lo, hi, lp, rp, val, bpos):
+def _nearest(i, start, st_list, lo_i, hi_i, lp, rp, val, bpos):
     s = start[i]
     a = _find(lp, s - 1)
     b = _find(rp, s)
     t = st_list[i]
     dl = t - val[a]
     dr = val[b] - t
-    if dl < dr or (dl == dr and lo[i] - bpos[a] <= bpos[b] - hi[i]):
+    if dl < dr or (dl == dr and lo_i - bpos[a] <= bpos[b] - hi_i):
         return dl, a
     return dr, b
 
 
 def _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
-    """Match the globally closest remaining pair first (lazy priority queue)."""
+    """Match the globally closest remaining pair first, as MatchIt 4.7.2
+    (``nn_matchC_vec_closest``): pairs are taken in the stable order of their distance;
+    when a pair's control was taken meanwhile, the focal unit's next control is searched
+    from the span including the taken control (``prev_start``) and the pair goes back
+    *before* all remaining pairs at the same distance (``lower_bound`` + ``rotate``)."""
     heap = []
-    for i in active:
-        d, c = _nearest(i, start, st_list, lo, hi, lp, rp, val, bpos)
-        heap.append((d, i, c))
+    for seq, i in enumerate(active):
+        d, c = _nearest(i, start, st_list, lo[i], hi[i], lp, rp, val, bpos)
+        heap.append((d, seq, i, c))
     heapq.heapify(heap)
     picks = []
+    again = 0
     while heap:
-        d, i, c = heapq.heappop(heap)
+        d, _, i, c = heapq.heappop(heap)
         if d > w:
             picks.append((i, -1))
             continue
-        if lp[c] != c or rp[c] != c:  # taken meanwhile: look again
-            d2, c2 = _nearest(i, start, st_list, lo, hi, lp, rp, val, bpos)
-            heapq.heappush(heap, (d2, i, c2))
+        if lp[c] != c or rp[c] != c:  # taken meanwhile: look again from the taken one
+            g = bpos[c]
+            d2, c2 = _nearest(i, start, st_list, min(lo[i], g), max(hi[i], g), lp, rp, val, bpos)
+            again -= 1
+            heapq.heappush(heap, (d2, again, i, c2))
             continue
         lp[c] = c - 1
         rp[c] = c + 1
