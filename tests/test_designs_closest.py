@@ -43,5 +43,5 @@ def test_closest_equals_matchit(lalonde, name):
     ours = {t: c for t, c in ours.items() if c}
     assert ours == case["matched_sets"]
     np.testing.assert_allclose(m.weights.to_numpy(), case["units"]["weight"], atol=1e-12)
-    ref = pd.array([None if s is None else int(s) for s in case["units"]["subclass"]], dtype="Int64")
+    ref = pd.array([None if s in (None, "NA") else int(s) for s in case["units"]["subclass"]], dtype="Int64")
     pd.testing.assert_extension_array_equal(m.subclass.array, ref)
