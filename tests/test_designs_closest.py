@@ -20,10 +20,9 @@ from evaltool.design.matching import match
 HERE = Path(__file__).parent / "fixtures"
 FX = json.loads((HERE / "designs" / "matchit_closest.json").read_text())
 COVS = ["age", "educ", "C(race)", "married", "nodegree", "re74", "re75"]
-# closest_ratio2 (in the fixture) is not asserted: 173 of 185 sets agree; round 2 still
-# differs for treated units with identical scores (see docs/designs.md, open item)
-ARGS = {"closest_1to1": {}, "closest_caliper": {"caliper": 0.1},
-        "closest_exact_married": {"exact": ["married"]}}
+ARGS = {"closest_1to1": {}, "closest_ratio2": {"ratio": 2}, "closest_caliper": {"caliper": 0.1},
+        "closest_exact_married": {"exact": ["married"]},
+        "closest_ratio3_caliper": {"ratio": 3, "caliper": 0.2}}
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,8 @@ cases <- list(
   run("closest_1to1", paste0(base, ")")),
   run("closest_ratio2", paste0(base, ", ratio = 2)"), ratio = 2),
   run("closest_caliper", paste0(base, ", caliper = 0.1)"), caliper = 0.1),
-  run("closest_exact_married", paste0(base, ", exact = ~married)"), exact = ~married)
+  run("closest_exact_married", paste0(base, ", exact = ~married)"), exact = ~married),
+  run("closest_ratio3_caliper", paste0(base, ", ratio = 3, caliper = 0.2)"), ratio = 3, caliper = 0.2)
 )
 names(cases) <- vapply(cases, function(x) x$case, "")
 out <- list(

@@ -120,7 +120,7 @@ def match_without_replacement(score: np.ndarray, gpos: np.ndarray, order: np.nda
                 lo[i] = g
             elif g > hi[i]:
                 hi[i] = g
-        active = nxt
+        active = sorted(nxt)  # next round in processing order (MatchIt loops ind_focal)
         col = np.asarray(chosen_rows, dtype=np.int64)
         hit = col >= 0
         out[hit, r] = blocks.row[col[hit]]
