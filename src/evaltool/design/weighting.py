@@ -79,7 +79,7 @@ class WeightingSpec:
     """The validated recipe of a weighting design (see :func:`weight`)."""
 
     method: str = "ipw"
-    estimand: Estimand = Estimand.ATT
+    estimand: Estimand | str | None = None
     stabilize: bool = False
     trim: float | None = None
     truncate: float | None = None
@@ -90,7 +90,10 @@ class WeightingSpec:
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, list(WEIGHTING_METHODS), exc=ConfigError)
-        est = Estimand.parse(self.estimand)
+        if self.estimand is None:
+            est = Estimand.ATO if self.method == "overlap" else Estimand.ATT
+        else:
+            est = Estimand.parse(self.estimand)
         allowed = _ESTIMANDS[self.method]
         if est.value not in allowed:
             raise ConfigError(f"`estimand` for method={self.method!r} must be one of "
@@ -298,8 +301,6 @@ def weight(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], 
     from evaltool.design.propensity import treatment_indicator
     from evaltool.terms import normalise_terms
 
-    if estimand is None:
-        estimand = "ATO" if method == "overlap" else "ATT"
     spec = WeightingSpec(method=method, estimand=estimand, stabilize=stabilize, trim=trim,
                          truncate=truncate, moments=moments, max_iter=max_iter, tol=tol,
                          distance=distance)
