@@ -15,7 +15,19 @@ def _nearest(*args, **kwargs):
     return match_nearest(*args, **kwargs)
 
 
-METHODS: dict[str, Callable] = {"nearest": _nearest}
+def _cem(*args, **kwargs):
+    from evaltool.design.cem import match_cem
+
+    return match_cem(*args, **kwargs)
+
+
+def _subclass(*args, **kwargs):
+    from evaltool.design.subclass import match_subclass
+
+    return match_subclass(*args, **kwargs)
+
+
+METHODS: dict[str, Callable] = {"nearest": _nearest, "cem": _cem, "subclass": _subclass}
 
 
 def get_method(name: str) -> Callable:
