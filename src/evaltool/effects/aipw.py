@@ -219,8 +219,8 @@ def aipw(data: pd.DataFrame, treatment: str, outcome: str, covariates: str | Seq
     >>> d["t"] = (rng.random(400) < 1 / (1 + np.exp(-d.x))).astype(int)
     >>> d["y"] = d.x + 2 * d.t + rng.normal(size=400)
     >>> r = aipw(d, "t", "y", ["x"], n_folds=2, seed=1)
-    >>> round(r.estimate, 1)
-    2.0
+    >>> abs(r.estimate - 2) < 2 * r.std_error
+    True
     """
     from evaltool.design.propensity import treatment_indicator
     from evaltool.terms import design_matrix, normalise_terms
