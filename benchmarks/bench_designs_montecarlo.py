@@ -32,6 +32,7 @@ from evaltool.design.matching import match
 from evaltool.design.weighting import weight
 from evaltool.effects.aipw import aipw
 from evaltool.effects.bias_adjust import matching_estimate
+from evaltool.exceptions import MatchingError
 
 SCENARIOS = {"good": (-0.8, 0.7), "limited": (-2.5, 2.0)}
 
@@ -61,6 +62,18 @@ def _row(design) -> tuple[float, float, float]:
     return float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"])
 
 
+_NA = (float("nan"),) * 3
+
+
+def _try(make) -> tuple[float, float, float]:
+    """A design's estimate and CI, or NaN when the design is not estimable on this draw
+    (e.g. a propensity subclass without controls under limited overlap)."""
+    try:
+        return _row(make())
+    except MatchingError:
+        return _NA
+
+
 def designs(d: pd.DataFrame, seed: int) -> dict[str, tuple[str, float, float, float]]:
     covs = ["x1", "x2"]
     out = {}
@@ -72,7 +85,8 @@ def designs(d: pd.DataFrame, seed: int) -> dict[str, tuple[str, float, float, fl
         b = matching_estimate(m, "y", bias_adjust=True, covariates=covs)
         out["  + bias_adjust (AI)"] = ("ATT", b.estimate, b.estimate - 1.959964 * b.std_error,
                                        b.estimate + 1.959964 * b.std_error)
-        out["subclass 6 (cluster)"] = ("ATT", *_row(match(d, "t", covs, method="subclass")))
+        out["subclass 6 (cluster)"] = ("ATT", *_try(lambda: match(d, "t", covs, method="subclass")))
+        out["optimal 1:1 (cluster)"] = ("ATT", *_try(lambda: match(d, "t", covs, method="optimal")))
         out["ipw ATT (m_estimation)"] = ("ATT", *_row(weight(d, "t", covs, estimand="ATT")))
         out["ipw ATE (m_estimation)"] = ("ATE", *_row(weight(d, "t", covs, estimand="ATE")))
         out["overlap ATO (m_estimation)"] = ("ATO", *_row(weight(d, "t", covs, method="overlap")))
@@ -93,11 +107,17 @@ def run(reps: int, n: int, seed: int) -> pd.DataFrame:
             d = simulate(n, np.random.default_rng(child), scenario)
             for name, (est, e, lo, hi) in designs(d, seed + r).items():
                 acc.setdefault(name, []).append((est, e, lo <= truth[est] <= hi, hi - lo))
-        for name, vals in acc.items():
-            est = vals[0][0]
+        for name, allvals in acc.items():
+            est = allvals[0][0]
+            vals = [v for v in allvals if np.isfinite(v[1])]
+            if not vals:
+                rows.append({"scenario": scenario, "design (variance)": name, "estimand": est,
+                             "truth": truth[est], "not_estimable": len(allvals)})
+                continue
             e = np.array([v[1] for v in vals])
             cov = float(np.mean([v[2] for v in vals]))
             rows.append({"scenario": scenario, "design (variance)": name, "estimand": est,
+                         "not_estimable": len(allvals) - len(vals),
                          "truth": truth[est], "bias": float(e.mean() - truth[est]),
                          "mc_se_bias": float(e.std(ddof=1) / np.sqrt(len(e))),
                          "coverage": cov, "mc_se_cov": float(np.sqrt(cov * (1 - cov) / len(e))),

@@ -27,7 +27,14 @@ def _subclass(*args, **kwargs):
     return match_subclass(*args, **kwargs)
 
 
-METHODS: dict[str, Callable] = {"nearest": _nearest, "cem": _cem, "subclass": _subclass}
+def _optimal(*args, **kwargs):
+    from evaltool.design.optimal import match_optimal
+
+    return match_optimal(*args, **kwargs)
+
+
+METHODS: dict[str, Callable] = {"nearest": _nearest, "cem": _cem, "subclass": _subclass,
+                                "optimal": _optimal}
 
 
 def get_method(name: str) -> Callable:
