@@ -34,8 +34,12 @@ def design_replace(population):
 
 
 @pytest.mark.parametrize("name", sorted(VARIANCES))
-def test_contract_every_variance(name, design, design_replace):
+def test_contract_every_variance(name, design, design_replace, population):
     d = design_replace if name == "abadie_imbens" else design
+    if name == "m_estimation":  # needs estimated propensity weights
+        from evaltool.design.weighting import weight
+
+        d = weight(population, "treat", ["x1", "x2"], estimand="ATE")
     res = estimate(d, ["y", "earn"], variance=name, seed=3, n_boot=60, subgroups=["group"])
     frame = res.to_frame()
     assert tuple(frame.columns) == EFFECT_COLUMNS

@@ -32,8 +32,14 @@ VARIANTS = [dict(), dict(ratio=2), dict(replace=True), dict(caliper=0.1), dict(e
             dict(distance="mahalanobis"), dict(estimand="ATC", replace=True), dict(discard="both")]
 
 
-@pytest.mark.parametrize("method", list(METHODS))
-@pytest.mark.parametrize("kw", VARIANTS, ids=[json.dumps(v) for v in VARIANTS])
+# nearest-only options (replace, m_order, ...) are errors for the other methods
+OTHER_VARIANTS = {"optimal": [dict(), dict(exact=["sex"])]}
+CASES = [(m, kw) for m in METHODS
+         for kw in (VARIANTS if m == "nearest"
+                    else OTHER_VARIANTS.get(m, [dict(), dict(estimand="ATC")]))]
+
+
+@pytest.mark.parametrize("method,kw", CASES, ids=[f"{m}-{json.dumps(v)}" for m, v in CASES])
 def test_contract(method, kw, data):
     covs = ["age", "origin", "sex", "hist"]
     before = data.copy()
@@ -120,7 +126,7 @@ def test_non_numeric_covariate_is_categorical(data):
 @pytest.mark.parametrize("kw, msg", [
     (dict(caliper=-0.2), r"`caliper` must be a number > 0; got -0.2"),
     (dict(ratio=0), r"`ratio` must be an integer >= 1"),
-    (dict(method="optimal"), r"`method` must be one of 'nearest'"),
+    (dict(method="genetic"), r"`method` must be one of 'nearest'"),
     (dict(m_order="biggest"), r"`m_order` must be one of"),
     (dict(discard="some"), r"`discard` must be one of"),
     (dict(estimand="ATE"), r"`estimand` must be one of 'ATT', 'ATC'"),

@@ -81,7 +81,8 @@ DESIGN_RULES = [
     # single-field bounds: the same bound in both
     ("ratio >= 1", {"ratio": 0}, "ratio", "`ratio` must be an integer >= 1; got 0"),
     ("caliper > 0", {"caliper": -0.2}, "caliper", "`caliper` must be a number > 0; got -0.2"),
-    ("method registered", {"method": "optimal"}, "method", "`method` must be one of 'nearest'; got 'optimal'"),
+    ("method registered", {"method": "genetic"}, "method",
+     "`method` must be one of 'nearest', 'cem', 'subclass', 'optimal'; got 'genetic'"),
     ("m_order choice", {"m_order": "biggest"}, "m_order", "`m_order` must be one of"),
     ("discard choice", {"discard": "some"}, "discard", "`discard` must be one of"),
     ("estimand of matching", {"estimand": "ATE"}, "estimand", "`estimand` must be one of 'ATT', 'ATC'; got 'ATE'"),

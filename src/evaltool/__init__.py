@@ -31,6 +31,7 @@ from evaltool.exceptions import (
     MatchingError,
     RegisterError,
     ReportError,
+    WeightsWarning,
 )
 
 _LAZY = {
@@ -58,7 +59,7 @@ __all__ = [
     "__version__", "Estimand",
     "EvaltoolError", "ConfigError", "DataError", "EstimationError", "MatchingError", "RegisterError",
     "ReportError",
-    "EvaltoolWarning", "BalanceWarning", "DataWarning", "EstimandWarning", "ConvergenceWarning",
+    "EvaltoolWarning", "BalanceWarning", "DataWarning", "EstimandWarning", "ConvergenceWarning", "WeightsWarning",
     *_LAZY,
 ]
 

@@ -21,6 +21,7 @@ __all__ = [
     "DataWarning",
     "EstimandWarning",
     "ConvergenceWarning",
+    "WeightsWarning",
 ]
 
 
@@ -85,3 +86,7 @@ class EstimandWarning(EvaltoolWarning):
 
 class ConvergenceWarning(EvaltoolWarning):
     """An iterative fit did not converge cleanly."""
+
+
+class WeightsWarning(EvaltoolWarning):
+    """Weights are extreme (a few persons carry much of a group's weight) or were trimmed."""

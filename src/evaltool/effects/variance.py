@@ -13,6 +13,8 @@ pair)
                     Abadie-Imbens (2016) estimated-propensity adjustment
 ``bootstrap``       seeded cluster bootstrap over matched sets (percentile CI)
 (boot)
+``m_estimation``    logit score stacked with the effect model: IPW/overlap weights
+(mest)              as estimated, not fixed (``effects/m_estimation.py``)
 ==================  ==========================================================
 """
 
@@ -27,6 +29,7 @@ import numpy as np
 from evaltool.effects.abadie_imbens import AbadieImbens
 from evaltool.effects.bootstrap import ClusterBootstrap
 from evaltool.effects.estimators import WLSFit
+from evaltool.effects.m_estimation import MEstimation
 from evaltool.effects.strategy import EffectProblem, VarianceEstimate, VarianceStrategy
 from evaltool.exceptions import EstimationError
 from evaltool.specs.effects import VARIANCE_ALIASES
@@ -147,6 +150,7 @@ VARIANCES: dict[str, type[VarianceStrategy]] = {
     "hc3": HC3,
     "abadie_imbens": AbadieImbens,
     "bootstrap": ClusterBootstrap,
+    "m_estimation": MEstimation,
 }
 
 ALIASES: dict[str, str] = VARIANCE_ALIASES

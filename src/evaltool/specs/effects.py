@@ -29,13 +29,13 @@ __all__ = ["EffectsSpec", "EFFECT_METHODS", "VARIANCE_NAMES", "VARIANCE_ALIASES"
            "ADJUSTMENTS", "canonical_variance"]
 
 EFFECT_METHODS = ("difference", "regression")
-VARIANCE_NAMES = ("abadie_imbens", "bootstrap", "cluster", "hc1", "hc3")
+VARIANCE_NAMES = ("abadie_imbens", "bootstrap", "cluster", "hc1", "hc3", "m_estimation")
 """Names of the variance strategies; :data:`evaltool.effects.VARIANCES` maps each to its class."""
 VARIANCE_ALIASES = {
     "cr1": "cluster", "subclass": "cluster", "pair": "cluster", "robust": "hc1", "hc": "hc1",
-    "ai": "abadie_imbens", "boot": "bootstrap",
+    "ai": "abadie_imbens", "boot": "bootstrap", "mest": "m_estimation",
 }
-DIFFERENCE_ONLY = ("abadie_imbens",)
+DIFFERENCE_ONLY = ("abadie_imbens", "m_estimation")
 """Variance strategies for the matching (difference) estimator only."""
 ADJUSTMENTS = ("holm", "bh", "none")
 N_BOOT = (50, 100_000)

@@ -27,7 +27,7 @@ from evaltool.terms import parse_term
 
 __all__ = ["MatchSpec", "MATCH_METHODS", "M_ORDERS", "DISCARDS", "CALIPER_SCALES", "PS_DISTANCES"]
 
-MATCH_METHODS = ("nearest",)
+MATCH_METHODS = ("nearest", "cem", "subclass", "optimal")
 """Names of the matching methods; :data:`evaltool.design.matching.METHODS` maps each to its code."""
 M_ORDERS = ("largest", "smallest", "closest", "data", "random")
 DISCARDS = ("none", "treated", "control", "both")

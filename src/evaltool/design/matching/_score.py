@@ -120,7 +120,7 @@ def match_without_replacement(score: np.ndarray, gpos: np.ndarray, order: np.nda
                 lo[i] = g
             elif g > hi[i]:
                 hi[i] = g
-        active = nxt
+        active = sorted(nxt)  # next round in processing order (MatchIt loops ind_focal)
         col = np.asarray(chosen_rows, dtype=np.int64)
         hit = col >= 0
         out[hit, r] = blocks.row[col[hit]]
@@ -166,34 +166,41 @@ def _ordered_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
     return picks
 
 
-def _nearest(i, start, st_list, lo, hi, lp, rp, val, bpos):
+def _nearest(i, start, st_list, lo_i, hi_i, lp, rp, val, bpos):
     s = start[i]
     a = _find(lp, s - 1)
     b = _find(rp, s)
     t = st_list[i]
     dl = t - val[a]
     dr = val[b] - t
-    if dl < dr or (dl == dr and lo[i] - bpos[a] <= bpos[b] - hi[i]):
+    if dl < dr or (dl == dr and lo_i - bpos[a] <= bpos[b] - hi_i):
         return dl, a
     return dr, b
 
 
 def _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
-    """Match the globally closest remaining pair first (lazy priority queue)."""
+    """Match the globally closest remaining pair first, as MatchIt 4.7.2
+    (``nn_matchC_vec_closest``): pairs are taken in the stable order of their distance;
+    when a pair's control was taken meanwhile, the focal unit's next control is searched
+    from the span including the taken control (``prev_start``) and the pair goes back
+    *before* all remaining pairs at the same distance (``lower_bound`` + ``rotate``)."""
     heap = []
-    for i in active:
-        d, c = _nearest(i, start, st_list, lo, hi, lp, rp, val, bpos)
-        heap.append((d, i, c))
+    for seq, i in enumerate(active):
+        d, c = _nearest(i, start, st_list, lo[i], hi[i], lp, rp, val, bpos)
+        heap.append((d, seq, i, c))
     heapq.heapify(heap)
     picks = []
+    again = 0
     while heap:
-        d, i, c = heapq.heappop(heap)
+        d, _, i, c = heapq.heappop(heap)
         if d > w:
             picks.append((i, -1))
             continue
-        if lp[c] != c or rp[c] != c:  # taken meanwhile: look again
-            d2, c2 = _nearest(i, start, st_list, lo, hi, lp, rp, val, bpos)
-            heapq.heappush(heap, (d2, i, c2))
+        if lp[c] != c or rp[c] != c:  # taken meanwhile: look again from the taken one
+            g = bpos[c]
+            d2, c2 = _nearest(i, start, st_list, min(lo[i], g), max(hi[i], g), lp, rp, val, bpos)
+            again -= 1
+            heapq.heappush(heap, (d2, again, i, c2))
             continue
         lp[c] = c - 1
         rp[c] = c + 1
@@ -204,7 +211,8 @@ def _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
 def match_with_replacement(score: np.ndarray, gpos: np.ndarray, focal: np.ndarray,
                            blocks: Blocks, right0: np.ndarray, ratio: int,
                            width: float | None, ties: bool = False,
-                           tol: float = 1e-5) -> list[np.ndarray] | np.ndarray:
+                           tol: float = 1e-5,
+                           center: tuple[float, float] = (0.0, 1.0)) -> list[np.ndarray] | np.ndarray:
     """The ``ratio`` nearest controls of every focal unit (controls may be reused).
 
     Candidates are the ``ratio`` nearest eligible controls on each side; they are
@@ -212,7 +220,11 @@ def match_with_replacement(score: np.ndarray, gpos: np.ndarray, focal: np.ndarra
     step ``2a - 1``, right at step ``2b``, ``a``/``b`` the sorted-position gaps).
     Returns a (len(focal), ratio) array of control rows (-1: none). With
     ``ties=True`` returns a list of arrays: every control within ``tol`` of the
-    ``ratio``-th nearest distance (R Matching's ties).
+    ``ratio``-th nearest distance (R Matching's ties): as ``Matching::Match`` the
+    score is standardized, ``z = (x - center[0]) / center[1]`` (see
+    :func:`matching_scale`), and a control is tied when its squared standardized
+    distance is at most the ``ratio``-th smallest one plus ``tol``
+    (``distance.tolerance``).
     """
     k = ratio
     n = focal.size
@@ -233,30 +245,47 @@ def match_with_replacement(score: np.ndarray, gpos: np.ndarray, focal: np.ndarra
     out = np.where(np.isfinite(top_d), blocks.row[top], -1)
     if not ties:
         return out
-    return _with_ties(score, focal, blocks, right0, out, top_d, width, tol)
+    return _with_ties(score, focal, blocks, right0, out, width, tol, center)
 
 
-def _with_ties(score, focal, blocks, right0, out, top_d, width, tol):
+def matching_scale(x: np.ndarray) -> tuple[float, float]:
+    """Mean and SD by which ``Matching::Match`` standardizes a matching variable.
+
+    As ``RmatchLoop`` (unit weights): ``sd = sqrt(mean(x^2) - mean(x)^2) * sqrt(N/(N-1))``,
+    floored at ``sqrt(.Machine$double.eps)``.
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    ccc = float(np.sqrt(np.finfo(float).eps))
+    mu = float(np.sum(x) / n)
+    sig = float(np.sqrt(max(ccc, float(np.sum(x * x))) / n - mu * mu)) * float(np.sqrt(n / (n - 1)))
+    return mu, max(sig, ccc)
+
+
+def _with_ties(score, focal, blocks, right0, out, width, tol, center):
+    mu, sig = center
+    zval = (blocks.val - mu) / sig  # sentinels stay -inf/+inf
     res: list[np.ndarray] = []
-    n_found = np.isfinite(top_d).sum(axis=1)
+    n_found = (out >= 0).sum(axis=1)
     for i in range(focal.size):
         m = int(n_found[i])
         if m == 0:
             res.append(np.empty(0, dtype=np.int64))
             continue
-        dk = float(top_d[i, m - 1]) + tol
-        if width is not None:
-            dk = min(dk, float(width))
+        first = list(out[i, :m])
+        zt = (float(score[focal[i]]) - mu) / sig
+        zk = (float(score[first[-1]]) - mu) / sig
+        dmax = (zk - zt) ** 2 + tol  # Matching: Dist <= Distmax + distance.tolerance
+        w = np.inf if width is None else float(width)
         t = float(score[focal[i]])
         s = int(right0[i])
         lo = s
-        while np.abs(blocks.val[lo - 1] - t) <= dk:
+        while (zval[lo - 1] - zt) ** 2 <= dmax and t - blocks.val[lo - 1] <= w:
             lo -= 1
         hi = s
-        while np.abs(blocks.val[hi] - t) <= dk:
+        while (zval[hi] - zt) ** 2 <= dmax and blocks.val[hi] - t <= w:
             hi += 1
         cand = np.arange(lo, hi)
-        first = list(out[i, :m])
         rows = blocks.row[cand]
         dist = np.abs(blocks.val[cand] - t)
         extra = [r for r, _ in sorted(zip(rows.tolist(), dist.tolist()), key=lambda p: p[1])

@@ -15,7 +15,12 @@ from evaltool.design.matching._mahalanobis import (
     scan_positions,
     whiten,
 )
-from evaltool.design.matching._score import Blocks, match_with_replacement, match_without_replacement
+from evaltool.design.matching._score import (
+    Blocks,
+    match_with_replacement,
+    match_without_replacement,
+    matching_scale,
+)
 from evaltool.design.matching.distance import Prepared, prepare
 from evaltool.design.matching.result import MatchResult, subclass_from_pairs, weights_from_pairs
 from evaltool.specs.matching import MatchSpec
@@ -69,7 +74,7 @@ def _run_score(prep: Prepared, order: np.ndarray, ctrl: np.ndarray, spec: MatchS
     right0 = blocks.insertion(order, gpos, strata)
     if spec.replace:
         return match_with_replacement(score, gpos, order, blocks, right0, spec.ratio, prep.width,
-                                      ties=spec.ties)
+                                      ties=spec.ties, center=matching_scale(score))
     return match_without_replacement(score, gpos, order, blocks, right0, spec.ratio, prep.width,
                                      closest=spec.order == "closest")
 

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from evaltool.design.matching.cem import match_cem
 from evaltool.design.matching.nearest import match_nearest
+from evaltool.design.matching.optimal import match_optimal
+from evaltool.design.matching.subclass import match_subclass
 from evaltool.exceptions import ConfigError
 
 __all__ = ["METHODS", "get_method"]
 
 METHODS: dict[str, Callable] = {
     "nearest": match_nearest,
+    "cem": match_cem,
+    "subclass": match_subclass,
+    "optimal": match_optimal,
 }
 
 
