@@ -138,9 +138,19 @@ def test_subgroups_and_wald_test(design):
     assert sg["subgroup"].eq("group").all() and sg["level"].tolist() == ["a", "b"]
     test = res.subgroup_tests.iloc[0]
     assert test["df"] == 1 and 0 <= test["p_value"] <= 1
-    # with two levels the Wald statistic is the squared z of the difference of level effects,
-    # each level estimated on its own clusters (disjoint when matched exactly on the level)
-    assert test["statistic"] > 0
+    # the same Wald test by statsmodels: WLS of earn on level intercepts and level x treat,
+    # design weights, clustered by subclass (G/(G-1) and (n-1)/(n-k) as sandwich::vcovCL)
+    import statsmodels.api as sm
+
+    keep = design.weights > 0
+    d = design.data[keep]
+    lev = pd.get_dummies(d["group"]).astype(float)[["a", "b"]]
+    X = pd.concat([lev, lev.mul(design.treat[keep], axis=0).add_suffix(":treat")], axis=1)
+    fit = sm.WLS(d["earn"], X, weights=design.weights[keep]).fit(
+        cov_type="cluster", cov_kwds={"groups": design.subclass[keep].astype(int).to_numpy()})
+    wald = fit.wald_test("b:treat - a:treat = 0", scalar=True, use_f=False)
+    assert test["statistic"] == pytest.approx(float(wald.statistic), rel=1e-8)
+    assert test["p_value"] == pytest.approx(float(wald.pvalue), rel=1e-8)
 
 
 def test_small_level_skipped_with_warning(design):
@@ -161,7 +171,7 @@ def test_small_level_skipped_with_warning(design):
     ({"alpha": 0.7}, "`alpha` must be a number <= 0.5"),
     ({"n_boot": 5}, "`n_boot` must be an integer >= 20"),
     ({"method": "regression"}, "needs `covariates`"),
-    ({"method": "regression", "covariates": ["nope"]}, "column\(s\) 'nope' not found"),
+    ({"method": "regression", "covariates": ["nope"]}, r"column\(s\) 'nope' not found"),
     ({"method": "regression", "covariates": ["x1"], "variance": "ai"}, "is for method='difference'"),
     ({"subgroups": ["nope"]}, "subgroup 'nope' not found"),
     ({"ps_adjust": True, "variance": "cluster"}, "applies to variance='abadie_imbens' only"),
@@ -225,12 +235,21 @@ def test_percent_outcomes_scale_to_percentage_points(design, population):
         estimate(design, frame, percent=["nope"])
 
 
-def test_bootstrap_progress_bar_runs_on_stderr(capsys):
+def test_bootstrap_progress_bar_runs_on_stderr(capsys, monkeypatch):
+    import functools
+
+    import rich.console
+
     from evaltool.effects.bootstrap import _progress_bar
 
+    # capsys is not a terminal: make rich draw as it would on one
+    monkeypatch.setattr(rich.console, "Console", functools.partial(rich.console.Console, force_terminal=True))
     with _progress_bar(10, True) as advance:
         for _ in range(10):
             advance(1)
+    shown = capsys.readouterr()
+    assert shown.out == "" and "bootstrap" in shown.err and "10/10" in shown.err  # drawn on stderr only
     with _progress_bar(10, False) as advance:
         advance(10)
-    assert capsys.readouterr().out == ""
+    hidden = capsys.readouterr()
+    assert hidden.out == "" and hidden.err == ""
