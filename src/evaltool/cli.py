@@ -110,16 +110,27 @@ class _Progress:
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key.")
+@click.option("--quick", is_flag=True,
+              help="Only files, columns and types; skip the dry run of every data stage.")
 @_guard
-def validate(config: str, overrides: tuple[str, ...]) -> None:
-    """Check CONFIG, its data files and columns without running the study."""
+def validate(config: str, overrides: tuple[str, ...], quick: bool) -> None:
+    """Check CONFIG, its data files and columns without writing anything.
+
+    Unless --quick, the study is also run in memory (nothing is written), so a config
+    that validates does not fail on its data later in ``evaltool run``.
+    """
     from evaltool.config import load_config
-    from evaltool.study.run import validate_study
+    from evaltool.study.run import run_study, validate_study
 
     cfg = load_config(config, overrides)
     lines = validate_study(cfg)
     for line in lines:
         click.echo(line)
+    if not quick:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EvaltoolWarning)
+            result = run_study(cfg)
+        click.echo(f"dry run ok: {result.data_report.n_used} persons used")
     click.echo(f"{config}: valid")
 
 

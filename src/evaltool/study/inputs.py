@@ -93,6 +93,12 @@ def _needed_columns(cfg: StudyConfig) -> tuple[list[str], list[str]]:
     return list(cfg.design.exact), list(dict.fromkeys(other))
 
 
+def _numeric_columns(cfg: StudyConfig) -> list[str]:
+    """Columns used as numbers: process measures and outcome columns."""
+    cols = list(cfg.process) + [o.column for o in cfg.outcomes if o.kind == "column" and o.column]
+    return list(dict.fromkeys(cols))
+
+
 def _weekly_status_path(cfg: StudyConfig) -> Path:
     """The weekly status file, checked to have the id, week and code columns."""
     d = cfg.data
@@ -147,7 +153,7 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
     persons, report = validate_persons(
         raw, source=source, id_col=d.id, treatment=d.treatment, covariates=_file_covariates(cfg),
         exact=exact, other=other, start=d.start if needs_panel and not d.pseudo_start else None,
-        missing=d.missing,
+        missing=d.missing, numeric=_numeric_columns(cfg),
     )
     if d.pseudo_start:
         persons, report = _pseudo_starts(cfg, persons, report, source)
@@ -221,7 +227,7 @@ def validate_study(cfg: StudyConfig) -> list[str]:
     _, report = validate_persons(frame, source=path.name, id_col=d.id, treatment=d.treatment,
                                  covariates=_file_covariates(cfg), exact=exact, other=other,
                                  start=d.start if needs_panel and not d.pseudo_start else None,
-                                 missing=d.missing)
+                                 missing=d.missing, numeric=_numeric_columns(cfg))
     lines.append(f"{path.name}: {report.n_read} rows, {report.n_treated} treated, {report.n_control} comparison")
     if d.weekly_status is not None:
         ppath = _weekly_status_path(cfg)
