@@ -61,7 +61,7 @@ def cli(debug: bool) -> None:
 
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out", type=str, default=None,
               help="Output folder (default: report.out from the config).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a config key, e.g. --set design.caliper=0.1 (repeatable).")
@@ -138,7 +138,7 @@ def validate(config: str, overrides: tuple[str, ...], quick: bool) -> None:
 @click.option("--n", "n", type=int, default=20_000, show_default=True, help="Number of persons.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
 @click.option("--treated-share", type=float, default=0.25, show_default=True)
-@click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Folder to write.")
+@click.option("--out", "out", type=str, required=True, help="Folder to write (new, empty or evaltool's).")
 @click.option("--no-panel", is_flag=True, help="Skip the weekly status panel (person-level data only).")
 @click.option("--force", is_flag=True, help="Replace an earlier evaltool folder even if files were added to it.")
 @_guard
@@ -166,7 +166,7 @@ def simulate(n: int, seed: int, treated_share: float, out: str, no_panel: bool, 
 
 
 @cli.command()
-@click.option("--out", "out", type=click.Path(file_okay=False), default="demo", show_default=True)
+@click.option("--out", "out", type=str, default="demo", show_default=True)
 @click.option("--n", "n", type=int, default=None, help="Persons to simulate (default: the bundled config's).")
 @_guard
 def demo(out: str, n: int | None) -> None:

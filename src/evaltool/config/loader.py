@@ -88,10 +88,21 @@ _TYPE_WORDS = {
 }
 
 
+class _Short:
+    """A value's repr cut to a readable length (a config value can be a huge nested list)."""
+
+    def __init__(self, value: Any, limit: int = 80) -> None:
+        text = repr(value)
+        self.text = text if len(text) <= limit else text[: limit - 5] + " ...]"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def _message(err: dict[str, Any]) -> str:
     typ = err["type"]
     ctx = err.get("ctx") or {}
-    got = err.get("input")
+    got = _Short(err.get("input"))
     if typ == "missing":
         return "required key is missing"
     if typ == "extra_forbidden":
@@ -174,7 +185,7 @@ def _merge_union_errors(errs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if word not in groups[key]["alternatives"]:
             groups[key]["alternatives"].append(word)
     for g in groups.values():
-        g["msg"] = f"must be {' or '.join(g['alternatives'])}; got {g['input']!r}"
+        g["msg"] = f"must be {' or '.join(g['alternatives'])}; got {_Short(g['input'])!r}"
     return out
 
 

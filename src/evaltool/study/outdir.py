@@ -147,6 +147,12 @@ def _signals_raise() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _os_error(target: Path, exc: OSError, what: str) -> OutputError:
     name = exc.filename
     detail = exc.strerror or exc.__class__.__name__
@@ -178,6 +184,7 @@ def write_folder(target: str | Path, fill: Callable[[Path], object], *, what: st
             try:
                 parent.mkdir(parents=True, exist_ok=True)
                 tmp = Path(tempfile.mkdtemp(prefix=f".{resolved.name}.tmp-", dir=parent))
+                os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; give the usual folder mode
                 fill(tmp)
                 files = [f for f in _listing(tmp) if f != MARKER]
                 (tmp / MARKER).write_text(json.dumps({"evaltool_output": 1, "files": files}) + "\n",
@@ -235,6 +242,7 @@ def write_file(target: str | Path, text: str, *, what: str = "--out") -> Path:
                 resolved.parent.mkdir(parents=True, exist_ok=True)
                 fd, name = tempfile.mkstemp(prefix=f".{resolved.name}.tmp-", dir=resolved.parent)
                 tmp = Path(name)
+                os.chmod(tmp, 0o666 & ~_umask())
                 with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                     fh.write(text)
                 os.replace(tmp, resolved)
