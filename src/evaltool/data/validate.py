@@ -185,7 +185,8 @@ def _numeric_columns(frame: pd.DataFrame, must: Sequence[str], may: Sequence[str
             continue
         if col not in must and share < MOSTLY_NUMERIC:
             continue  # a categorical column
-        role = "is used as a number" if col in must else f"holds numbers in {share:.0%} of its cells"
+        role = ("is used as a number" if col in must
+                else f"holds numbers in {int(share * 100)}% of its cells")
         if missing == "drop":
             drops.append(DropRecord("text in a numeric column", col, int(text.sum()), code="missing"))
             out = out.assign(**{col: num}).loc[~text.to_numpy()]
@@ -211,6 +212,23 @@ def _finite(frame: pd.DataFrame, cols: Sequence[str], source: str) -> None:
             raise DataError(f"{source}: column {col!r} has {int(big.sum())} value(s) larger than "
                             f"{MAX_MAGNITUDE:g} in absolute value ({_rows(big)}); rescale the column "
                             "(e.g. to thousands) or correct the values")
+
+
+def _start_weeks(frame: pd.DataFrame, start: str, source: str) -> pd.DataFrame:
+    """The start column holds ISO year-weeks YYYYWW (empty cells are handled as missing values)."""
+    from evaltool.weeks import is_valid
+
+    col = frame[start]
+    num = pd.to_numeric(col, errors="coerce") if not pd.api.types.is_numeric_dtype(col) else col
+    present = col.notna()
+    whole = num.notna() & (num == np.floor(num.fillna(0)))
+    ok = pd.Series(False, index=col.index)
+    ok[whole] = is_valid(num[whole].to_numpy(dtype=np.int64))
+    bad = present & ~ok
+    if bad.any():
+        raise DataError(f"{source}: column {start!r} (start week) must hold ISO year-weeks YYYYWW such as "
+                        f"202113; {int(bad.sum())} cell(s) do not ({_rows(bad)})")
+    return frame.assign(**{start: num}) if num is not col else frame
 
 
 def _require(frame: pd.DataFrame, cols: Iterable[str], source: str, role: str) -> None:
@@ -270,6 +288,7 @@ def validate_persons(
     _require(frame, must_numeric, source, "numeric")
     if start is not None:
         _require(frame, [start], source, "start week")
+        frame = _start_weeks(frame, start, source)
     plain = [c for c in [*loose, *other] if c not in categorical and c not in exact]
     frame, text_drops = _numeric_columns(frame, [*numeric, *must_numeric], plain, source, missing)
     for col in dict.fromkeys(numeric):

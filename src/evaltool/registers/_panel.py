@@ -82,7 +82,8 @@ def open_panel(panel: Any, id_col: str) -> PanelSource:
             raise RegisterError(f"weekly panel: column(s) {', '.join(missing)} not found; "
                                 f"expected {id_col}, week, code")
         declared = panel.attrs.get(RANGE_KEY)
-        return PanelSource(frame=panel, files=(), id_col=id_col, label="weekly panel",
+        label = str(panel.attrs.get("source") or "weekly panel")  # the file it was read from, if known
+        return PanelSource(frame=panel, files=(), id_col=id_col, label=label,
                            declared_range=tuple(int(v) for v in declared) if declared else None)
     if isinstance(panel, (str, Path)):
         pattern = str(panel)

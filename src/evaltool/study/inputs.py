@@ -137,6 +137,8 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
             ppath = _weekly_status_path(cfg)
             panel = ppath if ppath.suffix.lower() in (".parquet", ".pq") else read_table(ppath)
             inputs[ppath.name] = content_hash(panel)
+            if isinstance(panel, pd.DataFrame):
+                panel.attrs["source"] = ppath.name  # register errors name the file
         if d.areas is not None:
             apath = resolve_path(cfg, d.areas, "data.areas")
             areas = read_table(apath)
