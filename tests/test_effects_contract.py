@@ -253,3 +253,16 @@ def test_bootstrap_progress_bar_runs_on_stderr(capsys, monkeypatch):
         advance(10)
     hidden = capsys.readouterr()
     assert hidden.out == "" and hidden.err == ""
+
+
+def test_singular_subgroup_test_is_unavailable_not_fatal(design):
+    # an all-zero outcome: level effects are 0 with SE 0, so the Wald test of equal effects is singular
+    data = design.data.assign(zero=0.0)
+    d2 = type(design)(**{**design.__dict__, "data": data})
+    with pytest.warns(DataWarning, match=r"subgroup 'group', outcome 'zero': test of equal effects not available"):
+        res = estimate(d2, ["zero", "earn"], subgroups=["group"])
+    tests = res.subgroup_tests.set_index("outcome")
+    assert np.isnan(tests.loc["zero", "statistic"]) and np.isnan(tests.loc["zero", "p_value"])
+    assert tests.loc["earn", "statistic"] > 0 and 0 < tests.loc["earn", "p_value"] < 1  # the other test is intact
+    assert len(res.effects) == 2
+    json.dumps(res.to_dict(), allow_nan=False)  # the unavailable test is written as null, not NaN
