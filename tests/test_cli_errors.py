@@ -220,3 +220,13 @@ def test_register_input_errors_exit_2(register_study, override, expected, tmp_pa
     assert len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert re.search(expected.format(pid=pid), res.stderr), res.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["Income $ (USD)", "$x^2$ and $", "cost: $5 vs $6"])
+def test_dollar_in_labels_is_plain_text_in_figures(name):
+    # `$` would start matplotlib mathtext: an odd count crashed, an even count garbled the text
+    from evaltool.report.figures import effects_plot
+
+    svg = effects_plot("fx", f"Effects {name}", [name, "other"], [1.0, 2.0], [0.5, 1.5], [1.5, 2.5],
+                       {"x": f"pp {name}"}, lambda v, _p: f"{v:.1f}")
+    assert svg.count(name.replace("&", "&amp;")) >= 2  # the tick label and the axis label, verbatim
