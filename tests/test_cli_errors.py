@@ -66,7 +66,7 @@ def _non_binary_treatment(p):
 
 def _duplicate_ids(p):
     edit_csv(p.parent / "lalonde.csv", lambda f: f.assign(id=f["id"].where(f.index != 5, f["id"].iloc[4])))
-    return r"lalonde\.csv: id column 'id' must be unique; 1 duplicate row\(s\), e\.g\. id='NSW5'"
+    return r"lalonde\.csv: id column 'id' must be unique; 1 duplicate row\(s\) \(rows 5, 6\); keep one row per person"
 
 
 def _unreadable_file(p):
@@ -104,7 +104,7 @@ def _invalid_yaml(p):
 
 def _missing_values(p):
     edit_csv(p.parent / "lalonde.csv", lambda f: f.assign(educ=f["educ"].where(f.index > 2)))
-    return r"lalonde\.csv: column 'educ' has 3 missing value\(s\); fix the data or set data\.missing: drop"
+    return r"lalonde\.csv: column 'educ' has 3 missing value\(s\) \(rows 1, 2, 3\); fix the data or set data\.missing: drop"
 
 
 def _unsupported_extension(p):
@@ -115,7 +115,7 @@ def _unsupported_extension(p):
 
 def _log_of_text(p):
     edit(p, "covariates: [age,", "covariates: [log(race), age,")
-    return r"lalonde\.csv: column 'race' must be numeric \(it is used in log\(\) or \^2\)"
+    return r"lalonde\.csv: column 'race' is used as a number but has 614 text cell\(s\) \(rows 1, 2, 3, 4, 5, \.\.\.\)"
 
 
 def _outcome_without_weeks(p):
