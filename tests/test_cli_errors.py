@@ -205,7 +205,7 @@ def register_study(tmp_path_factory):
 
 @pytest.mark.parametrize("override, expected", [
     ("data.weekly_status=dup.parquet", r"^error: dup\.parquet: 1 person\(s\) have more than one row in a week, "
-                                       r"e\.g\. person {pid} in week \d{{6}}"),
+                                       r"e\.g\. in week \d{{6}}"),
     ("data.weekly_status=unknown.parquet", r"^error: unknown\.parquet: 1 code\(s\) not in code map "
                                            r"codes_example\.yaml: 9999 \(7 rows\)"),
     ("data.weekly_status=nocode.parquet", r"^error: nocode\.parquet: weekly status column 'code' not found"),
