@@ -66,7 +66,7 @@ def _non_binary_treatment(p):
 
 def _duplicate_ids(p):
     edit_csv(p.parent / "lalonde.csv", lambda f: f.assign(id=f["id"].where(f.index != 5, f["id"].iloc[4])))
-    return r"lalonde\.csv: id column 'id' must be unique; 1 duplicate row\(s\), e\.g\. id='NSW5'"
+    return r"lalonde\.csv: id column 'id' must be unique; 1 duplicate row\(s\) \(rows 5, 6\); keep one row per person"
 
 
 def _unreadable_file(p):
@@ -104,7 +104,7 @@ def _invalid_yaml(p):
 
 def _missing_values(p):
     edit_csv(p.parent / "lalonde.csv", lambda f: f.assign(educ=f["educ"].where(f.index > 2)))
-    return r"lalonde\.csv: column 'educ' has 3 missing value\(s\); fix the data or set data\.missing: drop"
+    return r"lalonde\.csv: column 'educ' has 3 missing value\(s\) \(rows 1, 2, 3\); fix the data or set data\.missing: drop"
 
 
 def _unsupported_extension(p):
@@ -115,7 +115,7 @@ def _unsupported_extension(p):
 
 def _log_of_text(p):
     edit(p, "covariates: [age,", "covariates: [log(race), age,")
-    return r"lalonde\.csv: column 'race' must be numeric \(it is used in log\(\) or \^2\)"
+    return r"lalonde\.csv: column 'race' is used as a number but has 614 text cell\(s\) \(rows 1, 2, 3, 4, 5, \.\.\.\)"
 
 
 def _outcome_without_weeks(p):
@@ -205,7 +205,7 @@ def register_study(tmp_path_factory):
 
 @pytest.mark.parametrize("override, expected", [
     ("data.weekly_status=dup.parquet", r"^error: dup\.parquet: 1 person\(s\) have more than one row in a week, "
-                                       r"e\.g\. person {pid} in week \d{{6}}"),
+                                       r"e\.g\. in week \d{{6}}"),
     ("data.weekly_status=unknown.parquet", r"^error: unknown\.parquet: 1 code\(s\) not in code map "
                                            r"codes_example\.yaml: 9999 \(7 rows\)"),
     ("data.weekly_status=nocode.parquet", r"^error: nocode\.parquet: weekly status column 'code' not found"),
@@ -220,3 +220,13 @@ def test_register_input_errors_exit_2(register_study, override, expected, tmp_pa
     assert len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert re.search(expected.format(pid=pid), res.stderr), res.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["Income $ (USD)", "$x^2$ and $", "cost: $5 vs $6"])
+def test_dollar_in_labels_is_plain_text_in_figures(name):
+    # `$` would start matplotlib mathtext: an odd count crashed, an even count garbled the text
+    from evaltool.report.figures import effects_plot
+
+    svg = effects_plot("fx", f"Effects {name}", [name, "other"], [1.0, 2.0], [0.5, 1.5], [1.5, 2.5],
+                       {"x": f"pp {name}"}, lambda v, _p: f"{v:.1f}")
+    assert svg.count(name.replace("&", "&amp;")) >= 2  # the tick label and the axis label, verbatim

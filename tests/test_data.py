@@ -113,3 +113,54 @@ def test_sample_rules_recorded(persons):
     assert reasons[0] == "outside the target group (age >= 30)"
     assert "origin in ['danish', 'western']" in reasons[1]
     assert sum(d.n for d in rep2.dropped) == len(persons) - len(sub)
+
+
+def test_text_cells_in_numeric_column_error_or_counted_drop(persons):
+    frame = persons.assign(age=persons["age"].astype(object))
+    frame.loc[[3, 17, 30], "age"] = "unknown"
+    with pytest.raises(DataError, match=r"column 'age' holds numbers in 92% of its cells but has 3 text "
+                                        r"cell\(s\) \(rows 4, 18, 31\)"):
+        validate_persons(frame, source="p.csv", id_col="person_id", treatment="outreach", covariates=["age"])
+    out, report = validate_persons(frame, source="p.csv", id_col="person_id", treatment="outreach",
+                                   covariates=["age"], missing="drop")
+    assert len(out) == 37 and pd.api.types.is_numeric_dtype(out["age"])  # never a categorical
+    assert [(d.reason, d.column, d.n) for d in report.dropped] == [("text in a numeric column", "age", 3)]
+    # declared categorical: the text cells are levels, not typos
+    out, _ = validate_persons(frame, source="p.csv", id_col="person_id", treatment="outreach",
+                              covariates=["C(age)"])
+    assert len(out) == 40
+
+
+def test_duplicate_ids_named_by_row_never_by_value(persons):
+    frame = persons.assign(person_id=[f"CPR{i:04d}" for i in persons["person_id"]])
+    frame.loc[9, "person_id"] = frame.loc[2, "person_id"]
+    with pytest.raises(DataError, match=r"1 duplicate row\(s\) \(rows 3, 10\)") as info:
+        validate_persons(frame, source="p.csv", id_col="person_id", treatment="outreach", covariates=["age"])
+    assert "CPR" not in str(info.value)
+
+
+@pytest.mark.parametrize("value, match", [(np.inf, "1 infinite value"), (-np.inf, "1 infinite value"),
+                                          (1e308, "1 value\\(s\\) larger than 1e\\+15")])
+def test_non_finite_and_huge_values(persons, value, match):
+    frame = persons.assign(income=persons["income"].astype(float))
+    frame.loc[5, "income"] = value
+    with pytest.raises(DataError, match=rf"column 'income' has {match}.*\(row 6\)"):
+        validate_persons(frame, source="p.csv", id_col="person_id", treatment="outreach", covariates=["income"])
+
+
+def test_xls_is_refused_with_the_fix(tmp_path):
+    path = tmp_path / "persons.xls"
+    path.write_bytes(b"x")
+    with pytest.raises(DataError, match=r"persons\.xls: legacy Excel \.xls files are not supported; save"):
+        read_table(path)
+
+
+def test_content_hash_is_content_only(persons, monkeypatch):
+    import duckdb
+
+    from evaltool.data import content_hash
+
+    before = content_hash(persons)
+    monkeypatch.setattr(duckdb, "__version__", "99.0.0")  # a library upgrade must not change identity
+    assert content_hash(persons) == before
+    assert content_hash(persons.sample(frac=1.0, random_state=1)) == before

@@ -142,9 +142,19 @@ def test_subgroups_and_wald_test(design):
     assert sg["subgroup"].eq("group").all() and sg["level"].tolist() == ["a", "b"]
     test = res.subgroup_tests.iloc[0]
     assert test["df"] == 1 and 0 <= test["p_value"] <= 1
-    # with two levels the Wald statistic is the squared z of the difference of level effects,
-    # each level estimated on its own clusters (disjoint when matched exactly on the level)
-    assert test["statistic"] > 0
+    # the same Wald test by statsmodels: WLS of earn on level intercepts and level x treat,
+    # design weights, clustered by subclass (G/(G-1) and (n-1)/(n-k) as sandwich::vcovCL)
+    import statsmodels.api as sm
+
+    keep = design.weights > 0
+    d = design.data[keep]
+    lev = pd.get_dummies(d["group"]).astype(float)[["a", "b"]]
+    X = pd.concat([lev, lev.mul(design.treat[keep], axis=0).add_suffix(":treat")], axis=1)
+    fit = sm.WLS(d["earn"], X, weights=design.weights[keep]).fit(
+        cov_type="cluster", cov_kwds={"groups": design.subclass[keep].astype(int).to_numpy()})
+    wald = fit.wald_test("b:treat - a:treat = 0", scalar=True, use_f=False)
+    assert test["statistic"] == pytest.approx(float(wald.statistic), rel=1e-8)
+    assert test["p_value"] == pytest.approx(float(wald.pvalue), rel=1e-8)
 
 
 def test_small_level_skipped_with_warning(design):
@@ -236,12 +246,34 @@ def test_percent_outcomes_scale_to_percentage_points(design, population):
         estimate(design, frame, percent=["nope"])
 
 
-def test_bootstrap_progress_bar_runs_on_stderr(capsys):
+def test_bootstrap_progress_bar_runs_on_stderr(capsys, monkeypatch):
+    import functools
+
+    import rich.console
+
     from evaltool.effects.bootstrap import _progress_bar
 
+    # capsys is not a terminal: make rich draw as it would on one
+    monkeypatch.setattr(rich.console, "Console", functools.partial(rich.console.Console, force_terminal=True))
     with _progress_bar(10, True) as advance:
         for _ in range(10):
             advance(1)
+    shown = capsys.readouterr()
+    assert shown.out == "" and "bootstrap" in shown.err and "10/10" in shown.err  # drawn on stderr only
     with _progress_bar(10, False) as advance:
         advance(10)
-    assert capsys.readouterr().out == ""
+    hidden = capsys.readouterr()
+    assert hidden.out == "" and hidden.err == ""
+
+
+def test_singular_subgroup_test_is_unavailable_not_fatal(design):
+    # an all-zero outcome: level effects are 0 with SE 0, so the Wald test of equal effects is singular
+    data = design.data.assign(zero=0.0)
+    d2 = type(design)(**{**design.__dict__, "data": data})
+    with pytest.warns(DataWarning, match=r"subgroup 'group', outcome 'zero': test of equal effects not available"):
+        res = estimate(d2, ["zero", "earn"], subgroups=["group"])
+    tests = res.subgroup_tests.set_index("outcome")
+    assert np.isnan(tests.loc["zero", "statistic"]) and np.isnan(tests.loc["zero", "p_value"])
+    assert tests.loc["earn", "statistic"] > 0 and 0 < tests.loc["earn", "p_value"] < 1  # the other test is intact
+    assert len(res.effects) == 2
+    json.dumps(res.to_dict(), allow_nan=False)  # the unavailable test is written as null, not NaN

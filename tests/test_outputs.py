@@ -16,7 +16,7 @@ def test_atomic_folder_replaces_previous(tmp_path):
     target = tmp_path / "out"
     atomic_folder(target, lambda d: (d / "a.txt").write_text("first"))
     atomic_folder(target, lambda d: (d / "b.txt").write_text("second"))
-    assert sorted(p.name for p in target.iterdir()) == ["b.txt"]
+    assert sorted(p.name for p in target.iterdir()) == [".evaltool-output", "b.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folders left
 
 

@@ -26,11 +26,11 @@ REQUIRED_EFFECT_KEYS = {"outcome", "estimand", "estimate", "std_error", "ci_low"
 def copenhagen_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("cph") / "out"
     res = run_cli("run", str(ROOT / "configs" / "copenhagen_outreach.yaml"), "--out", str(out))
-    if res.returncode != 0:
-        pytest.xfail(f"copenhagen run failed: {res.stderr.strip()[-300:]}")
+    assert res.returncode == 0, f"the main example config fails: {res.stderr.strip()[-300:]}"
     return out
 
 
+@pytest.mark.slow
 def test_copenhagen_output_folder(copenhagen_run):
     out = copenhagen_run
     names = {p.name for p in out.iterdir()}
@@ -54,6 +54,7 @@ def test_copenhagen_output_folder(copenhagen_run):
     assert [b["level"] for b in results["target_group"]["by"] if b["variable"] == "age_group"] == bands
 
 
+@pytest.mark.slow
 def test_copenhagen_cis_cover_the_truth(copenhagen_run):
     results = json.loads((copenhagen_run / "results.json").read_text())
     truth = results["simulation"]["truth"]["att"]
@@ -90,6 +91,7 @@ def with_cpr_ids(sim, seed: int):
     return dataclasses.replace(sim, persons=persons, weekly_status=panel), set(map(str, cpr.to_numpy()))
 
 
+@pytest.mark.slow
 def test_run_is_deterministic_under_row_shuffles(tmp_path, copenhagen_files):
     from evaltool.simulate import simulate_study
 
@@ -151,9 +153,12 @@ def test_lalonde_row_order_id_ignores_shuffles_and_file_order_keeps_matchit(lalo
     results = json.loads(runs["plain"])
     assert results["provenance"]["row_order"].startswith("persons sorted by id")
     eff = results["effects"][0]
-    # same matched set as MatchIt (same ATT), but tied treated scores are paired in id order
-    assert eff["estimate"] == pytest.approx(894.367480270274, abs=1e-6)
-    assert eff["std_error"] == pytest.approx(714.0794716290599, abs=1e-6)
+    # R MatchIt 4.7.2 on the id-sorted file (tests/reference/lalonde_id_order.R): tied treated
+    # scores are paired in id order, so the pairs (and the cluster SE) differ from the file order
+    ref = json.loads((ROOT / "tests" / "fixtures" / "pipeline" / "lalonde_id_order.json").read_text())
+    assert ref["versions"]["MatchIt"] == "4.7.2"
+    assert eff["estimate"] == pytest.approx(ref["estimate"], rel=1e-8)
+    assert eff["std_error"] == pytest.approx(ref["std_error"], rel=1e-6)
 
 
 def test_midterm_follow_up_limits_outcomes_trajectories_and_time_to_event():
@@ -201,6 +206,7 @@ def test_demo_outputs_contain_no_person_id(tmp_path, monkeypatch):
         assert not found, (path.relative_to(folder), sorted(found)[:3])
 
 
+@pytest.mark.slow
 def test_history_covariates_and_pseudo_starts_from_the_register(tmp_path, copenhagen_files):
     """Real extracts: no start week for the comparison pool, no ready-made history columns."""
     from evaltool.simulate import simulate_study

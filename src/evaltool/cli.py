@@ -61,22 +61,27 @@ def cli(debug: bool) -> None:
 
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out", type=str, default=None,
               help="Output folder (default: report.out from the config).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a config key, e.g. --set design.caliper=0.1 (repeatable).")
+@click.option("--force", is_flag=True,
+              help="Replace an earlier evaltool output folder even if files were added to it.")
 @_guard
-def run(config: str, out: str | None, overrides: tuple[str, ...]) -> None:
-    """Run the study described by CONFIG and write the output folder."""
+def run(config: str, out: str | None, overrides: tuple[str, ...], force: bool) -> None:
+    """Run the study described by CONFIG and write the output folder.
+
+    The folder must be new, empty, or one evaltool wrote before; nothing else is overwritten.
+    """
     from evaltool.config import load_config
     from evaltool.study.run import output_dir_for, run_study, write_outputs
 
     cfg = load_config(config, overrides)
-    target = output_dir_for(cfg, out)
+    target = output_dir_for(cfg, out, force=force)
     progress = _Progress()
     result = run_study(cfg, progress=progress)
     progress("writing reports and tables")
-    folder = write_outputs(result, target)
+    folder = write_outputs(result, target, force=force)
     progress.done()
     click.echo(result.headline())
     click.echo(f"wrote {folder}")
@@ -105,16 +110,27 @@ class _Progress:
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key.")
+@click.option("--quick", is_flag=True,
+              help="Only files, columns and types; skip the dry run of every data stage.")
 @_guard
-def validate(config: str, overrides: tuple[str, ...]) -> None:
-    """Check CONFIG, its data files and columns without running the study."""
+def validate(config: str, overrides: tuple[str, ...], quick: bool) -> None:
+    """Check CONFIG, its data files and columns without writing anything.
+
+    Unless --quick, the study is also run in memory (nothing is written), so a config
+    that validates does not fail on its data later in ``evaltool run``.
+    """
     from evaltool.config import load_config
-    from evaltool.study.run import validate_study
+    from evaltool.study.run import run_study, validate_study
 
     cfg = load_config(config, overrides)
     lines = validate_study(cfg)
     for line in lines:
         click.echo(line)
+    if not quick:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EvaltoolWarning)
+            result = run_study(cfg)
+        click.echo(f"dry run ok: {result.data_report.n_used} persons used")
     click.echo(f"{config}: valid")
 
 
@@ -122,31 +138,47 @@ def validate(config: str, overrides: tuple[str, ...]) -> None:
 @click.option("--n", "n", type=int, default=20_000, show_default=True, help="Number of persons.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
 @click.option("--treated-share", type=float, default=0.25, show_default=True)
-@click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Folder to write.")
+@click.option("--out", "out", type=str, required=True, help="Folder to write (new, empty or evaltool's).")
 @click.option("--no-panel", is_flag=True, help="Skip the weekly status panel (person-level data only).")
+@click.option("--force", is_flag=True, help="Replace an earlier evaltool folder even if files were added to it.")
 @_guard
-def simulate(n: int, seed: int, treated_share: float, out: str, no_panel: bool) -> None:
-    """Write synthetic outreach-evaluation data with known true effects."""
+def simulate(n: int, seed: int, treated_share: float, out: str, no_panel: bool, force: bool) -> None:
+    """Write synthetic outreach-evaluation data with known true effects.
+
+    OUT must be new, empty, or a folder evaltool wrote before.
+    """
     from evaltool._checks import check_int, check_number
     from evaltool.simulate import write_simulation
+    from evaltool.study.outdir import write_folder
 
     check_int("--n", n, low=1)
     check_int("--seed", seed, low=0)
     check_number("--treated-share", treated_share, low=0, high=0.9, low_open=True)
-    paths = write_simulation(out, n=n, seed=seed, treated_share=treated_share, panel=not no_panel)
-    for p in paths:
-        click.echo(f"wrote {p}")
+    names: list[str] = []
+
+    def fill(tmp: Path) -> None:
+        paths = write_simulation(tmp, n=n, seed=seed, treated_share=treated_share, panel=not no_panel)
+        names.extend(p.name for p in paths)
+
+    folder = write_folder(out, fill, force=force)
+    for name in names:
+        click.echo(f"wrote {folder / name}")
 
 
 @cli.command()
-@click.option("--out", "out", type=click.Path(file_okay=False), default="demo", show_default=True)
+@click.option("--out", "out", type=str, default="demo", show_default=True)
 @click.option("--n", "n", type=int, default=None, help="Persons to simulate (default: the bundled config's).")
 @_guard
 def demo(out: str, n: int | None) -> None:
-    """Run the bundled Copenhagen-style study on simulated data, end to end."""
+    """Run the bundled Copenhagen-style study on simulated data, end to end.
+
+    OUT must be new, empty, or a folder evaltool wrote before.
+    """
+    from evaltool.study.outdir import check_target
     from evaltool.study.demo import write_demo
 
-    folder, (mid, fin) = write_demo(Path(out), n=n)
+    check_target(out)
+    folder, (mid, fin) = write_demo(out, n=n)
     click.echo("midterm (52 weeks of follow-up):\n" + mid.headline())
     click.echo("final:\n" + fin.headline())
     for report in sorted(folder.glob("*/report_*.html")):
@@ -160,13 +192,17 @@ def demo(out: str, n: int | None) -> None:
 @click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
 @click.option("--compare-with", type=click.Path(dir_okay=False), default=None,
               help="A midterm results.json to compare with (final template).")
-@click.option("--min-cell", type=int, default=None, help="Disclosure threshold (default: from the results).")
+@click.option("--min-cell", type=int, default=None,
+              help="Disclosure threshold: may be raised above the one in the results, never below it or 5.")
 @_guard
 def report(results_json: str, template: str, language: str, out: str, compare_with: str | None,
            min_cell: int | None) -> None:
     """Re-render a report from RESULTS_JSON without recomputing."""
+    from evaltool.exceptions import ConfigError
     from evaltool.study.run import rerender_report
 
+    if min_cell is not None and min_cell < 5:
+        raise ConfigError(f"--min-cell: must be >= 5 (disclosure control cannot be lowered); got {min_cell}")
     path = rerender_report(results_json, template=template, language=language, out=out,
                            compare_with=compare_with, min_cell=min_cell)
     click.echo(f"wrote {path}")

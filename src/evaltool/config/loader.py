@@ -88,10 +88,21 @@ _TYPE_WORDS = {
 }
 
 
+class _Short:
+    """A value's repr cut to a readable length (a config value can be a huge nested list)."""
+
+    def __init__(self, value: Any, limit: int = 80) -> None:
+        text = repr(value)
+        self.text = text if len(text) <= limit else text[: limit - 5] + " ...]"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def _message(err: dict[str, Any]) -> str:
     typ = err["type"]
     ctx = err.get("ctx") or {}
-    got = err.get("input")
+    got = _Short(err.get("input"))
     if typ == "missing":
         return "required key is missing"
     if typ == "extra_forbidden":
@@ -174,7 +185,7 @@ def _merge_union_errors(errs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if word not in groups[key]["alternatives"]:
             groups[key]["alternatives"].append(word)
     for g in groups.values():
-        g["msg"] = f"must be {' or '.join(g['alternatives'])}; got {g['input']!r}"
+        g["msg"] = f"must be {' or '.join(g['alternatives'])}; got {_Short(g['input'])!r}"
     return out
 
 
@@ -208,11 +219,41 @@ def _format_errors(exc: ValidationError, source: str, lines: LineMap) -> str:
     return first
 
 
+_NOT_IMPLEMENTED = {
+    "sensitivity": "sensitivity analyses (E-values, Rosenbaum bounds, placebo outcomes)",
+    "area_panel": "area-level analyses",
+}
+
+
+def _reject_unimplemented(data: dict[str, Any], source: str, lines: LineMap) -> None:
+    """Config keys the schema reserves but no stage implements yet are errors, never silently ignored."""
+
+    def fail(loc: tuple[Any, ...], what: str) -> None:
+        line = lines.get(loc)
+        where = f"{source} (--set)" if line == 0 else (f"{source}:{line}" if line else source)
+        raise ConfigError(f"{where}: {dotted(loc)}: {what} is not implemented yet in this version; "
+                          "remove the key")
+
+    for key, what in _NOT_IMPLEMENTED.items():
+        if key in data:
+            fail((key,), what)
+    outcomes = data.get("outcomes")
+    if isinstance(outcomes, list):
+        for i, item in enumerate(outcomes):
+            if isinstance(item, dict) and "placebo" in item:
+                fail(("outcomes", i, "placebo"), "placebo outcomes")
+
+
 def config_from_dict(data: Any, *, source: str = "<config>", lines: LineMap | None = None,
                      base_dir: Path | None = None) -> StudyConfig:
-    """Validate a plain dict as a :class:`StudyConfig`."""
+    """Validate a plain dict as a :class:`StudyConfig`.
+
+    Keys reserved for stages not implemented yet (``sensitivity``, ``area_panel``,
+    ``outcomes[].placebo``) are rejected with a :class:`ConfigError` naming them.
+    """
     if not isinstance(data, dict):
         raise ConfigError(f"{source}:1: the config must be a mapping of sections (study, data, design, outcomes, ...)")
+    _reject_unimplemented(data, source, lines or {})
     try:
         cfg = StudyConfig.model_validate(data)
     except ValidationError as exc:

@@ -305,7 +305,7 @@ class SensitivitySection(_Model):
 
 
 class DisclosureSection(_Model):
-    min_cell: Annotated[int, Field(ge=1, le=100)] = 5
+    min_cell: Annotated[int, Field(ge=5, le=100)] = 5  # disclosure rule: never below 5 persons
     rounding: Annotated[int, Field(ge=2, le=100)] | None = None
 
 

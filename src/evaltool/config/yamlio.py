@@ -19,6 +19,44 @@ __all__ = ["load_yaml_with_lines", "LineMap"]
 
 LineMap = dict[tuple[Any, ...], int]
 
+MAX_ALIASES = 100
+"""More alias uses (``*name``) than this in one config are refused."""
+
+MAX_EXPANDED = 50_000
+"""A config whose aliases expand to more values than this is refused (a "billion laughs" bomb)."""
+
+
+def _check_aliases(root: yaml.Node, source: str) -> None:
+    """Bound alias expansion before constructing Python objects (which would expand every alias)."""
+    sizes: dict[int, int] = {}
+    uses = 0
+
+    def size(node: yaml.Node, seen: set[int]) -> int:
+        nonlocal uses
+        key = id(node)
+        if key in seen:
+            uses += 1
+            if uses > MAX_ALIASES:
+                raise ConfigError(f"{source}:{node.start_mark.line + 1}: more than {MAX_ALIASES} YAML alias "
+                                  "uses; write the values out instead of repeating an anchor")
+        if key in sizes:
+            seen.add(key)
+            return sizes[key]
+        seen.add(key)
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k, seen) + size(v, seen) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(v, seen) for v in node.value)
+        else:
+            total = 1
+        if total > MAX_EXPANDED:
+            raise ConfigError(f"{source}:{node.start_mark.line + 1}: YAML aliases expand this config to more "
+                              f"than {MAX_EXPANDED} values; write the values out instead of nesting anchors")
+        sizes[key] = total
+        return total
+
+    size(root, set())
+
 
 def _walk(node: yaml.Node, path: tuple[Any, ...], lines: LineMap, source: str) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
@@ -69,6 +107,8 @@ def load_yaml_with_lines(path: str | Path) -> tuple[Any, LineMap]:
         raise ConfigError(f"{source}: cannot read config file ({exc.__class__.__name__}: {exc})") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            _check_aliases(node, source)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

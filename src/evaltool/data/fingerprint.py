@@ -5,6 +5,9 @@ when the input rows are shuffled, so provenance records a hash of the *content*
 (the multiset of rows), not of the file bytes: SHA-256 over the row count, the
 sum (mod 2^64) and the XOR of DuckDB's per-row hashes. Works the same on a
 DataFrame and on a Parquet file of any size (DuckDB streams it).
+
+The hash is of the content only: library versions belong in provenance, not in
+an input's identity (an upgrade must not change ``results.json``).
 """
 
 from __future__ import annotations
@@ -39,5 +42,5 @@ def content_hash(source: pd.DataFrame | str | Path) -> str:
             row = con.execute(_SQL.format(src=f"read_parquet('{path}')")).fetchone()
     finally:
         con.close()
-    text = f"rows={row[0]};sum={row[1]};xor={row[2]};duckdb={duckdb.__version__}"
+    text = f"rows={row[0]};sum={row[1]};xor={row[2]}"
     return hashlib.sha256(text.encode()).hexdigest()

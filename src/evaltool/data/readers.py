@@ -1,7 +1,8 @@
 """Read tabular register extracts by file extension.
 
 Supported: ``.csv`` (also ``.csv.gz``), ``.parquet``/``.pq``, Stata ``.dta``,
-SAS ``.sas7bdat``, Excel ``.xlsx``/``.xls``. Every failure is a
+SAS ``.sas7bdat``, Excel ``.xlsx`` (openpyxl; legacy ``.xls`` is refused:
+save it as ``.xlsx`` or ``.csv``). Every failure is a
 :class:`~evaltool.exceptions.DataError` that names the file.
 """
 
@@ -47,7 +48,6 @@ READERS: dict[str, tuple[str, Callable[[Path], pd.DataFrame]]] = {
     ".dta": ("Stata", _stata),
     ".sas7bdat": ("SAS", _sas),
     ".xlsx": ("Excel", _excel),
-    ".xls": ("Excel", _excel),
 }
 
 
@@ -55,6 +55,8 @@ def _reader(path: Path) -> tuple[str, Callable[[Path], pd.DataFrame]]:
     suffix = path.suffix.lower()
     if suffix == ".gz" and not path.name.lower().endswith(".csv.gz"):
         suffix = ".unknown"
+    if suffix == ".xls":
+        raise DataError(f"{path}: legacy Excel .xls files are not supported; save the sheet as .xlsx or .csv")
     if suffix not in READERS:
         allowed = ", ".join(sorted(set(READERS) - {".gz"})) + ", .csv.gz"
         raise DataError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; expected one of {allowed}")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -132,6 +134,101 @@ def _bad_values(bad: pd.Series, source: str, column: str, role: str) -> None:
     )
 
 
+MOSTLY_NUMERIC = 0.9
+"""A text-typed column whose non-empty cells are at least this share numbers is numeric with typos."""
+
+MAX_MAGNITUDE = 1e15
+"""Larger absolute values are refused: squares and sums of them lose all precision in float64."""
+
+
+def _rows(mask: pd.Series | np.ndarray, k: int = 5) -> str:
+    """The first ``k`` 1-based data-row numbers where ``mask`` holds (never ids or values)."""
+    pos = np.flatnonzero(np.asarray(mask)) + 1
+    listed = ", ".join(str(int(p)) for p in pos[:k]) + (", ..." if pos.size > k else "")
+    return f"row{'s' if pos.size != 1 else ''} {listed}"
+
+
+def _text_cells(col: pd.Series) -> tuple[pd.Series, pd.Series, float]:
+    """(numbers, mask of non-empty cells that are not numbers, share of non-empty cells that are numbers)."""
+    as_text = col.astype("string").str.strip()
+    present = col.notna() & as_text.ne("").fillna(False).astype(bool)
+    num = pd.to_numeric(as_text.where(present), errors="coerce")
+    text = present & num.isna()
+    n_present = int(present.sum())
+    return num, text, (n_present - int(text.sum())) / n_present if n_present else 1.0
+
+
+def _numeric_columns(frame: pd.DataFrame, must: Sequence[str], may: Sequence[str], source: str,
+                     missing: str) -> tuple[pd.DataFrame, list[DropRecord]]:
+    """Convert numeric columns stored as text; text cells in them are errors (or counted drops).
+
+    ``must`` columns are used as numbers (``log(x)``, ``x^2``, process measures, outcome columns):
+    any text cell in them is refused. ``may`` columns (plain covariate names, subgroups) are
+    numeric when at least :data:`MOSTLY_NUMERIC` of their non-empty cells are numbers; their few
+    text cells are then refused too, instead of silently turning the column into a categorical.
+    With ``missing: drop`` such cells count as missing and their rows are dropped and reported.
+    """
+    drops: list[DropRecord] = []
+    out = frame
+    for col in dict.fromkeys([*must, *may]):
+        series = out[col]
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            continue
+        if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+            continue
+        num, text, share = _text_cells(series)
+        if not text.any():
+            if col in must:
+                out = out.assign(**{col: num})
+            continue
+        if col not in must and share < MOSTLY_NUMERIC:
+            continue  # a categorical column
+        role = ("is used as a number" if col in must
+                else f"holds numbers in {int(share * 100)}% of its cells")
+        if missing == "drop":
+            drops.append(DropRecord("text in a numeric column", col, int(text.sum()), code="missing"))
+            out = out.assign(**{col: num}).loc[~text.to_numpy()]
+            continue
+        raise DataError(f"{source}: column {col!r} {role} but has {int(text.sum())} text cell(s) "
+                        f"({_rows(text)}); correct or empty them, or set data.missing: drop")
+    return out, drops
+
+
+def _finite(frame: pd.DataFrame, cols: Sequence[str], source: str) -> None:
+    """Numeric columns must hold finite numbers of a sane magnitude."""
+    for col in dict.fromkeys(cols):
+        series = frame[col]
+        if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        inf = np.isinf(values)
+        if inf.any():
+            raise DataError(f"{source}: column {col!r} has {int(inf.sum())} infinite value(s) ({_rows(inf)}); "
+                            "replace them with finite numbers or empty cells")
+        big = np.abs(np.nan_to_num(values)) > MAX_MAGNITUDE
+        if big.any():
+            raise DataError(f"{source}: column {col!r} has {int(big.sum())} value(s) larger than "
+                            f"{MAX_MAGNITUDE:g} in absolute value ({_rows(big)}); rescale the column "
+                            "(e.g. to thousands) or correct the values")
+
+
+def _start_weeks(frame: pd.DataFrame, start: str, source: str) -> pd.DataFrame:
+    """The start column holds ISO year-weeks YYYYWW (empty cells are handled as missing values)."""
+    from evaltool.weeks import is_valid
+
+    col = frame[start]
+    num = pd.to_numeric(col, errors="coerce") if not pd.api.types.is_numeric_dtype(col) else col
+    present = col.notna()
+    whole = num.notna() & (num == np.floor(num.fillna(0)))
+    ok = pd.Series(False, index=col.index)
+    ok[whole] = is_valid(num[whole].to_numpy(dtype=np.int64))
+    bad = present & ~ok
+    if bad.any():
+        raise DataError(f"{source}: column {start!r} (start week) must hold ISO year-weeks YYYYWW such as "
+                        f"202113; {int(bad.sum())} cell(s) do not ({_rows(bad)})")
+    return frame.assign(**{start: num}) if num is not col else frame
+
+
 def _require(frame: pd.DataFrame, cols: Iterable[str], source: str, role: str) -> None:
     missing = [c for c in dict.fromkeys(cols) if c not in frame.columns]
     if missing:
@@ -150,6 +247,7 @@ def validate_persons(
     other: Sequence[str] = (),
     start: str | None = None,
     missing: str = "error",
+    numeric: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, DataReport]:
     """Validate roles and types; returns the cleaned frame and its report.
 
@@ -165,21 +263,32 @@ def validate_persons(
         Exact-matching columns and further columns needed (subgroups, outcomes, process).
     missing : {"error", "drop"}
         What to do with missing values in any used column.
+    numeric : sequence of str
+        Further columns that must hold numbers (process measures, outcome columns).
+
+    Messages name columns and 1-based data-row numbers, never person ids or values of the id column.
     """
     n_read = len(frame)
     _require(frame, [id_col], source, "id")
     _require(frame, [treatment], source, "treatment")
-    numeric: list[str] = []
+    must_numeric = list(numeric)
+    numeric = []
     loose: list[str] = []
+    categorical: list[str] = []
     for term in covariates:
         num, lo = term_column_roles(term)
         numeric += num
         loose += lo
+        categorical += re.findall(r"C\((\w+)\)", term)
     _require(frame, numeric + loose, source, "covariate")
     _require(frame, exact, source, "exact-matching")
     _require(frame, other, source, "required")
+    _require(frame, must_numeric, source, "numeric")
     if start is not None:
         _require(frame, [start], source, "start week")
+        frame = _start_weeks(frame, start, source)
+    plain = [c for c in [*loose, *other] if c not in categorical and c not in exact]
+    frame, text_drops = _numeric_columns(frame, [*numeric, *must_numeric], plain, source, missing)
     for col in dict.fromkeys(numeric):
         if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
             example = frame[col].dropna().astype(str).head(1).tolist()
@@ -190,17 +299,19 @@ def validate_persons(
 
     ids = frame[id_col]
     if ids.isna().any():
-        raise DataError(f"{source}: id column {id_col!r} has {int(ids.isna().sum())} missing values")
+        raise DataError(f"{source}: id column {id_col!r} has {int(ids.isna().sum())} missing value(s) "
+                        f"({_rows(ids.isna())}); every person needs an id")
     dup = ids.duplicated(keep=False)
     if dup.any():
-        example = ids[dup].iloc[0]
         raise DataError(
             f"{source}: id column {id_col!r} must be unique; {int(ids.duplicated().sum())} duplicate "
-            f"row(s), e.g. {id_col}={example!r}"
+            f"row(s) ({_rows(dup)}); keep one row per person"
         )
 
-    used = list(dict.fromkeys([treatment, *numeric, *loose, *exact, *other] + ([start] if start else [])))
-    drops: list[DropRecord] = []
+    used = list(dict.fromkeys([treatment, *numeric, *loose, *exact, *other, *must_numeric]
+                              + ([start] if start else [])))
+    _finite(frame, [c for c in used if c != treatment], source)
+    drops: list[DropRecord] = list(text_drops)
     keep = pd.Series(True, index=frame.index)
     for col in used:
         na = frame[col].isna()
@@ -210,7 +321,7 @@ def validate_persons(
                 hint = ("; comparison persons without one can get a pseudo-start: data.pseudo_start: true"
                         if col == start else "")
                 raise DataError(
-                    f"{source}: column {col!r} has {int(na.sum())} missing value(s); "
+                    f"{source}: column {col!r} has {int(na.sum())} missing value(s) ({_rows(na)}); "
                     f"fix the data or set data.missing: drop{hint}"
                 )
             if n:

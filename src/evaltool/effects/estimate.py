@@ -218,7 +218,12 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
                                        scale=scale, names={**label, "subgroup": g, "level": level},
                                        settings=settings))
             if len(levels) >= 2:
-                stat, df, p = wald_equal_effects(base, y, [m for _, m in levels])
+                try:
+                    stat, df, p = wald_equal_effects(base, y, [m for _, m in levels])
+                except EstimationError as exc:  # one failed test must not abort the study
+                    warnings.warn(f"subgroup {g!r}, outcome {outcome!r}: test of equal effects not "
+                                  f"available ({exc})", DataWarning, stacklevel=2)
+                    stat, df, p = float("nan"), len(levels) - 1, float("nan")
                 tests.append({"variable": g, "outcome": outcome, "statistic": stat, "df": df, "p_value": p})
             else:
                 warnings.warn(f"subgroup {g!r}, outcome {outcome!r}: fewer than 2 levels with enough "

@@ -90,6 +90,10 @@ def wald_equal_effects(sample: Sample, y: np.ndarray, level_masks: list[np.ndarr
         R[j - 1, L + j] = 1.0
     diff = R @ fit.beta
     middle = R @ V @ R.T
+    scale = max(1.0, float(np.abs(middle).max())) if middle.size else 1.0
+    if not np.all(np.isfinite(middle)) or np.linalg.matrix_rank(middle, tol=1e-12 * scale) < L - 1:
+        raise EstimationError("the Wald test of equal subgroup effects is singular "
+                              "(no variation in the outcome or too few clusters per level)")
     try:
         stat = float(diff @ np.linalg.solve(middle, diff))
     except np.linalg.LinAlgError:

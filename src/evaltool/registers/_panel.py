@@ -82,7 +82,8 @@ def open_panel(panel: Any, id_col: str) -> PanelSource:
             raise RegisterError(f"weekly panel: column(s) {', '.join(missing)} not found; "
                                 f"expected {id_col}, week, code")
         declared = panel.attrs.get(RANGE_KEY)
-        return PanelSource(frame=panel, files=(), id_col=id_col, label="weekly panel",
+        label = str(panel.attrs.get("source") or "weekly panel")  # the file it was read from, if known
+        return PanelSource(frame=panel, files=(), id_col=id_col, label=label,
                            declared_range=tuple(int(v) for v in declared) if declared else None)
     if isinstance(panel, (str, Path)):
         pattern = str(panel)
@@ -156,7 +157,14 @@ def scan_panel(src: PanelSource, code_map: CodeMap, unknown_codes: str, *, duck:
     if counts["week"].isna().any():
         raise RegisterError(f"{src.label}: {int(counts.loc[counts['week'].isna(), 'n'].sum())} row(s) "
                             "have no week")
-    weeks = np.unique(counts["week"].to_numpy(dtype=np.int64))
+    as_num = pd.to_numeric(counts["week"], errors="coerce")
+    not_int = as_num.isna() | (as_num != np.floor(as_num))
+    if not_int.any():
+        bad = counts.loc[not_int, "week"]
+        raise RegisterError(f"{src.label}: column `week` must hold ISO year-weeks YYYYWW (e.g. 202113); "
+                            f"{int(counts.loc[not_int, 'n'].sum())} row(s) hold other values, e.g. "
+                            f"{str(bad.iloc[0])[:20]!r}")
+    weeks = np.unique(as_num.to_numpy(dtype=np.int64))
     ok = is_valid(weeks)
     if not ok.all():
         raise RegisterError(f"{src.label}: column `week` must hold ISO year-weeks YYYYWW; "
@@ -221,7 +229,7 @@ def person_starts(persons: pd.DataFrame, id_col: str, start_col: str) -> tuple[n
         raise RegisterError(f"persons: {int(pd.isna(ids).sum())} person(s) have no {id_col!r}")
     dup = pd.Index(ids).duplicated()
     if dup.any():
-        raise RegisterError(f"persons: {int(dup.sum())} duplicate {id_col!r} value(s), e.g. {ids[dup][0]!r}")
+        raise RegisterError(f"persons: {int(dup.sum())} duplicate {id_col!r} value(s); keep one row per person")
     start = persons[start_col]
     miss = start.isna().to_numpy()
     if miss.any():

@@ -146,8 +146,8 @@ def _window_check(spec: OutcomeSpec, ids, sord, first: int, last: int, start_col
                 f"{int(from_ordinal(first))}-{int(from_ordinal(last))}")
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise RegisterError(f"outcome {spec.name!r}: {what} for {int(bad.sum())} person(s), e.g. person "
-                            f"{_show(ids[i])} with {start_col} {int(from_ordinal(sord[i]))}; shorten the window "
+        raise RegisterError(f"outcome {spec.name!r}: {what} for {int(bad.sum())} person(s), e.g. one with "
+                            f"{start_col} {int(from_ordinal(sord[i]))}; shorten the window "
                             "or restrict the persons")
 
 
@@ -270,7 +270,7 @@ def derive_outcomes(persons: pd.DataFrame, panel: Any, code_map: CodeMap, specs,
         person = ids[int(np.flatnonzero(dup)[0])]
         week = _panel.duplicate_example(src, person, duck, memory_limit)
         raise RegisterError(f"{src.label}: {int(dup.sum())} person(s) have more than one row in a week, "
-                            f"e.g. person {_show(person)} in week {week}; the panel must hold one code per person-week")
+                            f"e.g. in week {week}; the panel must hold one code per person-week")
     cols = _finish(plan, res, sord, last)
     index = pd.Index(ids, name=id_col)
     frame = pd.DataFrame(cols, index=index)

@@ -35,7 +35,9 @@ _RC = {"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 9,
        "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"], "axes.spines.top": False,
        "axes.spines.right": False, "axes.edgecolor": "#444444", "axes.labelcolor": "#222222",
        "xtick.color": "#333333", "ytick.color": "#333333", "axes.grid": True, "grid.color": "#e3e3e3",
-       "grid.linewidth": 0.6, "legend.frameon": False, "path.simplify": False}
+       "grid.linewidth": 0.6, "legend.frameon": False, "path.simplify": False,
+       # labels and data values are plain text: a `$` must not start mathtext (crash or garbled text)
+       "text.parse_math": False, "text.usetex": False}
 
 Num = Callable[[float, int], str]
 

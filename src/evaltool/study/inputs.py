@@ -86,6 +86,12 @@ def _needed_columns(cfg: StudyConfig) -> tuple[list[str], list[str]]:
     return list(cfg.design.exact), list(dict.fromkeys(other))
 
 
+def _numeric_columns(cfg: StudyConfig) -> list[str]:
+    """Columns used as numbers: process measures and outcome columns."""
+    cols = list(cfg.process) + [o.column for o in cfg.outcomes if o.kind == "column" and o.column]
+    return list(dict.fromkeys(cols))
+
+
 def _weekly_status_path(cfg: StudyConfig) -> Path:
     """The weekly status file, checked to have the id, week and code columns."""
     d = cfg.data
@@ -124,6 +130,8 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
             ppath = _weekly_status_path(cfg)
             panel = ppath if ppath.suffix.lower() in (".parquet", ".pq") else read_table(ppath)
             inputs[ppath.name] = content_hash(panel)
+            if isinstance(panel, pd.DataFrame):
+                panel.attrs["source"] = ppath.name  # register errors name the file
         if d.areas is not None:
             apath = resolve_path(cfg, d.areas, "data.areas")
             areas = read_table(apath)
@@ -140,7 +148,7 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
     persons, report = validate_persons(
         raw, source=source, id_col=d.id, treatment=d.treatment, covariates=_file_covariates(cfg),
         exact=exact, other=other, start=d.start if needs_panel and not d.pseudo_start else None,
-        missing=d.missing,
+        missing=d.missing, numeric=_numeric_columns(cfg),
     )
     if d.pseudo_start:
         persons, report = _pseudo_starts(cfg, persons, report, source)
@@ -214,7 +222,7 @@ def validate_study(cfg: StudyConfig) -> list[str]:
     _, report = validate_persons(frame, source=path.name, id_col=d.id, treatment=d.treatment,
                                  covariates=_file_covariates(cfg), exact=exact, other=other,
                                  start=d.start if needs_panel and not d.pseudo_start else None,
-                                 missing=d.missing)
+                                 missing=d.missing, numeric=_numeric_columns(cfg))
     lines.append(f"{path.name}: {report.n_read} rows, {report.n_treated} treated, {report.n_control} comparison")
     if d.weekly_status is not None:
         ppath = _weekly_status_path(cfg)

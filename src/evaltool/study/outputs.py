@@ -7,23 +7,21 @@ untouched and never a half-written folder.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from evaltool.config import config_source, dump_config
+from evaltool.config import config_source, dump_config, resolve_path
 from evaltool.config.schema import StudyConfig
-from evaltool.exceptions import ConfigError, EvaltoolError
+from evaltool.exceptions import ConfigError
 from evaltool.study.compare import compare_results, read_results
+from evaltool.study.outdir import check_target, write_file, write_folder
 from evaltool.study.result import StudyResult
 from evaltool.results.schema import ResultsDocument, dumps_json
 
-__all__ = ["atomic_folder", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
+__all__ = ["atomic_folder", "input_files", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
            "render_reports", "read_results", "compare_results", "rerender_report"]
 
 
@@ -32,51 +30,51 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
 
 
-def atomic_folder(target: str | Path, fill: Callable[[Path], None]) -> Path:
+def atomic_folder(target: str | Path, fill: Callable[[Path], None], *, force: bool = False,
+                  inputs: list[Path] | tuple[Path, ...] = ()) -> Path:
     """Create ``target`` by calling ``fill(tmp_dir)`` and renaming the result into place.
+
+    A thin alias of :func:`evaltool.study.outdir.write_folder`: ``target`` must be absent, empty
+    or an earlier evaltool output folder, and never an input folder.
 
     Raises
     ------
     EvaltoolError
-        If the parent folder cannot be created or written.
+        If the target is unsafe or cannot be written.
     """
-    target = Path(target)
-    parent = target.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
-    except OSError as exc:
-        raise EvaltoolError(f"{target}: cannot create output folder ({exc.strerror or exc})") from None
-    if target.exists() and not target.is_dir():
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise EvaltoolError(f"{target}: exists and is not a folder")
-    try:
-        fill(tmp)
-        backup = None
-        if target.exists():
-            backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
-            os.rmdir(backup)
-            os.replace(target, backup)
-        os.replace(tmp, target)
-        if backup is not None:
-            shutil.rmtree(backup, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+    return write_folder(target, fill, force=force, inputs=inputs)
 
 
-def output_dir_for(cfg: StudyConfig, out: str | Path | None) -> Path:
-    """``--out`` if given, else ``report.out`` from the config."""
+def input_files(cfg: StudyConfig) -> list[Path]:
+    """The files a study reads (config file, data files, code map, compared results) that exist."""
+    source, _base, _lines = config_source(cfg)
+    found = [Path(source)] if source != "<config>" else []
+    for key, path in (("data.persons", cfg.data.persons), ("data.weekly_status", cfg.data.weekly_status),
+                      ("data.code_map", cfg.data.code_map), ("data.areas", cfg.data.areas),
+                      ("report.compare_with", cfg.report.compare_with)):
+        if path is not None:
+            try:
+                found.append(resolve_path(cfg, path, key))
+            except ConfigError:
+                continue
+    return [p for p in found if p.exists()]
+
+
+def output_dir_for(cfg: StudyConfig, out: str | Path | None, *, force: bool = False) -> Path:
+    """``--out`` if given, else ``report.out`` from the config; checked to be a safe target
+    (see :func:`evaltool.study.outdir.check_target`)."""
     if out is not None:
+        check_target(out, force=force, inputs=input_files(cfg))
         return Path(out)
     if cfg.report.out is not None:
+        check_target(cfg.report.out, what="report.out", force=force, inputs=input_files(cfg))
         return Path(cfg.report.out)
     source, _, _lines = config_source(cfg)
     raise ConfigError(f"{source}: report.out: no output folder; give --out DIR or set report.out")
 
 
-def write_outputs(result: StudyResult, out: str | Path, *, compare_with: ResultsDocument | None = None) -> Path:
+def write_outputs(result: StudyResult, out: str | Path, *, compare_with: ResultsDocument | None = None,
+                  force: bool = False) -> Path:
     """Write results.json, tables/, trajectories.csv, reports, disclosure log and resolved config.
 
     The folder is built in a temporary sibling and renamed into place only when complete;
@@ -85,7 +83,8 @@ def write_outputs(result: StudyResult, out: str | Path, *, compare_with: Results
     """
     results = result.document()
     reports = render_reports(result.config, results, compare_with)
-    return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, results, reports))
+    return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, results, reports),
+                         force=force, inputs=input_files(result.config))
 
 
 def fill_output_folder(tmp: Path, result: StudyResult, results: ResultsDocument, reports: list) -> None:
@@ -142,11 +141,15 @@ def render_reports(cfg: StudyConfig, results: ResultsDocument,
 def rerender_report(results_json: str | Path, *, template: str, language: str, out: str | Path,
                     compare_with: str | Path | None = None, min_cell: int | None = None) -> Path:
     """Render a report from an existing results.json without recomputing."""
-    from evaltool.report import DisclosureRules, render_report, write_report
+    from evaltool.report import DisclosureRules, render_report
 
     results = read_results(results_json)
     compare = read_results(compare_with) if compare_with else None
-    mc = min_cell if min_cell is not None else results.config.min_cell
+    stored = int(results.config.min_cell)
+    if min_cell is not None and min_cell < max(stored, 5):
+        raise ConfigError(f"--min-cell: must be >= {max(stored, 5)} (the threshold the results were made with; "
+                          f"it may be raised, never lowered); got {min_cell}")
+    mc = min_cell if min_cell is not None else stored
     rendered = render_report(results, template=template, language=language, compare_with=compare,
                              rules=DisclosureRules(min_cell=mc))
-    return write_report(rendered, out)
+    return write_file(out, rendered.html)
