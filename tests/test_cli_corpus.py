@@ -113,10 +113,10 @@ CASES = [
     # configuration
     ("unknown_key", lambda d: cfg(d, "  seed: 1", "  sede: 1"), r"study\.yaml:3: study\.sede: unknown key", True),
     ("wrong_type", lambda d: cfg(d, "  seed: 1", "  seed: [1]"), r"study\.yaml:3: study\.seed: must be", True),
-    ("bad_enum", lambda d: append(d, "effects: {method: magic}\n"), r"study\.yaml:\d+: effects\.method: must be one of",
+    ("bad_enum", lambda d: append(d, "effects: {method: magic}\n"), r"study\.yaml:\d+: effects\.method: `method` must be one of",
      True),
     ("negative_caliper", lambda d: cfg(d, "  covariates:", "  caliper: -0.2\n  covariates:"),
-     r"study\.yaml:12: design\.caliper: must be a number > 0", True),
+     r"study\.yaml:12: design\.caliper: `caliper` must be a number > 0", True),
     ("weeks_reversed", lambda d: cfg(d, "weeks: [1, 52]", "weeks: [52, 1]"), r"outcomes\[0\].*weeks", True),
     ("duplicate_outcome", lambda d: cfg(d, "name: meetings", "name: subsidy_52w"), r"outcome names must be unique",
      True),

@@ -20,8 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from evaltool._checks import check_int, check_number
 from evaltool.design.matching.result import MatchResult, subclass_from_pairs, weights_from_pairs
@@ -90,6 +88,9 @@ def optimal_pairs(score: np.ndarray, focal: np.ndarray, ctrl: np.ndarray, strata
         rows.append(np.full(cand.size, r))
         cols.append(cand)
         vals.append(np.abs(cv[cand] - score[i]) + 1.0)
+    from scipy.sparse import csr_matrix  # scipy only when this method runs (start-up of the matching path)
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     graph = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                        shape=(slots.size, cs.size))
     why = (f"no matching gives every focal unit {ratio} control(s) within the caliper and exact "
