@@ -15,11 +15,12 @@ A config never executes code: covariates use the one term grammar of
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evaltool.exceptions import EvaltoolError
+from evaltool.specs.areas import AreaSpec
 from evaltool.specs.effects import EffectsSpec
 from evaltool.specs.matching import MatchSpec
 from evaltool.specs.propensity import PropensitySpec
@@ -28,7 +29,7 @@ from evaltool.terms import parse_term
 __all__ = [
     "Labels", "StudySection", "SimulateSection", "SampleRule", "DataSection",
     "PropensitySection", "DesignSection", "EffectsSection", "OutcomeSection",
-    "SubgroupSection", "AreaPanelSection", "SensitivitySection", "DisclosureSection",
+    "SubgroupSection", "AreaSimulateSection", "AreaResidenceSection", "AreaPanelSection", "SensitivitySection", "DisclosureSection",
     "ReportSection", "StudyConfig",
 ]
 
@@ -290,12 +291,77 @@ class SubgroupSection(_Model):
         return v
 
 
-class AreaPanelSection(_Model):
+class AreaSimulateSection(_Model):
+    """Synthetic area panel (:func:`evaltool.simulate.areas.simulate_area_panel`), with known truth."""
+
+    scenario: Literal["fredericia", "staggered", "one_treated"] = "fredericia"
+    n_areas: Annotated[int, Field(ge=3, le=2000)] = 16
+    years: tuple[int, int] = (2008, 2020)
+    effect: Annotated[float, Field(ge=-0.5, le=0.5)] = -0.03
+    seed: Annotated[int, Field(ge=0)] = 2026
+    n_treated: Annotated[int, Field(ge=1)] | None = None
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("area", "year", "residents", "unemployment_rate", "outreach_start_year")
+
+    @model_validator(mode="after")
+    def _years(self) -> "AreaSimulateSection":
+        a, b = self.years
+        if b - a < 3:
+            raise ValueError(f"`years` must be [first, last] spanning >= 4 years; got [{a}, {b}]")
+        if self.n_treated is not None and (self.scenario != "fredericia" or self.n_treated >= self.n_areas):
+            raise ValueError(f"`n_treated` applies to scenario 'fredericia' and must be < n_areas "
+                             f"({self.n_areas}); got {self.n_treated}")
+        return self
+
+
+class AreaResidenceSection(_Model):
+    """Area panel derived from a residence file and the study's weekly panel
+    (:func:`evaltool.registers.area_shares.area_shares`)."""
+
+    path: Path
+    id: str = "person_id"
+    area: str = "area"
+    categories: list[str] = Field(min_length=1)
+    period: Literal["year", "quarter"] = "year"
+    starts: dict[str, int] = Field(default_factory=dict)  # area -> first treated period; absent = never
+
+
+class AreaPanelSection(AreaSpec):
+    """``area_panel:``: the fields of :class:`~evaltool.specs.areas.AreaSpec` (all rules live there)
+    plus the source of the panel: ``path`` (csv/parquet), ``simulate`` or ``residence``."""
+
     path: Path | None = None
-    unit: str = "area"
-    time: str = "year"
-    outcome: str = "unemployment_rate"
-    first_treated: str = "outreach_start_year"
+    simulate: AreaSimulateSection | None = None
+    residence: AreaResidenceSection | None = None
+
+    @model_validator(mode="after")
+    def _source(self) -> "AreaPanelSection":
+        given = [k for k in ("path", "simulate", "residence") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one source: `path` (a file), `simulate` or `residence`; got "
+                             f"{', '.join(given) or 'none'}")
+        if self.simulate is not None:
+            cols = AreaSimulateSection.COLUMNS
+            for key in ("unit", "time", "outcome", "first_treated", "weights", "population"):
+                v = getattr(self, key)
+                if v is not None and v not in cols:
+                    raise EvaltoolError(f"the simulated panel has columns {', '.join(cols)}; got {v!r}", key=key)
+        if self.residence is not None:
+            r = self.residence
+            need = {"unit": r.area, "time": r.period, "first_treated": "first_treated"}
+            for key, col in need.items():
+                if getattr(self, key) != col:
+                    raise EvaltoolError(f"with `residence` the panel column is {col!r}; got "
+                                        f"{getattr(self, key)!r}", key=key)
+            for key in ("weights", "population"):
+                v = getattr(self, key)
+                if v is not None and v not in ("population", "person_weeks"):
+                    raise EvaltoolError(f"with `residence` use 'population' or 'person_weeks'; got {v!r}", key=key)
+        return self
+
+    def spec(self) -> AreaSpec:
+        """The :class:`AreaSpec` of this section (the source keys removed)."""
+        return AreaSpec(**self.model_dump(exclude={"path", "simulate", "residence"}))
 
 
 class SensitivitySection(_Model):
@@ -325,10 +391,10 @@ class StudyConfig(_Model):
     """A whole study: what to read, how to design, what to estimate and report."""
 
     study: StudySection
-    data: DataSection
-    design: DesignSection
+    data: DataSection | None = None  # None: an area-only study (just `study` and `area_panel`)
+    design: DesignSection | None = None
     effects: EffectsSection = Field(default_factory=EffectsSection)
-    outcomes: list[OutcomeSection] = Field(min_length=1)
+    outcomes: list[OutcomeSection] = Field(default_factory=list)
     subgroups: list[SubgroupSection] = Field(default_factory=list)
     process: list[str] = Field(default_factory=list)
     area_panel: AreaPanelSection | None = None
@@ -342,6 +408,19 @@ class StudyConfig(_Model):
 
     @model_validator(mode="after")
     def _cross(self) -> "StudyConfig":
+        if self.area_only:
+            return self._area_only()
+        for key in ("data", "design"):
+            if getattr(self, key) is None:
+                raise EvaltoolError("required key is missing (an area-only study has just `study` and "
+                                    "`area_panel`)", key=key)
+        if not self.outcomes:
+            raise EvaltoolError("list should have at least 1 item", key="outcomes")
+        if self.area_panel is not None and self.area_panel.residence is not None:
+            d = self.data
+            if d.weekly_status is None and not (d.simulate is not None and d.simulate.panel):
+                raise EvaltoolError("`residence` needs the weekly panel of `data` (`weekly_status`, or "
+                                    "`simulate` with `panel: true`)", key="area_panel.residence")
         try:
             self.effects.spec().resolve(self.design.match_spec(seed=0).default_variance)
         except EvaltoolError as exc:
@@ -361,4 +440,22 @@ class StudyConfig(_Model):
         unknown = [p for p in self.sensitivity.placebo_outcomes if p not in names]
         if unknown:
             raise ValueError(f"`sensitivity.placebo_outcomes` names unknown outcomes: {', '.join(unknown)}")
+        return self
+
+    @property
+    def area_only(self) -> bool:
+        """True for a study with an area panel and no person data."""
+        return self.data is None and self.area_panel is not None
+
+    def _area_only(self) -> "StudyConfig":
+        extra = [k for k in ("design", "outcomes", "subgroups", "process") if getattr(self, k)]
+        if extra:
+            raise EvaltoolError(f"`{extra[0]}` needs person data: add a `data` section, or remove it for an "
+                                "area-only study", key=extra[0])
+        if self.area_panel.residence is not None:
+            raise EvaltoolError("`residence` derives the area panel from the weekly panel of `data`; add a "
+                                "`data` section or use `path` / `simulate`", key="area_panel.residence")
+        if self.report.compare_with is not None:
+            raise EvaltoolError("comparison with a midterm report needs person results; remove it for an "
+                                "area-only study", key="report.compare_with")
         return self

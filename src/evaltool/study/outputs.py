@@ -49,9 +49,14 @@ def input_files(cfg: StudyConfig) -> list[Path]:
     """The files a study reads (config file, data files, code map, compared results) that exist."""
     source, _base, _lines = config_source(cfg)
     found = [Path(source)] if source != "<config>" else []
-    for key, path in (("data.persons", cfg.data.persons), ("data.weekly_status", cfg.data.weekly_status),
-                      ("data.code_map", cfg.data.code_map), ("data.areas", cfg.data.areas),
-                      ("report.compare_with", cfg.report.compare_with)):
+    d, a = cfg.data, cfg.area_panel
+    keyed = [("report.compare_with", cfg.report.compare_with)]
+    if d is not None:
+        keyed += [("data.persons", d.persons), ("data.weekly_status", d.weekly_status),
+                  ("data.code_map", d.code_map), ("data.areas", d.areas)]
+    if a is not None:
+        keyed += [("area_panel.path", a.path), ("area_panel.residence.path", a.residence and a.residence.path)]
+    for key, path in keyed:
         if path is not None:
             try:
                 found.append(resolve_path(cfg, path, key))
@@ -102,6 +107,8 @@ def fill_output_folder(tmp: Path, result: StudyResult, results: ResultsDocument,
         write_csv(pd.json_normalize([r.to_dict() for r in results.process]), tables / "process.csv")
     if result.trajectories is not None:
         write_csv(result.trajectories.to_frame(), tmp / "trajectories.csv")
+    if result.area is not None:
+        write_csv(result.area.result.to_frame(), tables / "area_estimates.csv")
     logs = []
     for name, rendered in reports:
         (tmp / name).write_text(rendered.html, encoding="utf-8")
