@@ -86,6 +86,8 @@ def write_outputs(result: StudyResult, out: str | Path, *, compare_with: Results
     a failure leaves any previous ``out`` untouched. ``compare_with`` (the midterm
     results document) overrides ``report.compare_with`` for the final report.
     """
+    if getattr(result, "area_only", False):  # an area-only study writes its own folder
+        return result.write(out, force=force)
     results = result.document()
     reports = render_reports(result.config, results, compare_with)
     return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, results, reports),

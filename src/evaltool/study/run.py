@@ -19,10 +19,10 @@ import evaltool
 from evaltool.config.schema import StudyConfig
 from evaltool.exceptions import DataError
 from evaltool.study.inputs import (ROW_ORDER, StudyData, add_history_covariates, load_study_data,
-                             validate_study as _validate_persons)
-from evaltool.study.area_run import AreaStudyResult, area_stage, check_area_panel, run_area_study, write_area_outputs
+                             validate_study)
+from evaltool.study.area_run import area_stage, run_area_study
 from evaltool.study.compare import compare_results
-from evaltool.study.outputs import output_dir_for, rerender_report, write_outputs as _write_person_outputs
+from evaltool.study.outputs import output_dir_for, rerender_report, write_outputs
 from evaltool.study import blocks
 from evaltool.study.blocks import StudyBlocks
 from evaltool.study.result import StudyResult
@@ -188,20 +188,6 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
                        trajectories=traj, time_to_event=tuple(tte), blocks=blocks,
                        warnings=tuple(dict.fromkeys(caught)), area=area)
 
-
-def validate_study(cfg: StudyConfig) -> list[str]:
-    """Check files, columns and types without running the study; returns info lines
-    (the person data, and the area panel of ``area_panel:``)."""
-    lines = [] if cfg.area_only else _validate_persons(cfg)
-    return lines + (check_area_panel(cfg) if cfg.area_panel is not None else [])
-
-
-def write_outputs(result, out, *, compare_with=None, force: bool = False):
-    """Write a study's output folder (see :func:`evaltool.study.outputs.write_outputs`);
-    an area-only study writes its own (:func:`evaltool.study.area_run.write_area_outputs`)."""
-    if isinstance(result, AreaStudyResult):
-        return write_area_outputs(result, out, force=force)
-    return _write_person_outputs(result, out, compare_with=compare_with, force=force)
 
 
 def _time_to_event(outcomes: list, design, outcome_frame: pd.DataFrame) -> list:
