@@ -106,13 +106,13 @@ def write_area_outputs(result: AreaStudyResult, out: str | Path, *, force: bool 
     """Write an area-only study's output folder (results.json, tables/, reports, disclosure log, config)."""
     import yaml
 
-    from evaltool.study.outputs import atomic_folder, input_files, render_reports, write_csv
+    from evaltool.study.outputs import atomic_folder, input_files, render_reports, results_json, write_csv
 
     doc = result.document()
     reports = render_reports(result.config, doc)
 
     def fill(tmp: Path) -> None:
-        (tmp / "results.json").write_text(doc.to_json(), encoding="utf-8")
+        (tmp / "results.json").write_text(results_json(doc, result.config.report.disclosure.min_cell), encoding="utf-8")
         (tmp / "tables").mkdir()
         write_csv(result.area.result.to_frame(), tmp / "tables" / "area_estimates.csv")
         logs = []

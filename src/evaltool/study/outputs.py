@@ -21,8 +21,19 @@ from evaltool.study.outdir import check_target, write_file, write_folder
 from evaltool.study.result import StudyResult
 from evaltool.results.schema import ResultsDocument, dumps_json
 
-__all__ = ["atomic_folder", "input_files", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
+__all__ = ["results_json", "atomic_folder", "input_files", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
            "render_reports", "read_results", "compare_results", "rerender_report"]
+
+
+def results_json(results: ResultsDocument, min_cell: int) -> str:
+    """results.json text with the area block through the area disclosure gate (hidden small areas)."""
+    from dataclasses import replace
+
+    from evaltool.report.area_disclosure import control_area
+
+    if results.area is None:
+        return results.to_json()
+    return replace(results, area=control_area(results.area, min_cell, lambda *_a: None)).to_json()
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -98,7 +109,7 @@ def fill_output_folder(tmp: Path, result: StudyResult, results: ResultsDocument,
     """Write one study's output folder's files into ``tmp`` (see :func:`write_outputs`)."""
     import yaml
 
-    (tmp / "results.json").write_text(results.to_json(), encoding="utf-8")
+    (tmp / "results.json").write_text(results_json(results, result.config.report.disclosure.min_cell), encoding="utf-8")
     tables = tmp / "tables"
     tables.mkdir()
     write_csv(result.effects.to_frame(), tables / "effects.csv")
