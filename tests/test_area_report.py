@@ -120,3 +120,18 @@ def test_small_area_hidden_everywhere(out):
     written = json.loads(results_json(doc, 5))["area"]
     assert {r["unit"]: r for r in written["before_after"]}["Nørrebrogade"]["before"] is None
     assert written["populations"] == [r for r in json.loads(ctrl.to_json())["area"]["populations"]]
+
+
+def test_person_and_area_study_shows_both(out):
+    """A results document with person results and an area block: the person chapters plus the area chapter."""
+    d = json.loads((ROOT / "tests" / "fixtures" / "report" / "results_example.json").read_text(encoding="utf-8"))
+    d["area"] = json.loads((out / "results.json").read_text(encoding="utf-8"))["area"]
+    for lang in ("da", "en"):
+        html = render_report(d, "final", lang).html
+        ids = re.findall(r'<section id="([a-z-]+)" class="chapter', html)
+        assert ids[:8] == ["summary", "effort", "target-group", "implementation", "results", "balance",
+                           "subgroups", "area"], ids
+        toc = re.findall(r'<li><a href="#([a-z-]+)"><span class="num">', html)
+        assert toc == ids  # contents and chapters in the same order
+        assert 'id="fig-area-trends"' in html
+        assert not re.search(r"\barea\.[a-z_]+", _text(html))
