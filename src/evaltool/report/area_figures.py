@@ -33,8 +33,9 @@ def trend_plot(key: str, title: str, periods: Sequence[int], series: list[tuple[
                 ax.plot(periods, _nan(y), color=TREATED, lw=2.4, label=label)
             elif kind == "comparison":
                 ax.plot(periods, _nan(y), color=COMPARISON, lw=2.4, label=label)
-            else:
-                ax.plot(periods, _nan(y), color=GREY, lw=1.6, ls="--", label=label)
+            else:  # synthetic paths: dashed (synthetic control), dotted (synthetic DiD)
+                ax.plot(periods, _nan(y), color=GREY, lw=1.6, ls="--" if kind == "synthetic_control" else ":",
+                        label=label)
         if start is not None:
             ax.axvline(start - 0.5, color="#999999", lw=0.8, ls=":")
             ax.annotate(start_label, (start - 0.5, 1.0), xycoords=("data", "axes fraction"), fontsize=8,
