@@ -135,3 +135,31 @@ def test_person_and_area_study_shows_both(out):
         assert toc == ids  # contents and chapters in the same order
         assert 'id="fig-area-trends"' in html
         assert not re.search(r"\barea\.[a-z_]+", _text(html))
+
+
+def test_small_area_end_to_end(tmp_path):
+    """`evaltool run` on an area file where Område 03 has 3 residents: hidden in results.json, the
+    report and logged in disclosure_log.csv (a second comparison area hidden as its complement)."""
+    from evaltool.simulate.areas import simulate_area_panel
+
+    df, _ = simulate_area_panel(16, range(2008, 2021), "fredericia", -0.03, 2026)
+    df.loc[df["area"] == "Område 03", "residents"] = 3
+    df.to_csv(tmp_path / "areas.csv", index=False)
+    (tmp_path / "a.yaml").write_text(
+        "study: {title: Områder, stage: final, language: da, seed: 1}\n"
+        "area_panel:\n  path: areas.csv\n  unit: area\n  time: year\n  outcome: unemployment_rate\n"
+        "  first_treated: outreach_start_year\n  population: residents\n"
+        "  methods: [before_after, did_2x2, twfe, event_study]\n  n_boot: 0\n  n_permutations: 0\n",
+        encoding="utf-8")
+    main(["run", str(tmp_path / "a.yaml"), "--out", str(tmp_path / "out")])
+    res = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["area"]
+    pops = {r["unit"]: r for r in res["populations"]}
+    assert pops["Område 03"]["population_min"] is None and pops["Område 03"]["_suppressed"]["population_min"] == "area"
+    hidden = [u for u, r in pops.items() if r["population_min"] is None]
+    assert len(hidden) == 2  # Område 03 and its complement
+    assert all(p["population"] is None for p in res["trends"] if p["kind"] == "comparison")
+    log = (tmp_path / "out" / "disclosure_log.csv").read_text(encoding="utf-8")
+    assert "area,Område 03,area,housing area with fewer than 5 residents,area,report.html" in log
+    assert ",secondary," in log
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<td class=\"num sup\">&lt;5</td>" in html and ">3<" not in html
