@@ -130,7 +130,8 @@ def validate(config: str, overrides: tuple[str, ...], quick: bool) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", EvaltoolWarning)
             result = run_study(cfg)
-        click.echo(f"dry run ok: {result.data_report.n_used} persons used")
+        n_used = result.data_report.n_used if result.data_report is not None else None
+        click.echo(f"dry run ok: {n_used} persons used" if n_used is not None else "dry run ok: area analysis only")
     click.echo(f"{config}: valid")
 
 

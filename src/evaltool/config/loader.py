@@ -221,7 +221,6 @@ def _format_errors(exc: ValidationError, source: str, lines: LineMap) -> str:
 
 _NOT_IMPLEMENTED = {
     "sensitivity": "sensitivity analyses (E-values, Rosenbaum bounds, placebo outcomes)",
-    "area_panel": "area-level analyses",
 }
 
 
@@ -248,7 +247,7 @@ def config_from_dict(data: Any, *, source: str = "<config>", lines: LineMap | No
                      base_dir: Path | None = None) -> StudyConfig:
     """Validate a plain dict as a :class:`StudyConfig`.
 
-    Keys reserved for stages not implemented yet (``sensitivity``, ``area_panel``,
+    Keys reserved for stages not implemented yet (``sensitivity``,
     ``outcomes[].placebo``) are rejected with a :class:`ConfigError` naming them.
     """
     if not isinstance(data, dict):

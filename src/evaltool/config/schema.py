@@ -15,11 +15,12 @@ A config never executes code: covariates use the one term grammar of
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evaltool.exceptions import EvaltoolError
+from evaltool.config.area_section import AreaPanelSection, AreaResidenceSection, AreaSimulateSection
 from evaltool.specs.effects import EffectsSpec
 from evaltool.specs.matching import MatchSpec
 from evaltool.specs.propensity import PropensitySpec
@@ -28,7 +29,7 @@ from evaltool.terms import parse_term
 __all__ = [
     "Labels", "StudySection", "SimulateSection", "SampleRule", "DataSection",
     "PropensitySection", "DesignSection", "EffectsSection", "OutcomeSection",
-    "SubgroupSection", "AreaPanelSection", "SensitivitySection", "DisclosureSection",
+    "SubgroupSection", "AreaSimulateSection", "AreaResidenceSection", "AreaPanelSection", "SensitivitySection", "DisclosureSection",
     "ReportSection", "StudyConfig",
 ]
 
@@ -290,14 +291,6 @@ class SubgroupSection(_Model):
         return v
 
 
-class AreaPanelSection(_Model):
-    path: Path | None = None
-    unit: str = "area"
-    time: str = "year"
-    outcome: str = "unemployment_rate"
-    first_treated: str = "outreach_start_year"
-
-
 class SensitivitySection(_Model):
     evalue: bool = False
     rosenbaum: bool = False
@@ -325,10 +318,10 @@ class StudyConfig(_Model):
     """A whole study: what to read, how to design, what to estimate and report."""
 
     study: StudySection
-    data: DataSection
-    design: DesignSection
+    data: DataSection | None = None  # None: an area-only study (just `study` and `area_panel`)
+    design: DesignSection | None = None
     effects: EffectsSection = Field(default_factory=EffectsSection)
-    outcomes: list[OutcomeSection] = Field(min_length=1)
+    outcomes: list[OutcomeSection] = Field(default_factory=list)
     subgroups: list[SubgroupSection] = Field(default_factory=list)
     process: list[str] = Field(default_factory=list)
     area_panel: AreaPanelSection | None = None
@@ -342,6 +335,19 @@ class StudyConfig(_Model):
 
     @model_validator(mode="after")
     def _cross(self) -> "StudyConfig":
+        if self.area_only:
+            return self._area_only()
+        for key in ("data", "design"):
+            if getattr(self, key) is None:
+                raise EvaltoolError("required key is missing (an area-only study has just `study` and "
+                                    "`area_panel`)", key=key)
+        if not self.outcomes:
+            raise EvaltoolError("list should have at least 1 item", key="outcomes")
+        if self.area_panel is not None and self.area_panel.residence is not None:
+            d = self.data
+            if d.weekly_status is None and not (d.simulate is not None and d.simulate.panel):
+                raise EvaltoolError("`residence` needs the weekly panel of `data` (`weekly_status`, or "
+                                    "`simulate` with `panel: true`)", key="area_panel.residence")
         try:
             self.effects.spec().resolve(self.design.match_spec(seed=0).default_variance)
         except EvaltoolError as exc:
@@ -361,4 +367,22 @@ class StudyConfig(_Model):
         unknown = [p for p in self.sensitivity.placebo_outcomes if p not in names]
         if unknown:
             raise ValueError(f"`sensitivity.placebo_outcomes` names unknown outcomes: {', '.join(unknown)}")
+        return self
+
+    @property
+    def area_only(self) -> bool:
+        """True for a study with an area panel and no person data."""
+        return self.data is None and self.area_panel is not None
+
+    def _area_only(self) -> "StudyConfig":
+        extra = [k for k in ("design", "outcomes", "subgroups", "process") if getattr(self, k)]
+        if extra:
+            raise EvaltoolError(f"`{extra[0]}` needs person data: add a `data` section, or remove it for an "
+                                "area-only study", key=extra[0])
+        if self.area_panel.residence is not None:
+            raise EvaltoolError("`residence` derives the area panel from the weekly panel of `data`; add a "
+                                "`data` section or use `path` / `simulate`", key="area_panel.residence")
+        if self.report.compare_with is not None:
+            raise EvaltoolError("comparison with a midterm report needs person results; remove it for an "
+                                "area-only study", key="report.compare_with")
         return self

@@ -18,6 +18,7 @@ import pandas as pd
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
 from evaltool.exceptions import DataError, ReportError
 from evaltool.report import appendix, sections
+from evaltool.report.area_context import area_context, area_toc
 from evaltool.report._env import ReportEnv
 from evaltool.report.i18n import LANGUAGES, Translator
 from evaltool.results.schema import SCHEMA_VERSION, ResultsDocument
@@ -67,6 +68,8 @@ class ReportContext:
     provenance: list[tuple[str, str]]
     disclosure: dict[str, Any]
     disclosure_log: DisclosureLog
+    area: dict[str, Any] | None = None  # the area chapter (report/area_chapter.py); None without an area block
+    area_only: dict[str, Any] | None = None  # area-only study: {"summary", "appendix"}; None otherwise
 
     def template_vars(self) -> dict[str, Any]:
         """The variables passed to the template (``t`` holds the language's texts)."""
@@ -168,14 +171,14 @@ def build_context(results: ResultsDocument | dict[str, Any], template: str = "fi
     return ReportContext(
         template=template, language=language, texts=dict(_.messages),
         title=_.label(study.title, "") or _("title.default"), subtitle=subtitle,
-        stage=_(f"stage.{template}"), toc=_toc(_, template),
+        stage=_(f"stage.{template}"), toc=area_toc(env, CHAPTERS[template], APPENDICES) or _toc(_, template),
         summary=sections.summary(env), effort=sections.effort(env), target=sections.target_group(env),
         process=sections.process(env), results=sections.results_chapter(env), balance=sections.balance(env),
         subgroups=sections.subgroups(env), robustness=appendix.robustness(env),
         comparison=appendix.comparison(env, mid) if final else None,
         conclusions=appendix.conclusions(env) if final else None,
         method=appendix.method(env), data=appendix.data_appendix(env), provenance=appendix.provenance(env),
-        disclosure=appendix.disclosure(env, log), disclosure_log=log,
+        disclosure=appendix.disclosure(env, log), disclosure_log=log, **area_context(env, template),
     )
 
 

@@ -207,6 +207,10 @@ def _check_code_map(cfg: StudyConfig) -> str:
 
 def validate_study(cfg: StudyConfig) -> list[str]:
     """Check files, columns and types without running the study; returns info lines."""
+    from evaltool.study.area_inputs import check_area_panel
+
+    if cfg.area_only:
+        return check_area_panel(cfg)
     lines = []
     d = cfg.data
     compare_results(cfg)  # the midterm results a final report compares with must be readable
@@ -214,7 +218,7 @@ def validate_study(cfg: StudyConfig) -> list[str]:
         lines.append(f"data: simulated (n={d.simulate.n}, seed={d.simulate.seed})")
         if _needs_panel(cfg):
             lines.append(_check_code_map(cfg))
-        return lines
+        return lines + (check_area_panel(cfg) if cfg.area_panel is not None else [])
     path = resolve_path(cfg, d.persons, "data.persons")
     frame = read_table(path)
     exact, other = _needed_columns(cfg)
@@ -237,4 +241,4 @@ def validate_study(cfg: StudyConfig) -> list[str]:
                 if col not in areas.columns:
                     raise DataError(f"{apath.name}: area panel column {col!r} not found")
         lines.append(f"{apath.name}: {len(areas)} rows")
-    return lines
+    return lines + (check_area_panel(cfg) if cfg.area_panel is not None else [])

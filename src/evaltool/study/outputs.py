@@ -21,8 +21,19 @@ from evaltool.study.outdir import check_target, write_file, write_folder
 from evaltool.study.result import StudyResult
 from evaltool.results.schema import ResultsDocument, dumps_json
 
-__all__ = ["atomic_folder", "input_files", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
+__all__ = ["results_json", "atomic_folder", "input_files", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
            "render_reports", "read_results", "compare_results", "rerender_report"]
+
+
+def results_json(results: ResultsDocument, min_cell: int) -> str:
+    """results.json text with the area block through the area disclosure gate (hidden small areas)."""
+    from dataclasses import replace
+
+    from evaltool.report.area_disclosure import control_area
+
+    if results.area is None:
+        return results.to_json()
+    return replace(results, area=control_area(results.area, min_cell, lambda *_a: None)).to_json()
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -49,9 +60,14 @@ def input_files(cfg: StudyConfig) -> list[Path]:
     """The files a study reads (config file, data files, code map, compared results) that exist."""
     source, _base, _lines = config_source(cfg)
     found = [Path(source)] if source != "<config>" else []
-    for key, path in (("data.persons", cfg.data.persons), ("data.weekly_status", cfg.data.weekly_status),
-                      ("data.code_map", cfg.data.code_map), ("data.areas", cfg.data.areas),
-                      ("report.compare_with", cfg.report.compare_with)):
+    d, a = cfg.data, cfg.area_panel
+    keyed = [("report.compare_with", cfg.report.compare_with)]
+    if d is not None:
+        keyed += [("data.persons", d.persons), ("data.weekly_status", d.weekly_status),
+                  ("data.code_map", d.code_map), ("data.areas", d.areas)]
+    if a is not None:
+        keyed += [("area_panel.path", a.path), ("area_panel.residence.path", a.residence and a.residence.path)]
+    for key, path in keyed:
         if path is not None:
             try:
                 found.append(resolve_path(cfg, path, key))
@@ -81,6 +97,8 @@ def write_outputs(result: StudyResult, out: str | Path, *, compare_with: Results
     a failure leaves any previous ``out`` untouched. ``compare_with`` (the midterm
     results document) overrides ``report.compare_with`` for the final report.
     """
+    if getattr(result, "area_only", False):  # an area-only study writes its own folder
+        return result.write(out, force=force)
     results = result.document()
     reports = render_reports(result.config, results, compare_with)
     return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, results, reports),
@@ -91,7 +109,7 @@ def fill_output_folder(tmp: Path, result: StudyResult, results: ResultsDocument,
     """Write one study's output folder's files into ``tmp`` (see :func:`write_outputs`)."""
     import yaml
 
-    (tmp / "results.json").write_text(results.to_json(), encoding="utf-8")
+    (tmp / "results.json").write_text(results_json(results, result.config.report.disclosure.min_cell), encoding="utf-8")
     tables = tmp / "tables"
     tables.mkdir()
     write_csv(result.effects.to_frame(), tables / "effects.csv")
@@ -102,6 +120,8 @@ def fill_output_folder(tmp: Path, result: StudyResult, results: ResultsDocument,
         write_csv(pd.json_normalize([r.to_dict() for r in results.process]), tables / "process.csv")
     if result.trajectories is not None:
         write_csv(result.trajectories.to_frame(), tmp / "trajectories.csv")
+    if result.area is not None:
+        write_csv(result.area.result.to_frame(), tables / "area_estimates.csv")
     logs = []
     for name, rendered in reports:
         (tmp / name).write_text(rendered.html, encoding="utf-8")

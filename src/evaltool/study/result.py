@@ -56,6 +56,7 @@ class StudyResult(ResultMixin):
     time_to_event: tuple = ()
     blocks: Any = None
     warnings: tuple[str, ...] = ()
+    area: Any = None  # evaltool.study.area_run.AreaStage of ``area_panel:``, or None
 
     _title = "Study result"
 
@@ -88,7 +89,8 @@ class StudyResult(ResultMixin):
             trajectories=(_rows(TrajectoryRow, frame_records(self.trajectories.to_frame()), "trajectories")
                           if self.trajectories is not None else ()),
             time_to_event=_rows(TimeToEventBlock, [t.to_dict() for t in self.time_to_event], "time_to_event"),
-            simulation=jsonable(b.simulation), warnings=tuple(self.warnings),
+            simulation=jsonable(_simulation(b.simulation, self.area)), warnings=tuple(self.warnings),
+            area=self.area.block if self.area is not None else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,6 +122,13 @@ class StudyResult(ResultMixin):
 
     def summary(self) -> str:
         return "\n\n".join([self.data_report.summary(), self.balance.summary(), self.effects.summary()])
+
+
+def _simulation(sim: dict | None, area: Any) -> dict | None:
+    """The simulation truths: persons' (``truth``) and, for a simulated area panel, ``area_truth``."""
+    if area is None or area.truth is None:
+        return sim
+    return {**(sim or {}), "area_truth": area.truth}
 
 
 def _subgroup_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from evaltool.config.schema import StudyConfig
 from evaltool.exceptions import DataError
 from evaltool.study.inputs import (ROW_ORDER, StudyData, add_history_covariates, load_study_data,
                              validate_study)
+from evaltool.study.area_run import area_stage, run_area_study
 from evaltool.study.compare import compare_results
 from evaltool.study.outputs import output_dir_for, rerender_report, write_outputs
 from evaltool.study import blocks
@@ -124,6 +125,8 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
     from evaltool.effects import estimate
 
     step = progress or (lambda _stage: None)
+    if cfg.area_only:
+        return run_area_study(cfg, step)
     caught: list[str] = []
     with warnings.catch_warnings(record=True) as log:
         warnings.simplefilter("always", evaltool.EvaltoolWarning)
@@ -173,13 +176,18 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
                                 start_col=cfg.data.start)
             tte = _time_to_event(outcomes, design, outcome_frame)
         blocks = _blocks(cfg, data, persons, design, bal, outcome_frame)
+        area = None
+        if cfg.area_panel is not None:
+            step("area analysis")
+            area = area_stage(cfg, data)
     for w in log:
         if issubclass(w.category, evaltool.EvaltoolWarning):
             caught.append(str(w.message))
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return StudyResult(config=cfg, data_report=report, design=design, balance=bal, effects=effects,
                        trajectories=traj, time_to_event=tuple(tte), blocks=blocks,
-                       warnings=tuple(dict.fromkeys(caught)))
+                       warnings=tuple(dict.fromkeys(caught)), area=area)
+
 
 
 def _time_to_event(outcomes: list, design, outcome_frame: pd.DataFrame) -> list:

@@ -1,0 +1,95 @@
+"""The ``area_panel:`` section: :class:`~evaltool.specs.areas.AreaSpec` plus the panel's source.
+
+The section *is* the spec (a subclass: every parameter rule lives in the spec) with one source
+added: ``path`` (csv/parquet), ``simulate`` (:func:`evaltool.simulate.areas.simulate_area_panel`)
+or ``residence`` (a residence file x the study's weekly panel). ``spec()`` returns the path-free spec.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from evaltool.exceptions import EvaltoolError
+from evaltool.specs.areas import AreaSpec
+
+__all__ = ["AreaSimulateSection", "AreaResidenceSection", "AreaPanelSection"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AreaSimulateSection(_Model):
+    """Synthetic area panel (:func:`evaltool.simulate.areas.simulate_area_panel`), with known truth."""
+
+    scenario: Literal["fredericia", "staggered", "one_treated"] = "fredericia"
+    n_areas: Annotated[int, Field(ge=3, le=2000)] = 16
+    years: tuple[int, int] = (2008, 2020)
+    effect: Annotated[float, Field(ge=-0.5, le=0.5)] = -0.03
+    seed: Annotated[int, Field(ge=0)] = 2026
+    n_treated: Annotated[int, Field(ge=1)] | None = None
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("area", "year", "residents", "unemployment_rate", "outreach_start_year")
+
+    @model_validator(mode="after")
+    def _years(self) -> "AreaSimulateSection":
+        a, b = self.years
+        if b - a < 3:
+            raise ValueError(f"`years` must be [first, last] spanning >= 4 years; got [{a}, {b}]")
+        if self.n_treated is not None and (self.scenario != "fredericia" or self.n_treated >= self.n_areas):
+            raise ValueError(f"`n_treated` applies to scenario 'fredericia' and must be < n_areas "
+                             f"({self.n_areas}); got {self.n_treated}")
+        return self
+
+
+class AreaResidenceSection(_Model):
+    """Area panel derived from a residence file and the study's weekly panel
+    (:func:`evaltool.registers.area_shares.area_shares`)."""
+
+    path: Path
+    id: str = "person_id"
+    area: str = "area"
+    categories: list[str] = Field(min_length=1)
+    period: Literal["year", "quarter"] = "year"
+    starts: dict[str, int] = Field(default_factory=dict)  # area -> first treated period; absent = never
+
+
+class AreaPanelSection(AreaSpec):
+    """``area_panel:``: the fields of :class:`~evaltool.specs.areas.AreaSpec` (all rules live there)
+    plus the source of the panel: ``path`` (csv/parquet), ``simulate`` or ``residence``."""
+
+    path: Path | None = None
+    simulate: AreaSimulateSection | None = None
+    residence: AreaResidenceSection | None = None
+
+    @model_validator(mode="after")
+    def _source(self) -> "AreaPanelSection":
+        given = [k for k in ("path", "simulate", "residence") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one source: `path` (a file), `simulate` or `residence`; got "
+                             f"{', '.join(given) or 'none'}")
+        if self.simulate is not None:
+            cols = AreaSimulateSection.COLUMNS
+            for key in ("unit", "time", "outcome", "first_treated", "weights", "population"):
+                v = getattr(self, key)
+                if v is not None and v not in cols:
+                    raise EvaltoolError(f"the simulated panel has columns {', '.join(cols)}; got {v!r}", key=key)
+        if self.residence is not None:
+            r = self.residence
+            need = {"unit": r.area, "time": r.period, "first_treated": "first_treated"}
+            for key, col in need.items():
+                if getattr(self, key) != col:
+                    raise EvaltoolError(f"with `residence` the panel column is {col!r}; got "
+                                        f"{getattr(self, key)!r}", key=key)
+            for key in ("weights", "population"):
+                v = getattr(self, key)
+                if v is not None and v not in ("population", "person_weeks"):
+                    raise EvaltoolError(f"with `residence` use 'population' or 'person_weeks'; got {v!r}", key=key)
+        return self
+
+    def spec(self) -> AreaSpec:
+        """The :class:`AreaSpec` of this section (the source keys removed)."""
+        return AreaSpec(**self.model_dump(exclude={"path", "simulate", "residence"}))
