@@ -23,6 +23,7 @@ from evaltool.exceptions import EvaltoolError
 from evaltool.specs.effects import EffectsSpec
 from evaltool.specs.matching import MatchSpec
 from evaltool.specs.propensity import PropensitySpec
+from evaltool.specs.process import CaseDurationSpec, ContactsSpec, CostSpec, JourneySpec, MappingSpec
 from evaltool.terms import parse_term
 
 __all__ = [
@@ -334,6 +335,31 @@ class StudyConfig(_Model):
     area_panel: AreaPanelSection | None = None
     sensitivity: SensitivitySection = Field(default_factory=SensitivitySection)
     report: ReportSection = Field(default_factory=ReportSection)
+    # --- process analyses (issue 16): the sections ARE the specs of evaltool.specs.process ---
+    mapping: MappingSpec | None = None
+    journeys: JourneySpec | None = None
+    case_duration: CaseDurationSpec | None = None
+    contacts: ContactsSpec | None = None
+    cost: CostSpec | None = None
+
+    @model_validator(mode="after")
+    def _process_sections(self) -> "StudyConfig":
+        has_panel = self.data.weekly_status is not None or (self.data.simulate is not None and self.data.simulate.panel)
+        for key in ("mapping", "journeys", "case_duration"):
+            if getattr(self, key) is not None and not has_panel:
+                raise EvaltoolError(f"`{key}` needs the weekly panel (`data.weekly_status`, or `data.simulate` "
+                                    "with `panel: true`)", key=key)
+        if self.contacts is not None and self.contacts.path is None and self.data.simulate is None:
+            raise EvaltoolError("`contacts.path` is empty: give the contact log file (csv/parquet), or use "
+                                "`data.simulate` for a simulated log", key="contacts.path")
+        if self.cost is not None:
+            known = [o.name for o in self.outcomes if o.kind != "time_to"]
+            bad = [o for o in self.cost.outcomes if o not in known]
+            if bad:
+                raise EvaltoolError(f"`cost.outcomes` names {', '.join(bad)}, not an estimated outcome; "
+                                    f"outcomes: {', '.join(known)}", key="cost.outcomes")
+        return self
+    # --- end process analyses ---
 
     @field_validator("subgroups", mode="before")
     @classmethod
