@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from evaltool._result import ResultMixin, frame_records, jsonable
+from evaltool.results.process import process_block
 from evaltool.results.schema import (SCHEMA_VERSION, BalanceBlock, DataReportBlock, EffectRow, ResultsDocument,
                                    SubgroupRow, SubgroupTest, TimeToEventBlock, TrajectoryRow)
 
@@ -56,6 +57,7 @@ class StudyResult(ResultMixin):
     time_to_event: tuple = ()
     blocks: Any = None
     warnings: tuple[str, ...] = ()
+    process_stage: Any = None  # ProcessStageResult (journeys, case duration, process effects, cost) or None
 
     _title = "Study result"
 
@@ -89,6 +91,8 @@ class StudyResult(ResultMixin):
                           if self.trajectories is not None else ()),
             time_to_event=_rows(TimeToEventBlock, [t.to_dict() for t in self.time_to_event], "time_to_event"),
             simulation=jsonable(b.simulation), warnings=tuple(self.warnings),
+            process_analyses=(process_block(jsonable(self.process_stage.to_dict()))
+                              if self.process_stage is not None else None),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from evaltool.study.compare import compare_results
 from evaltool.study.outputs import output_dir_for, rerender_report, write_outputs
 from evaltool.study import blocks
 from evaltool.study.blocks import StudyBlocks
+from evaltool.study.process_stage import run_process_stage
 from evaltool.study.result import StudyResult
 
 __all__ = [
@@ -172,13 +173,15 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
                                 weeks=(TRAJECTORY_WEEKS[0], _last_week(cfg)), id_col=cfg.data.id,
                                 start_col=cfg.data.start)
             tte = _time_to_event(outcomes, design, outcome_frame)
+        step("process analyses")
+        process_stage = run_process_stage(cfg, data, persons, design, effects)
         blocks = _blocks(cfg, data, persons, design, bal, outcome_frame)
     for w in log:
         if issubclass(w.category, evaltool.EvaltoolWarning):
             caught.append(str(w.message))
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return StudyResult(config=cfg, data_report=report, design=design, balance=bal, effects=effects,
-                       trajectories=traj, time_to_event=tuple(tte), blocks=blocks,
+                       trajectories=traj, time_to_event=tuple(tte), blocks=blocks, process_stage=process_stage,
                        warnings=tuple(dict.fromkeys(caught)))
 
 
