@@ -16,7 +16,8 @@ from evaltool.results._record import Record, _frozen
 
 __all__ = ["TransitionTable", "PathwayRow", "TimeInStateRow", "ContrastRow", "DistributionRow", "JourneysBlock",
            "DurationSummaryRow", "DurationAnalysis", "CaseDurationBlock", "ProcessEffectRow", "CostRow",
-           "CostBlock", "ProcessAnalysesBlock", "CountRow", "MappingBlock", "process_block"]
+           "CostBlock", "ProcessAnalysesBlock", "CountRow", "MappingBlock", "MappingDocument", "process_block",
+           "mapping_block"]
 
 
 @dataclass(frozen=True)
@@ -252,3 +253,35 @@ def process_block(stage: dict[str, Any]) -> ProcessAnalysesBlock:
                          per_outcome=tuple(_rec(CostRow, r) for r in c["per_outcome"]))
     effects = tuple(_rec(ProcessEffectRow, r, ("n_treated", "n_control")) for r in stage.get("process", ()))
     return ProcessAnalysesBlock(journeys=jr, case_duration=cd, effects=effects, cost=cost)
+
+
+@dataclass(frozen=True)
+class MappingDocument(Record):
+    """``results.json`` of ``evaltool map``: the study's title and seed and the ``mapping`` block."""
+
+    schema_version: int = 1
+    kind: str = "mapping"
+    title: Any = None
+    seed: int | None = None
+    inputs: dict = field(default_factory=dict)
+    mapping: MappingBlock | None = None
+    _nested = {"mapping": MappingBlock}
+
+
+def _count_rows(records: list[dict[str, Any]], keys: list[str], within: str | None = None) -> tuple:
+    return tuple(CountRow(keys={k: str(r[k]) for k in keys}, n=_int(r["n"]), share=_clean(r.get("share")),
+                          share_within=_clean(r.get(within)) if within else None) for r in records)
+
+
+def mapping_block(m: dict[str, Any]) -> MappingBlock:
+    """The typed block from ``MappingResult.to_dict()``."""
+    by = list(m["by"])
+    margins = tuple(row for col in by for row in _count_rows(m["margins"][col], [col]))
+    ent = m["entitlement"] or []
+    ent_keys = [k for k in (ent[0] if ent else {}) if k not in ("n", "below_min_cell")]
+    tl = m["timeline"] or []
+    return MappingBlock(reference_week=int(m["reference_week"]), by=tuple(by), min_cell=int(m["min_cell"]),
+                        n_mapped=int(m["n_mapped"]),
+                        crosstab=_count_rows(m["crosstab"], by, f"share_in_{by[0]}"), margins=margins,
+                        entitlement=_count_rows(ent, ent_keys), timeline=_count_rows(tl, ["month"]),
+                        starts=_count_rows(m["starts"], ["period"]))
