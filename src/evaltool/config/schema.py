@@ -63,6 +63,7 @@ class SimulateSection(_Model):
     seed: Annotated[int, Field(ge=0)] = 2026
     treated_share: Annotated[float, Field(gt=0, le=0.9)] = 0.25  # as evaltool.simulate.simulate_study
     panel: bool = True
+    social_register: bool = False  # also draw the weekly social register (outcomes with `source: social`)
 
 
 class SampleRule(_Model):
@@ -238,6 +239,7 @@ class OutcomeSection(_Model):
     column: str | None = None
     type: Literal["binary", "continuous", "count"] | None = None
     placebo: bool = False
+    source: Literal["weekly_status", "social"] = "weekly_status"  # social: the simulator's social register
 
     @model_validator(mode="after")
     def _by_kind(self) -> "OutcomeSection":
@@ -352,6 +354,10 @@ class StudyConfig(_Model):
         if self.contacts is not None and self.contacts.path is None and self.data.simulate is None:
             raise EvaltoolError("`contacts.path` is empty: give the contact log file (csv/parquet), or use "
                                 "`data.simulate` for a simulated log", key="contacts.path")
+        social = [o.name for o in self.outcomes if o.source == "social"]
+        if social and not (self.data.simulate is not None and self.data.simulate.social_register):
+            raise EvaltoolError(f"outcomes {', '.join(social)} use `source: social`, which needs "
+                                "`data.simulate.social_register: true`", key="outcomes")
         if self.cost is not None:
             known = [o.name for o in self.outcomes if o.kind != "time_to"]
             bad = [o for o in self.cost.outcomes if o not in known]

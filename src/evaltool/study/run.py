@@ -84,12 +84,12 @@ def _observable_outcomes(cfg: StudyConfig) -> list:
     return out
 
 
-def _outcome_specs(outcomes: list) -> list:
+def _outcome_specs(outcomes: list, register: str = "weekly_status") -> list:
     from evaltool.registers import OutcomeSpec
 
     specs = []
     for o in outcomes:
-        if o.kind == "column":
+        if o.kind == "column" or o.source != register:
             continue
         specs.append(OutcomeSpec(name=o.name, kind=o.kind, categories=tuple(o.categories),
                                  window=tuple(o.weeks) if o.weeks else None, week=o.week, horizon=o.horizon))
@@ -148,6 +148,13 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
                                       check_weeks=(TRAJECTORY_WEEKS[0], _last_week(cfg)))
             outcome_frame = derived.frame.reindex(persons.index)
             report = report.with_updates(persons_without_panel=derived.report.get("persons_without_panel"))
+        social_specs = _outcome_specs(outcomes, "social")
+        if social_specs:  # outcomes from the simulator's weekly social register (same code map and kinds)
+            from evaltool.registers import derive_outcomes
+
+            social = derive_outcomes(persons, data.social_panel, data.code_map, social_specs, id_col=cfg.data.id,
+                                     start_col=cfg.data.start)
+            outcome_frame = outcome_frame.join(social.frame.reindex(persons.index))
         for o in outcomes:
             if o.kind == "column":
                 outcome_frame[o.name] = pd.to_numeric(persons[o.column], errors="coerce")
