@@ -129,3 +129,17 @@ def test_a_bad_mapping_key_names_file_and_line(tmp_path: Path):
     line = next(i for i, s in enumerate(text.splitlines(), 1) if "reference_week: 202460" in s)
     res = run_cli("validate", str(cfg), "--quick")
     assert res.returncode == 2 and f"c.yaml:{line}" in res.stderr and "reference_week" in res.stderr
+
+
+def test_mapping_document_is_deterministic_and_round_trips():
+    from evaltool.config import load_config
+    from evaltool.report.mapping_report import control_mapping_document
+    from evaltool.results.process import MappingDocument
+    from evaltool.results.schema import dumps_json
+    from evaltool.study.mapping_run import mapping_document, run_mapping_study
+
+    cfg = load_config(CONFIG, ["data.simulate.n=400"])
+    texts = [dumps_json(control_mapping_document(mapping_document(cfg, run_mapping_study(cfg)))[0].to_dict())
+             for _ in range(2)]
+    assert texts[0] == texts[1]
+    assert dumps_json(MappingDocument.from_dict(json.loads(texts[0])).to_dict()) == texts[0]
