@@ -33,7 +33,8 @@ def _count_table(id_: str, caption: str, rows: tuple, cols: list[str], cells: Ce
                  share: bool = True, within: str | None = None) -> dict:
     body = []
     for r in rows:
-        head = " · ".join(pretty(r.keys[k]) for k in cols)
+        head = " · ".join(_(f"map.level.{r.keys[k]}") if f"map.level.{r.keys[k]}" in _.messages
+                          else pretty(r.keys[k]) for k in cols)
         cs = [cells.cell(r, "n", "count")]
         if share:
             cs.append(cells.cell(r, "share", "share"))
