@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,14 @@ def copenhagen_on_files(folder: Path, *, extra_data: str = "", keep_age_rule: bo
     ``folder`` (instead of ``data.simulate``); ``extra_data`` adds lines to the ``data:`` section.
     Writes and returns ``folder / "study.yaml"``."""
     text = (ROOT / "configs" / "copenhagen_outreach.yaml").read_text(encoding="utf-8")
-    line = "  simulate: {n: 60000, seed: 2026, treated_share: 0.25}"
-    assert line in text, "configs/copenhagen_outreach.yaml no longer simulates as the tests expect"
-    text = text.replace(line, "  persons: persons.parquet\n  weekly_status: weekly_status.parquet\n"
-                              f"  code_map: {ROOT / 'configs' / 'codes_example.yaml'}" + extra_data)
+    line = re.search(r"^  simulate: \{n: 60000, seed: 2026, treated_share: 0.25[^\n]*\n", text, flags=re.M)
+    assert line, "configs/copenhagen_outreach.yaml no longer simulates as the tests expect"
+    text = text.replace(line.group(0), "  persons: persons.parquet\n  weekly_status: weekly_status.parquet\n"
+                                       f"  code_map: {ROOT / 'configs' / 'codes_example.yaml'}" + extra_data + "\n")
+    # the simulated-only inputs (the social register and the contact log) have no file here
+    text, n_social = re.subn(r"  - name: debt_collection_52w.*?weeks: \[1, 52\]\n", "", text, flags=re.S)
+    text, n_contacts = re.subn(r"^contacts:\n(?:  .*\n)+", "", text, flags=re.M)
+    assert n_social == 1 and n_contacts == 1, "the simulated-only sections of the Copenhagen config moved"
     if not keep_age_rule:
         text = text.replace("    - {column: age, min: 30}\n", "")
     path = folder / "study.yaml"

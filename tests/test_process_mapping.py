@@ -113,9 +113,7 @@ def test_example_config_sections_are_valid_specs():
 
     root = __import__("pathlib").Path(__file__).resolve().parents[1]
     text = (root / "configs" / "splejse_mapping.yaml").read_text(encoding="utf-8")
-    # the process sections are commented out until the study schema wires them (see the file)
-    block = text.split("# --- BEGIN process sections ---\n")[1].split("# --- END process sections ---")[0]
-    raw = yaml.safe_load("\n".join(line[2:] if line.startswith("# ") else "" for line in block.splitlines()))
+    raw = yaml.safe_load(text)
     specs = {"mapping": MappingSpec, "journeys": JourneySpec, "case_duration": CaseDurationSpec,
              "contacts": ContactsSpec, "cost": CostSpec}
     built = {k: cls(**raw[k]) for k, cls in specs.items()}

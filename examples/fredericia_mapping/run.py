@@ -29,10 +29,8 @@ CONFIG = ROOT / "configs" / "splejse_mapping.yaml"
 
 
 def process_sections(path: Path) -> dict:
-    """The process sections of the config (commented out until the study schema accepts them)."""
-    text = path.read_text(encoding="utf-8")
-    block = text.split("# --- BEGIN process sections ---\n")[1].split("# --- END process sections ---")[0]
-    return yaml.safe_load("\n".join(line[2:] if line.startswith("# ") else "" for line in block.splitlines()))
+    """The process sections of the config (the study config's own sections)."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def _masked(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Command line: ``evaltool run / validate / simulate / demo / report / init``.
+"""Command line: ``evaltool run / validate / map / simulate / demo / report / init``.
 
 The CLI only parses arguments, calls the pipeline and maps errors to exit
 codes: 0 success, 2 bad input (config, data, arguments: one line on stderr,
@@ -85,6 +85,26 @@ def run(config: str, out: str | None, overrides: tuple[str, ...], force: bool) -
     progress.done()
     click.echo(result.headline())
     click.echo(f"wrote {folder}")
+
+
+@cli.command("map")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--out", "out", type=str, required=True, help="Output folder of the mapping.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key.")
+@click.option("--force", is_flag=True, help="Replace an earlier evaltool output folder even if files were added.")
+@_guard
+def map_(config: str, out: str, overrides: tuple[str, ...], force: bool) -> None:
+    """Map the target group (the config's `mapping:` section) and write the mapping folder."""
+    from evaltool.config import load_config
+    from evaltool.study.mapping_run import mapping_document, run_mapping_study, write_mapping_outputs
+    from evaltool.study.outdir import check_target
+    from evaltool.study.outputs import input_files
+
+    cfg = load_config(config, overrides)
+    check_target(out, force=force, inputs=input_files(cfg))
+    result = run_mapping_study(cfg)
+    folder = write_mapping_outputs(cfg, mapping_document(cfg, result), out, force=force)
+    click.echo(f"mapped week {result.reference_week}: {len(result.crosstab)} cells; wrote {folder}")
 
 
 class _Progress:

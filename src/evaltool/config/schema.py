@@ -15,19 +15,21 @@ A config never executes code: covariates use the one term grammar of
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evaltool.exceptions import EvaltoolError
+from evaltool.config.data_section import DataSection, HistorySpec, SampleRule, SimulateSection
 from evaltool.config.area_section import AreaPanelSection, AreaResidenceSection, AreaSimulateSection
 from evaltool.specs.effects import EffectsSpec
 from evaltool.specs.matching import MatchSpec
 from evaltool.specs.propensity import PropensitySpec
+from evaltool.specs.process import CaseDurationSpec, ContactsSpec, CostSpec, JourneySpec, MappingSpec
 from evaltool.terms import parse_term
 
 __all__ = [
-    "Labels", "StudySection", "SimulateSection", "SampleRule", "DataSection",
+    "Labels", "StudySection", "SimulateSection", "SampleRule", "HistorySpec", "DataSection",
     "PropensitySection", "DesignSection", "EffectsSection", "OutcomeSection",
     "SubgroupSection", "AreaSimulateSection", "AreaResidenceSection", "AreaPanelSection", "SensitivitySection", "DisclosureSection",
     "ReportSection", "StudyConfig",
@@ -56,85 +58,6 @@ class StudySection(_Model):
     municipality: str | None = None
     period: str | None = None
     followup_weeks: Annotated[int, Field(ge=1)] | None = None
-
-
-class SimulateSection(_Model):
-    n: Annotated[int, Field(ge=100, le=20_000_000)] = 20_000
-    seed: Annotated[int, Field(ge=0)] = 2026
-    treated_share: Annotated[float, Field(gt=0, le=0.9)] = 0.25  # as evaltool.simulate.simulate_study
-    panel: bool = True
-
-
-class SampleRule(_Model):
-    """One sample restriction: keep rows whose ``column`` is in ``values`` / within [min, max]."""
-
-    column: str
-    values: list[str | int | float | bool] | None = Field(default=None, alias="in")
-    min: float | None = None
-    max: float | None = None
-
-    @model_validator(mode="after")
-    def _one_rule(self) -> "SampleRule":
-        if self.values is None and self.min is None and self.max is None:
-            raise ValueError("must give `in`, `min` or `max`")
-        return self
-
-    def describe(self) -> str:
-        parts = []
-        if self.values is not None:
-            parts.append(f"{self.column} in {list(self.values)}")
-        if self.min is not None:
-            parts.append(f"{self.column} >= {self.min:g}")
-        if self.max is not None:
-            parts.append(f"{self.column} <= {self.max:g}")
-        return " and ".join(parts)
-
-
-class HistorySpec(_Model):
-    """A history covariate from the weekly panel: share of the ``weeks`` weeks before start in ``category``."""
-
-    weeks: Annotated[int, Field(ge=1, le=520)]
-    category: str = Field(min_length=1)
-    name: str | None = None
-
-    @property
-    def column(self) -> str:
-        """The covariate's column name (``name``, else ``<category>_share_<weeks>w``)."""
-        return self.name or f"{self.category}_share_{self.weeks}w"
-
-
-class DataSection(_Model):
-    persons: Path | None = None
-    id: str = "person_id"
-    treatment: str = "outreach"
-    start: str = "start_week"
-    weekly_status: Path | None = None
-    code_map: Path | None = None
-    areas: Path | None = None
-    simulate: SimulateSection | None = None
-    missing: Literal["error", "drop"] = "error"
-    unknown_codes: Literal["error", "other"] = "error"
-    row_order: Literal["id", "file"] = "id"
-    pseudo_start: bool = False
-    history: list[HistorySpec] = Field(default_factory=list)
-    sample: list[SampleRule] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _source(self) -> "DataSection":
-        if (self.persons is None) == (self.simulate is None):
-            raise ValueError("give either `persons` (a file) or `simulate` (synthetic data), not both or neither")
-        if self.simulate is not None and (self.weekly_status is not None or self.areas is not None):
-            raise ValueError("`weekly_status` and `areas` cannot be combined with `simulate`")
-        if self.weekly_status is not None and self.code_map is None:
-            raise ValueError("`weekly_status` needs a `code_map` (YAML mapping register codes to categories)")
-        has_panel = self.weekly_status is not None or (self.simulate is not None and self.simulate.panel)
-        if (self.history or self.pseudo_start) and not has_panel:
-            raise ValueError("`history` and `pseudo_start` need the weekly panel (`weekly_status`, or "
-                             "`simulate` with `panel: true`)")
-        names = [h.column for h in self.history]
-        if len(set(names)) != len(names):
-            raise ValueError(f"`history` names must be unique; got {names}")
-        return self
 
 
 class PropensitySection(_Model):
@@ -238,6 +161,7 @@ class OutcomeSection(_Model):
     column: str | None = None
     type: Literal["binary", "continuous", "count"] | None = None
     placebo: bool = False
+    source: Literal["weekly_status", "social"] = "weekly_status"  # social: the simulator's social register
 
     @model_validator(mode="after")
     def _by_kind(self) -> "OutcomeSection":
@@ -327,6 +251,37 @@ class StudyConfig(_Model):
     area_panel: AreaPanelSection | None = None
     sensitivity: SensitivitySection = Field(default_factory=SensitivitySection)
     report: ReportSection = Field(default_factory=ReportSection)
+    # --- process analyses (issue 16): the sections ARE the specs of evaltool.specs.process ---
+    mapping: MappingSpec | None = None
+    journeys: JourneySpec | None = None
+    case_duration: CaseDurationSpec | None = None
+    contacts: ContactsSpec | None = None
+    cost: CostSpec | None = None
+
+    @model_validator(mode="after")
+    def _process_sections(self) -> "StudyConfig":
+        if self.data is None:  # an area-only study: the person-level sections are checked by _area_only
+            return self
+        has_panel = self.data.weekly_status is not None or (self.data.simulate is not None and self.data.simulate.panel)
+        for key in ("mapping", "journeys", "case_duration"):
+            if getattr(self, key) is not None and not has_panel:
+                raise EvaltoolError(f"`{key}` needs the weekly panel (`data.weekly_status`, or `data.simulate` "
+                                    "with `panel: true`)", key=key)
+        if self.contacts is not None and self.contacts.path is None and self.data.simulate is None:
+            raise EvaltoolError("`contacts.path` is empty: give the contact log file (csv/parquet), or use "
+                                "`data.simulate` for a simulated log", key="contacts.path")
+        social = [o.name for o in self.outcomes if o.source == "social"]
+        if social and not (self.data.simulate is not None and self.data.simulate.social_register):
+            raise EvaltoolError(f"outcomes {', '.join(social)} use `source: social`, which needs "
+                                "`data.simulate.social_register: true`", key="outcomes")
+        if self.cost is not None:
+            known = [o.name for o in self.outcomes if o.kind != "time_to"]
+            bad = [o for o in self.cost.outcomes if o not in known]
+            if bad:
+                raise EvaltoolError(f"`cost.outcomes` names {', '.join(bad)}, not an estimated outcome; "
+                                    f"outcomes: {', '.join(known)}", key="cost.outcomes")
+        return self
+    # --- end process analyses ---
 
     @field_validator("subgroups", mode="before")
     @classmethod

@@ -17,7 +17,7 @@ import pandas as pd
 
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
 from evaltool.exceptions import DataError, ReportError
-from evaltool.report import appendix, sections
+from evaltool.report import appendix, process_sections, sections
 from evaltool.report.area_context import area_context, area_toc
 from evaltool.report._env import ReportEnv
 from evaltool.report.i18n import LANGUAGES, Translator
@@ -70,6 +70,7 @@ class ReportContext:
     disclosure_log: DisclosureLog
     area: dict[str, Any] | None = None  # the area chapter (report/area_chapter.py); None without an area block
     area_only: dict[str, Any] | None = None  # area-only study: {"summary", "appendix"}; None otherwise
+    process_analyses: dict[str, Any] | None = None  # issue 16: journeys, case duration, process effects, cost
 
     def template_vars(self) -> dict[str, Any]:
         """The variables passed to the template (``t`` holds the language's texts)."""
@@ -179,6 +180,7 @@ def build_context(results: ResultsDocument | dict[str, Any], template: str = "fi
         conclusions=appendix.conclusions(env) if final else None,
         method=appendix.method(env), data=appendix.data_appendix(env), provenance=appendix.provenance(env),
         disclosure=appendix.disclosure(env, log), disclosure_log=log, **area_context(env, template),
+        process_analyses=process_sections.process_analyses(env),
     )
 
 

@@ -288,6 +288,8 @@ def apply_disclosure(results: ResultsDocument, rules: DisclosureRules | None = N
                   balance=balance, effects=tuple(effects), subgroups=tuple(subs), trajectories=tuple(traj),
                   time_to_event=tte, propensity=_propensity(c, results.propensity))
     out = replace(out, area=control_area(out.area, m, c.log))  # housing areas: report/area_disclosure.py
+    from evaltool.report.process_disclosure import control_process  # issue 16: process_analyses block
+    out = replace(out, process_analyses=control_process(c, out.process_analyses))
     out = _rounding(c, out)
     if out.warnings:
         out = replace(out, warnings=tuple(_redact_message(c, i, str(w)) for i, w in enumerate(out.warnings)))

@@ -45,6 +45,7 @@ class StudyData:
     report: DataReport
     inputs: dict[str, str]
     truth: dict | None
+    social_panel: Any = None  # the simulator's weekly social register (data.simulate.social_register)
 
 
 def bundled_resource(name: str) -> Path:
@@ -157,8 +158,13 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
         persons = persons.sort_values(d.id, kind="mergesort")
     persons = persons.set_index(d.id, drop=False)
     persons.index.name = None
+    social = None
+    if d.simulate is not None and d.simulate.social_register:
+        from evaltool.simulate import simulate_social_register
+
+        social = simulate_social_register(sim.persons, code_map, seed=d.simulate.seed)
     return StudyData(persons=persons, panel=panel, code_map=code_map, areas=areas, report=report,
-                     inputs=dict(sorted(inputs.items())), truth=truth)
+                     inputs=dict(sorted(inputs.items())), truth=truth, social_panel=social)
 
 
 def _pseudo_starts(cfg: StudyConfig, persons: pd.DataFrame, report: DataReport,

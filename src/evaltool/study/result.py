@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from evaltool._result import ResultMixin, frame_records, jsonable
+from evaltool.results.process import process_block
 from evaltool.results.schema import (SCHEMA_VERSION, BalanceBlock, DataReportBlock, EffectRow, ResultsDocument,
                                    SubgroupRow, SubgroupTest, TimeToEventBlock, TrajectoryRow)
 
@@ -57,6 +58,7 @@ class StudyResult(ResultMixin):
     blocks: Any = None
     warnings: tuple[str, ...] = ()
     area: Any = None  # evaltool.study.area_run.AreaStage of ``area_panel:``, or None
+    process_stage: Any = None  # ProcessStageResult (journeys, case duration, process effects, cost) or None
 
     _title = "Study result"
 
@@ -91,6 +93,8 @@ class StudyResult(ResultMixin):
             time_to_event=_rows(TimeToEventBlock, [t.to_dict() for t in self.time_to_event], "time_to_event"),
             simulation=jsonable(_simulation(b.simulation, self.area)), warnings=tuple(self.warnings),
             area=self.area.block if self.area is not None else None,
+            process_analyses=(process_block(jsonable(self.process_stage.to_dict()))
+                              if self.process_stage is not None else None),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from evaltool.study.compare import compare_results
 from evaltool.study.outputs import output_dir_for, rerender_report, write_outputs
 from evaltool.study import blocks
 from evaltool.study.blocks import StudyBlocks
+from evaltool.study.process_stage import run_process_stage
 from evaltool.study.result import StudyResult
 
 __all__ = [
@@ -84,12 +85,12 @@ def _observable_outcomes(cfg: StudyConfig) -> list:
     return out
 
 
-def _outcome_specs(outcomes: list) -> list:
+def _outcome_specs(outcomes: list, register: str = "weekly_status") -> list:
     from evaltool.registers import OutcomeSpec
 
     specs = []
     for o in outcomes:
-        if o.kind == "column":
+        if o.kind == "column" or o.source != register:
             continue
         specs.append(OutcomeSpec(name=o.name, kind=o.kind, categories=tuple(o.categories),
                                  window=tuple(o.weeks) if o.weeks else None, week=o.week, horizon=o.horizon))
@@ -150,6 +151,13 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
                                       check_weeks=(TRAJECTORY_WEEKS[0], _last_week(cfg)))
             outcome_frame = derived.frame.reindex(persons.index)
             report = report.with_updates(persons_without_panel=derived.report.get("persons_without_panel"))
+        social_specs = _outcome_specs(outcomes, "social")
+        if social_specs:  # outcomes from the simulator's weekly social register (same code map and kinds)
+            from evaltool.registers import derive_outcomes
+
+            social = derive_outcomes(persons, data.social_panel, data.code_map, social_specs, id_col=cfg.data.id,
+                                     start_col=cfg.data.start)
+            outcome_frame = outcome_frame.join(social.frame.reindex(persons.index))
         for o in outcomes:
             if o.kind == "column":
                 outcome_frame[o.name] = pd.to_numeric(persons[o.column], errors="coerce")
@@ -175,6 +183,8 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
                                 weeks=(TRAJECTORY_WEEKS[0], _last_week(cfg)), id_col=cfg.data.id,
                                 start_col=cfg.data.start)
             tte = _time_to_event(outcomes, design, outcome_frame)
+        step("process analyses")
+        process_stage = run_process_stage(cfg, data, persons, design, effects)
         blocks = _blocks(cfg, data, persons, design, bal, outcome_frame)
         area = None
         if cfg.area_panel is not None:
@@ -185,7 +195,7 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
             caught.append(str(w.message))
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return StudyResult(config=cfg, data_report=report, design=design, balance=bal, effects=effects,
-                       trajectories=traj, time_to_event=tuple(tte), blocks=blocks,
+                       trajectories=traj, time_to_event=tuple(tte), blocks=blocks, process_stage=process_stage,
                        warnings=tuple(dict.fromkeys(caught)), area=area)
 
 

@@ -1,0 +1,82 @@
+"""The process stage of ``evaltool run``: journeys, case duration, process effects and cost.
+
+One function, :func:`run_process_stage`, chains the plain functions of :mod:`evaltool.process` and
+:mod:`evaltool.registers.journeys` on the study's matched design, as configured by the sections
+``journeys:``, ``case_duration:``, ``contacts:`` and ``cost:`` (each optional). The contact log is read
+from ``contacts.path`` or, with ``data.simulate``, drawn by :func:`evaltool.simulate.simulate_contacts`
+with the study seed. Returns a :class:`~evaltool.process.result.ProcessStageResult` (``None`` when no
+section is given).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evaltool.config.schema import StudyConfig
+from evaltool.exceptions import DataError
+from evaltool.process.result import ProcessStageResult
+
+__all__ = ["run_process_stage", "read_contact_log", "any_process_section"]
+
+
+def any_process_section(cfg: StudyConfig) -> bool:
+    """True if the config asks for any analysis of this stage."""
+    return any(getattr(cfg, k) is not None for k in ("journeys", "case_duration", "contacts", "cost"))
+
+
+def read_contact_log(cfg: StudyConfig, persons: pd.DataFrame) -> pd.DataFrame:
+    """The contact log: ``contacts.path`` (csv/parquet/...), or simulated with ``data.simulate``."""
+    spec = cfg.contacts
+    if spec.path is None:
+        from evaltool.simulate import simulate_contacts
+
+        return simulate_contacts(persons.reset_index(drop=True), seed=cfg.data.simulate.seed)
+    from evaltool.config import resolve_path
+    from evaltool.data.readers import read_table
+
+    path = resolve_path(cfg, Path(spec.path), "contacts.path")
+    log = read_table(path)
+    cols = spec.columns
+    need = [c for c in (cols.person, cols.date, cols.kind, cols.status, cols.caseworker) if c not in log.columns]
+    if need:
+        raise DataError(f"{path.name}: contact log column(s) {', '.join(need)} not found; set their roles in "
+                        f"`contacts.columns` (found: {', '.join(map(str, log.columns[:20]))})")
+    return log
+
+
+def run_process_stage(cfg: StudyConfig, data: Any, persons: pd.DataFrame, design: Any,
+                      effects: Any) -> ProcessStageResult | None:
+    """Journeys, case duration, process effects and cost on the matched ``design``.
+
+    ``data`` is the :class:`~evaltool.study.inputs.StudyData` (weekly panel and code map); ``effects``
+    the study's :class:`~evaltool.effects.result.EffectResult` (cost per additional person reads it).
+    """
+    if not any_process_section(cfg):
+        return None
+    w = design.weights.reindex(persons.index).fillna(0).to_numpy()
+    sub = design.subclass.reindex(persons.index)
+    cluster = None if bool(sub.isna().all()) else sub.to_numpy()
+    kw = dict(treatment=cfg.data.treatment, weights=w, cluster=cluster, id_col=cfg.data.id,
+              start_col=cfg.data.start)
+    jr = cd = proc = cost = None
+    if cfg.journeys is not None:
+        from evaltool.registers.journeys import journeys
+
+        jr = journeys(persons, data.panel, data.code_map, cfg.journeys, **kw)
+    if cfg.case_duration is not None:
+        from evaltool.process.duration import run_case_duration
+
+        cd = run_case_duration(persons, data.panel, data.code_map, cfg.case_duration, **kw)
+    if cfg.contacts is not None:
+        from evaltool.process.contacts import run_process
+
+        log = read_contact_log(cfg, persons)
+        proc = run_process(log, design, cfg.contacts, id_col=cfg.data.id, start_col=cfg.data.start)
+    if cfg.cost is not None:
+        from evaltool.process.cost import run_cost
+
+        cost = run_cost(cfg.cost, effects.effects)
+    return ProcessStageResult(journeys=jr, case_duration=cd, process=proc, cost=cost)
