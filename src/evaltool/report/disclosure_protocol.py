@@ -37,7 +37,7 @@ from typing import Any
 
 from evaltool.results._record import Record
 from evaltool.results.effects import (ByWeekRow, EffectRow, KmPoint, SubgroupRow, TrajectoryRow)
-from evaltool.results.schema import (DataReportBlock, DroppedRows, ProcessRow, SampleSizes, TargetGroupBlock,
+from evaltool.results.schema import (DataReportBlock, DesignBlock, DroppedRows, ProcessRow, SampleSizes, TargetGroupBlock,
                                      TargetRow)
 
 __all__ = ["CountFields", "REGISTRY", "register", "fields_of", "generic_pass"]
@@ -98,6 +98,7 @@ for _cls in (EffectRow, SubgroupRow):
              stats={**{s: "n_treated" for s in _STATS}, "mean_control": "n_control"})
 register(TrajectoryRow, counts=("n",), stats={"share": "n"}, shares={"share": "n"})
 register(KmPoint, counts=("at_risk", "events", "n_at_risk"), stats={"survival": "at_risk", "std_error": "at_risk"})
+register(DesignBlock)  # its counts live in SampleSizes
 register(ByWeekRow)  # its shares rest on the block's n (handled in evaltool.report.gate)
 
 

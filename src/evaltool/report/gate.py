@@ -24,7 +24,7 @@ On top of the block rules of :mod:`evaltool.report.disclosure` and the declarati
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import pandas as pd
@@ -103,8 +103,8 @@ def _subgroup_totals(c: _Controller, raw: ResultsDocument, out: ResultsDocument)
             shown = [i for i in idx if getattr(subs[i], col) is not None]
             if c.small(missing) and shown:
                 i = min(shown, key=lambda i: (getattr(raw.subgroups[i], col), i))
-                subs[i] = c.hide(subs[i], [f for f in type(subs[i]).__dataclass_fields__
-                                           if f not in ("variable", "outcome", "level", "estimand", "method",
+                subs[i] = c.hide(subs[i], [f.name for f in fields(subs[i])
+                                           if f.name not in ("variable", "outcome", "level", "estimand", "method",
                                                         "variance", "unit", "suppressed")],
                                  "secondary", "subgroups", f"{outcome}: {variable}={subs[i].level}",
                                  "levels not estimated hold fewer than min_cell persons (total minus levels)",
@@ -158,7 +158,7 @@ def gated_tables(controlled: ResultsDocument) -> dict[str, pd.DataFrame]:
     from evaltool.results.schema import BalanceRow, TrajectoryRow
 
     def cols(cls: type) -> list[str]:
-        return [f for f in cls.__dataclass_fields__ if f != "suppressed"]
+        return [f.name for f in fields(cls) if f.name != "suppressed"]
 
     tables = {"tables/effects.csv": _frame(controlled.effects, cols(EffectRow)),
               "tables/balance.csv": _frame(controlled.balance.rows, cols(BalanceRow)),
