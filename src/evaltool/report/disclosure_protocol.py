@@ -144,7 +144,7 @@ class _Pass:
     def rows(self, rows: list, where: str) -> tuple:
         rows = [self.record(r, where) for r in rows]
         spec, _known = fields_of(type(rows[0]))
-        if spec.margin:
+        if spec.margin is not None:
             groups: dict[tuple, list[int]] = {}
             for i, r in enumerate(rows):
                 groups.setdefault(tuple(getattr(r, k) for k in spec.margin), []).append(i)
