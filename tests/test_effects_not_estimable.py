@@ -42,3 +42,19 @@ def test_adjust_pvalues_leaves_nan_out_of_the_family():
     assert out[[0, 2]].tolist() == pytest.approx([0.02, 0.03])  # BH over m = 2: 0.01*2/1, 0.03*2/2
     with pytest.raises(EstimationError, match=r"must be in \[0, 1\]"):
         adjust_pvalues([0.5, float("inf")], "holm")
+
+
+@pytest.mark.parametrize("language, note", [("da", "kan ikke estimeres"), ("en", "not estimable")])
+def test_report_says_not_estimable(language, note):
+    from dataclasses import replace
+    from pathlib import Path
+
+    from evaltool.report import render_report
+    from evaltool.results.schema import ResultsDocument
+
+    doc = ResultsDocument.read(Path(__file__).parent / "fixtures" / "report" / "results_example.json")
+    e = replace(doc.effects[0], estimate=None, std_error=None, ci_low=None, ci_high=None, p_value=None,
+                p_value_adj=None)
+    html = render_report(replace(doc, effects=(e,) + doc.effects[1:]), template="final", language=language).html
+    assert note in html
+    assert note not in render_report(doc, template="final", language=language).html
