@@ -137,3 +137,12 @@ def test_gated_results_json_round_trips(fixture_doc, tmp_path):
     assert ResultsDocument.read(path).to_json() == controlled.to_json()
     assert control_document(fixture_doc)[0].to_json() == controlled.to_json()  # deterministic
     assert dataclasses.is_dataclass(controlled)
+
+
+@pytest.mark.slow
+def test_demo_folder_resists_the_attacker(tmp_path):
+    from evaltool.study.demo import write_demo
+
+    folder, _ = write_demo(tmp_path / "demo", n=600)
+    assert sorted(p.name for p in folder.iterdir()) == ["final", "midterm"]
+    assert attack(folder) == []
