@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -80,6 +81,7 @@ def _effect_row(design: Design, base: Sample, y: np.ndarray, Z: np.ndarray | Non
     fit = estimator.fit(yr, sample.treat, sample.weight, Zr)
     problem = EffectProblem(design, sample, y, Z, estimator, fit, mask, **settings)
     ve = strategy.compute(problem)
+    ve = _not_estimable_if_degenerate(ve, yr, outcome, names)
     t1 = sample.treat == 1
     m1 = _weighted_mean(yr[t1], sample.weight[t1])
     m0 = _weighted_mean(yr[~t1], sample.weight[~t1])
@@ -87,7 +89,7 @@ def _effect_row(design: Design, base: Sample, y: np.ndarray, Z: np.ndarray | Non
     return {
         "outcome": outcome, "subgroup": names.get("subgroup"), "level": names.get("level"),
         "estimand": names["estimand"], "method": estimator.name, "variance": strategy.name,
-        "estimate": est * scale, "std_error": ve.std_error * scale,
+        "estimate": est * scale if np.isfinite(ve.std_error) else np.nan, "std_error": ve.std_error * scale,
         "ci_low": ve.ci_low * scale, "ci_high": ve.ci_high * scale,
         "p_value": ve.p_value, "p_value_adj": ve.p_value,
         "mean_treated": m1 * scale, "mean_control": m0 * scale,
@@ -96,6 +98,28 @@ def _effect_row(design: Design, base: Sample, y: np.ndarray, Z: np.ndarray | Non
         "n_control": int(np.unique(sample.pos[~t1 & (sample.weight > 0)]).size),
         "unit": "pp" if scale == 100.0 else "level",
     }
+
+
+#: a standard error at most this fraction of the outcome's scale (SD or largest |value|) is degenerate
+DEGENERATE_SE = 1e-9
+
+
+def _not_estimable_if_degenerate(ve: Any, y: np.ndarray, outcome: str, names: dict[str, Any]) -> Any:
+    """NaN inference (and a :class:`DataWarning`) when the SE is ~0 relative to the outcome scale.
+
+    A zero SE (e.g. every unit has the same outcome) would print "CI 0.0 to 0.0" with a meaningless
+    p-value; the effect is reported as not estimable instead.
+    """
+    finite = y[np.isfinite(y)]
+    scale = max(float(np.std(finite)), float(np.abs(finite).max())) if finite.size else 0.0
+    if not np.isfinite(ve.std_error) or ve.std_error > DEGENERATE_SE * scale:
+        return ve
+    where = f"outcome {outcome!r}" + (f", subgroup {names['subgroup']}={names['level']}"
+                                      if names.get("subgroup") is not None else "")
+    warnings.warn(f"{where}: not estimable (the standard error is 0 relative to the outcome scale, e.g. every "
+                  "unit has the same outcome); estimate, CI and p-value left empty", DataWarning, stacklevel=3)
+    nan = float("nan")
+    return dataclasses.replace(ve, std_error=nan, ci_low=nan, ci_high=nan, p_value=nan)
 
 
 def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:

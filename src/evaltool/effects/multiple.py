@@ -32,13 +32,20 @@ def adjust_pvalues(p: np.ndarray | list[float], method: str = "holm") -> np.ndar
     --------
     >>> adjust_pvalues([0.01, 0.04, 0.03], "holm").round(2).tolist()
     [0.03, 0.06, 0.06]
+    >>> adjust_pvalues([0.01, float("nan"), 0.03], "holm").round(2).tolist()  # NaN: not estimable
+    [0.02, nan, 0.03]
     """
     check_choice("adjust", method, ADJUSTMENTS, exc=EstimationError)
     p = np.asarray(p, dtype=float)
     if p.size == 0 or method == "none":
         return p.copy()
-    if not np.all(np.isfinite(p)) or np.any((p < 0) | (p > 1)):
-        raise EstimationError("p-values to adjust must be finite and in [0, 1]")
+    if np.any(np.isinf(p)) or np.any((p < 0) | (p > 1)):
+        raise EstimationError("p-values to adjust must be in [0, 1] (NaN for a test that was not estimable)")
+    ok = ~np.isnan(p)
+    if not ok.all():  # not-estimable tests are not part of the family; they stay NaN
+        out = np.full(p.size, np.nan)
+        out[ok] = adjust_pvalues(p[ok], method)
+        return out
     m = p.size
     order = np.argsort(p, kind="stable")
     ps = p[order]

@@ -115,6 +115,8 @@ def _effects_table(env: ReportEnv, effects: list[EffectRow], id_: str, caption: 
               rows, [_("effects.note_units"), _("effects.note_adjust", method=adjust)])
     if c.any_suppressed([t]):
         t["notes"].append(c.sup_note())
+    if any(e.estimate is None and "estimate" not in suppressed_fields(e) for e in effects):
+        t["notes"].append(_("note.not_estimable"))
     return t
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from evaltool.config import load_config
 from evaltool.config.schema import SampleRule, StudyConfig
 from evaltool.study.inputs import bundled_resource
-from evaltool.study.outputs import atomic_folder, fill_output_folder, render_reports
+from evaltool.study.outputs import atomic_folder, fill_output_folder, gate_document, render_reports
 from evaltool.study.result import StudyResult
 from evaltool.study.run import run_study
 
@@ -26,15 +26,15 @@ def write_demo(out: str | Path, n: int | None = None) -> tuple[Path, list[StudyR
     """
     mid = run_study(demo_config(n=n, stage="midterm"))
     fin = run_study(demo_config(n=n, stage="final"))
-    mid_results, fin_results = mid.document(), fin.document()
+    (mid_results, mid_log), (fin_results, fin_log) = (gate_document(r.config, r.document()) for r in (mid, fin))
     mid_reports = render_reports(mid.config, mid_results)
     fin_reports = render_reports(fin.config, fin_results, mid_results)
 
     def fill(tmp: Path) -> None:
-        for name, res, results, reports in (("midterm", mid, mid_results, mid_reports),
-                                            ("final", fin, fin_results, fin_reports)):
+        for name, res, results, reports, log in (("midterm", mid, mid_results, mid_reports, mid_log),
+                                                 ("final", fin, fin_results, fin_reports, fin_log)):
             (tmp / name).mkdir()
-            fill_output_folder(tmp / name, res, results, reports)
+            fill_output_folder(tmp / name, res, results, reports, log)
 
     return atomic_folder(out, fill), [mid, fin]
 

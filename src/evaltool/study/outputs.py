@@ -21,7 +21,8 @@ from evaltool.study.outdir import check_target, write_file, write_folder
 from evaltool.study.result import StudyResult
 from evaltool.results.schema import ResultsDocument, dumps_json
 
-__all__ = ["results_json", "atomic_folder", "input_files", "dumps_json", "write_csv", "output_dir_for", "write_outputs", "fill_output_folder",
+__all__ = ["results_json", "atomic_folder", "input_files", "dumps_json", "write_csv", "output_dir_for", "write_outputs",
+           "gate_document", "fill_output_folder",
            "render_reports", "read_results", "compare_results", "rerender_report"]
 
 
@@ -93,43 +94,54 @@ def write_outputs(result: StudyResult, out: str | Path, *, compare_with: Results
                   force: bool = False) -> Path:
     """Write results.json, tables/, trajectories.csv, reports, disclosure log and resolved config.
 
-    The folder is built in a temporary sibling and renamed into place only when complete;
-    a failure leaves any previous ``out`` untouched. ``compare_with`` (the midterm
-    results document) overrides ``report.compare_with`` for the final report.
+    Every file is written from the controlled document (:func:`gate_document`), never from the raw
+    results. The folder is built in a temporary sibling and renamed into place only when complete;
+    a failure leaves any previous ``out`` untouched. ``compare_with`` (the midterm results
+    document) overrides ``report.compare_with`` for the final report.
     """
     if getattr(result, "area_only", False):  # an area-only study writes its own folder
         return result.write(out, force=force)
-    results = result.document()
-    reports = render_reports(result.config, results, compare_with)
-    return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, results, reports),
+    controlled, log = gate_document(result.config, result.document())
+    reports = render_reports(result.config, controlled, compare_with)
+    return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, controlled, reports, log),
                          force=force, inputs=input_files(result.config))
 
 
-def fill_output_folder(tmp: Path, result: StudyResult, results: ResultsDocument, reports: list) -> None:
-    """Write one study's output folder's files into ``tmp`` (see :func:`write_outputs`)."""
+def gate_document(cfg: StudyConfig, results: ResultsDocument) -> tuple[ResultsDocument, Any]:
+    """The one disclosure gate of an output folder: the controlled document and its log
+    (see :mod:`evaltool.report.gate`)."""
+    from evaltool.report import DisclosureRules
+    from evaltool.report.gate import control_document
+
+    rules = DisclosureRules(min_cell=cfg.report.disclosure.min_cell, rounding=cfg.report.disclosure.rounding)
+    return control_document(results, rules)
+
+
+def fill_output_folder(tmp: Path, result: StudyResult, controlled: ResultsDocument, reports: list,
+                       log: Any) -> None:
+    """Write one study's output folder's files into ``tmp`` (see :func:`write_outputs`).
+
+    ``controlled`` and ``log`` come from :func:`gate_document`; every table is built from
+    ``controlled`` (``result`` only supplies the resolved config).
+    """
     import yaml
 
-    (tmp / "results.json").write_text(results_json(results, result.config.report.disclosure.min_cell), encoding="utf-8")
-    tables = tmp / "tables"
-    tables.mkdir()
-    write_csv(result.effects.to_frame(), tables / "effects.csv")
-    write_csv(result.balance.to_frame(), tables / "balance.csv")
-    write_csv(result.data_report.to_frame(), tables / "data_report.csv")
-    write_csv(pd.DataFrame([r.to_dict() for r in results.target_group.by]), tables / "target_group.csv")
-    if results.process:
-        write_csv(pd.json_normalize([r.to_dict() for r in results.process]), tables / "process.csv")
-    if result.trajectories is not None:
-        write_csv(result.trajectories.to_frame(), tmp / "trajectories.csv")
+    from evaltool.report.gate import gated_tables
+
+    (tmp / "results.json").write_text(controlled.to_json(), encoding="utf-8")
+    (tmp / "tables").mkdir()
+    for name, frame in gated_tables(controlled).items():
+        write_csv(frame, tmp / name)
     if result.area is not None:
-        write_csv(result.area.result.to_frame(), tables / "area_estimates.csv")
-    logs = []
+        write_csv(result.area.result.to_frame(), tmp / "tables" / "area_estimates.csv")
+    logs = [log.to_frame().assign(report="folder")] if len(log) else []
     for name, rendered in reports:
         (tmp / name).write_text(rendered.html, encoding="utf-8")
         if len(rendered.disclosure_log):
             logs.append(rendered.disclosure_log.assign(report=name))
-    log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(
+    frame = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(
         columns=["table", "row", "column", "reason", "rule", "report"])
-    write_csv(log, tmp / "disclosure_log.csv")
+    write_csv(frame, tmp / "disclosure_log.csv")
     (tmp / "config.resolved.yaml").write_text(
         yaml.safe_dump(dump_config(result.config), sort_keys=False, allow_unicode=True), encoding="utf-8")
 

@@ -1,0 +1,54 @@
+"""Attack the gated output folders of many random small studies:
+``python benchmarks/bench_disclosure_attack.py [--studies 1000] [--first 1000] [--reports-every 10]``.
+
+Each study is the bundled demo on 100-600 simulated persons with a random seed, treated share,
+caliper and exact-matching rule (``tests/attacker.py: random_study_overrides``); its gated output
+folder (results.json, every CSV and, for every ``--reports-every``-th study, the HTML report) is
+attacked by ``tests/attacker.py``. Prints one line per study and a summary: studies run, refused
+(a one-line evaltool error, nothing written), attacked, findings. Exit code 1 if anything was found.
+The full-run result is recorded in docs/disclosure.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from attacker import attack, gated_study_folder  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--studies", type=int, default=1000)
+    ap.add_argument("--first", type=int, default=1000, help="first seed")
+    ap.add_argument("--reports-every", type=int, default=10)
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+    refused = attacked = 0
+    findings: list[str] = []
+    t0 = time.perf_counter()
+    for seed in range(args.first, args.first + args.studies):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = gated_study_folder(seed, Path(tmp) / "out", reports=seed % args.reports_every == 0)
+            if folder is None:
+                refused += 1
+                print(f"seed {seed}: refused", flush=True)
+                continue
+            found = attack(folder)
+        attacked += 1
+        findings += [f"seed {seed}: {f}" for f in found]
+        print(f"seed {seed}: {len(found)} finding(s)", flush=True)
+    print(f"studies {args.studies}, refused {refused}, attacked {attacked}, findings {len(findings)}, "
+          f"{time.perf_counter() - t0:.0f} s")
+    print("\n".join(findings[:100]))
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
