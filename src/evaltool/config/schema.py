@@ -23,6 +23,7 @@ from evaltool.exceptions import EvaltoolError
 from evaltool.specs.effects import EffectsSpec
 from evaltool.specs.matching import MatchSpec
 from evaltool.specs.propensity import PropensitySpec
+from evaltool.config.sensitivity import SensitivitySection
 from evaltool.terms import parse_term
 
 __all__ = [
@@ -261,6 +262,9 @@ class OutcomeSection(_Model):
             raise ValueError("kind `status_at` needs `week`")
         if k == "time_to" and self.horizon is None:
             raise ValueError("kind `time_to` needs `horizon` (weeks of follow-up)")
+        if k == "time_to" and self.placebo:
+            raise ValueError("a `time_to` outcome cannot be a placebo outcome (`placebo: true`); "
+                             "use an `any`, `status_at`, `share` or `column` outcome")
         return self
 
     @property
@@ -296,12 +300,6 @@ class AreaPanelSection(_Model):
     time: str = "year"
     outcome: str = "unemployment_rate"
     first_treated: str = "outreach_start_year"
-
-
-class SensitivitySection(_Model):
-    evalue: bool = False
-    rosenbaum: bool = False
-    placebo_outcomes: list[str] = Field(default_factory=list)
 
 
 class DisclosureSection(_Model):
@@ -360,5 +358,10 @@ class StudyConfig(_Model):
             )
         unknown = [p for p in self.sensitivity.placebo_outcomes if p not in names]
         if unknown:
-            raise ValueError(f"`sensitivity.placebo_outcomes` names unknown outcomes: {', '.join(unknown)}")
+            raise EvaltoolError(f"names unknown outcomes: {', '.join(unknown)}; allowed: {', '.join(names)}",
+                                key="sensitivity.placebo_outcomes")
+        if all(o.placebo or o.name in self.sensitivity.placebo_outcomes or o.kind == "time_to"
+               for o in self.outcomes):
+            raise ValueError("every outcome is a placebo outcome (or time to event): at least one outcome "
+                             "must be an effect to estimate")
         return self

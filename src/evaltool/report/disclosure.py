@@ -46,6 +46,7 @@ import pandas as pd
 from evaltool._checks import check_int
 from evaltool._result import ResultMixin, frame_records
 from evaltool.exceptions import ReportError
+from evaltool.report.disclosure_sensitivity import control_sensitivity
 from evaltool.results._record import SUPPRESSED_KEY, Record
 from evaltool.results.schema import PropensityHistogram, ResultsDocument
 
@@ -286,6 +287,8 @@ def apply_disclosure(results: ResultsDocument, rules: DisclosureRules | None = N
     out = replace(results, target_group=tg, data_report=dr, design=replace(results.design, n=dn), process=process,
                   balance=balance, effects=tuple(effects), subgroups=tuple(subs), trajectories=tuple(traj),
                   time_to_event=tte, propensity=_propensity(c, results.propensity))
+    if results.sensitivity is not None:
+        out = replace(out, sensitivity=control_sensitivity(results.sensitivity, out, m, c.log))
     out = _rounding(c, out)
     if out.warnings:
         out = replace(out, warnings=tuple(_redact_message(c, i, str(w)) for i, w in enumerate(out.warnings)))

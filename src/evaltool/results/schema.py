@@ -23,6 +23,7 @@ from typing import Any
 
 from evaltool.exceptions import DataError
 from evaltool.results._record import Record
+from evaltool.results.sensitivity import SensitivityBlock
 from evaltool.results.effects import (ByWeekRow, CoxRow, EffectRow, KmPoint, MedianRow, SubgroupRow, SubgroupTest,
                                       TimeToEventBlock, TrajectoryRow)
 
@@ -261,7 +262,8 @@ class ResultsDocument(Record):
     time_to_event: tuple[TimeToEventBlock, ...] = ()
     simulation: dict | None = None
     warnings: tuple[str, ...] = ()
-    _nested = {"study": StudyInfo, "provenance": Provenance, "config": ConfigBlock, "outcomes": OutcomeInfo,
+    sensitivity: SensitivityBlock | None = None
+    _nested = {"sensitivity": SensitivityBlock, "study": StudyInfo, "provenance": Provenance, "config": ConfigBlock, "outcomes": OutcomeInfo,
                "data_report": DataReportBlock, "target_group": TargetGroupBlock, "process": ProcessRow,
                "design": DesignBlock, "balance": BalanceBlock, "propensity": PropensityHistogram,
                "effects": EffectRow, "subgroups": SubgroupRow, "subgroup_tests": SubgroupTest,

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from evaltool._result import ResultMixin, frame_records, jsonable
+from evaltool.results.sensitivity import SensitivityBlock
 from evaltool.results.schema import (SCHEMA_VERSION, BalanceBlock, DataReportBlock, EffectRow, ResultsDocument,
                                    SubgroupRow, SubgroupTest, TimeToEventBlock, TrajectoryRow)
 
@@ -40,6 +41,8 @@ class StudyResult(ResultMixin):
         The typed results blocks besides the stage results (study, provenance, the design
         that ran, outcomes, target group, process, sample sizes, propensity histogram).
     warnings : tuple of str
+    sensitivity : SensitivityResult or None
+        Rosenbaum bounds, E-values, placebos, area clustering, specification curve.
 
     Examples
     --------
@@ -56,6 +59,7 @@ class StudyResult(ResultMixin):
     time_to_event: tuple = ()
     blocks: Any = None
     warnings: tuple[str, ...] = ()
+    sensitivity: Any = None
 
     _title = "Study result"
 
@@ -89,6 +93,8 @@ class StudyResult(ResultMixin):
                           if self.trajectories is not None else ()),
             time_to_event=_rows(TimeToEventBlock, [t.to_dict() for t in self.time_to_event], "time_to_event"),
             simulation=jsonable(b.simulation), warnings=tuple(self.warnings),
+            sensitivity=(SensitivityBlock.from_result(self.sensitivity.to_dict())
+                         if self.sensitivity is not None else None),
         )
 
     def to_dict(self) -> dict[str, Any]:
