@@ -36,7 +36,8 @@ def robustness(env: ReportEnv) -> dict[str, Any]:
     names = [e.outcome for e in shown if e.subgroup is None]
     out: dict[str, Any] = {"text": _("robust.intro"), "included": included, "hidden": None, "placebo": None,
                            "intervals": None, "curves": [], "absent": [_("robust.did_absent")]}
-    if sens is None:
+    if sens is None:  # results of a run without the sensitivity stage: say what is not there
+        out["text"] = _("robust.text")
         out["absent"].insert(0, _("robust.sensitivity_absent"))
         return out
     out["hidden"] = _hidden_bias(env, sens, names)
