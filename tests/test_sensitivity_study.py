@@ -117,6 +117,7 @@ def test_results_have_every_analysis_for_every_headline_outcome(doc):
         assert head is not None and head.se_type == s.headline_interval[o].se_type
         # simulate_study has 16 areas: few clusters, so the wild cluster bootstrap is the headline
         assert head.se_type == "wild_cluster_bootstrap" and head.n_clusters == 16
+        assert isinstance(head.n_treated_clusters, int) and 0 < head.n_treated_clusters < 16
     assert {r.outcome for r in s.specification_curve} == set(HEADLINE)
     assert len(s.specification_curve) == 8 * len(HEADLINE)  # caliper 2 x ratio 2 x regression 2
 

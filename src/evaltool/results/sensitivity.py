@@ -129,7 +129,9 @@ class SensitivityBlock(Record):
     def from_result(cls, data: dict) -> "SensitivityBlock":
         """The block of :meth:`evaltool.sensitivity.SensitivityResult.to_dict` (``spec_id`` -> ``spec``)."""
         curve = [{("spec" if k == "spec_id" else k): v for k, v in r.items()} for r in data["specification_curve"]]
-        return cls.from_dict({**data, "specification_curve": curve}, "sensitivity")
+        cluster = [{**r, "n_treated_clusters": None if r["n_treated_clusters"] is None else int(r["n_treated_clusters"])}
+                   for r in data["cluster"]]  # a count, though its frame column is float (None on pair rows)
+        return cls.from_dict({**data, "specification_curve": curve, "cluster": cluster}, "sensitivity")
 
     @classmethod
     def from_dict(cls, data, path: str = "sensitivity") -> "SensitivityBlock":
