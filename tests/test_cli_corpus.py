@@ -136,7 +136,7 @@ CASES = [
      r"study\.yaml:\d+: sensitivity\.placebo_outcomes: names unknown outcomes: nosuch", True),
     ("sensitivity_placebo_start", lambda d: append(d, "sensitivity:\n  placebo: {placebo_start_shift_weeks: 52}\n"),
      r"study\.yaml:\d+: sensitivity\.placebo\.placebo_start_shift_weeks: .*not implemented yet", True),
-    ("area_panel", lambda d: append(d, "area_panel: {path: areas.csv}\n"), r"study\.yaml:\d+: area_panel: .*not implemented yet",
+    ("area_panel", lambda d: append(d, "area_panel: {path: areas.csv, bogus: 1}\n"), r"study\.yaml:\d+: area_panel\.bogus",
      True),
     ("outcome_placebo_not_bool", lambda d: cfg(d, "    type: count", "    type: count\n    placebo: maybe"),
      r"study\.yaml:\d+: outcomes\[1\]\.placebo: ", True),
