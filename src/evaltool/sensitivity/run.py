@@ -68,10 +68,15 @@ def cluster_outcome(design: Design, y: pd.Series, area: pd.Series, spec: Cluster
     rows.append({**base, "se_type": "cr1", "estimate": est, "std_error": se1, "ci_low": lo, "ci_high": hi,
                  "p_value": p, "n_clusters": g})
     if spec.twoway_with_pair and sample.kind in ("subclass", "pairs"):
-        se2 = math.sqrt(cl.cr1_vcov(fit, [codes, pair])[1, 1])
-        lo, hi, p = _t_ci(est, se2, g - 1, alpha)
-        rows.append({**base, "se_type": "cr1_twoway", "estimate": est, "std_error": se2, "ci_low": lo,
-                     "ci_high": hi, "p_value": p, "n_clusters": g})
+        v2 = float(cl.cr1_vcov(fit, [codes, pair])[1, 1])
+        if v2 > 0:  # the inclusion-exclusion (CGM) variance can come out negative in small samples
+            se2 = math.sqrt(v2)
+            lo, hi, p = _t_ci(est, se2, g - 1, alpha)
+            rows.append({**base, "se_type": "cr1_twoway", "estimate": est, "std_error": se2, "ci_low": lo,
+                         "ci_high": hi, "p_value": p, "n_clusters": g})
+        else:
+            notes.append(f"{outcome}: the two-way (area and pair) variance is not positive here "
+                         "(Cameron-Gelbach-Miller); that interval is not estimable")
     wb = cl.wild_cluster_bootstrap(yv, X, w, codes, n_boot=spec.n_boot, weights=spec.weights, seed=seed,
                                    alpha=alpha)
     rows.append({**base, "se_type": "wild_cluster_bootstrap", "estimate": est, "std_error": None,
