@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def test_register_refuses_unknown_fields():
         register(_AreaRow, counts=("resident",))
 
 
-@pytest.mark.parametrize("seed", [12, 13])
+@pytest.mark.parametrize("seed", [12, 13, 1121])  # 1121: a two-way cluster variance that came out negative
 def test_random_small_study_folder_resists_the_attacker(seed, tmp_path):
     folder = gated_study_folder(seed, tmp_path / "out")
     assert folder is not None, "the random study was refused"
@@ -122,8 +123,13 @@ def test_random_small_study_folder_resists_the_attacker(seed, tmp_path):
     assert (folder / "trajectories.csv").is_file() and (folder / "tables" / "target_group.csv").is_file()
 
 
+# The full property run is 1,000 studies (about 9 s each: EVALTOOL_ATTACK_STUDIES=1000, or
+# benchmarks/bench_disclosure_attack.py); the suite runs a few so CI stays within its time.
+ATTACK_STUDIES = int(os.environ.get("EVALTOOL_ATTACK_STUDIES", "4"))
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", range(1000, 2000))
+@pytest.mark.parametrize("seed", range(1000, 1000 + ATTACK_STUDIES))
 def test_random_small_study_folder_resists_the_attacker_many(seed, tmp_path):
     folder = gated_study_folder(seed, tmp_path / "out", reports=seed % 10 == 0)
     if folder is not None:  # a refused study (a one-line error) writes nothing to attack
@@ -144,5 +150,5 @@ def test_demo_folder_resists_the_attacker(tmp_path):
     from evaltool.study.demo import write_demo
 
     folder, _ = write_demo(tmp_path / "demo", n=600)
-    assert sorted(p.name for p in folder.iterdir()) == ["final", "midterm"]
+    assert sorted(p.name for p in folder.iterdir() if p.name != ".evaltool-output") == ["final", "midterm"]
     assert attack(folder) == []

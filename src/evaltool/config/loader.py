@@ -220,7 +220,6 @@ def _format_errors(exc: ValidationError, source: str, lines: LineMap) -> str:
 
 
 _NOT_IMPLEMENTED = {
-    "sensitivity": "sensitivity analyses (E-values, Rosenbaum bounds, placebo outcomes)",
 }
 
 
@@ -236,19 +235,14 @@ def _reject_unimplemented(data: dict[str, Any], source: str, lines: LineMap) -> 
     for key, what in _NOT_IMPLEMENTED.items():
         if key in data:
             fail((key,), what)
-    outcomes = data.get("outcomes")
-    if isinstance(outcomes, list):
-        for i, item in enumerate(outcomes):
-            if isinstance(item, dict) and "placebo" in item:
-                fail(("outcomes", i, "placebo"), "placebo outcomes")
 
 
 def config_from_dict(data: Any, *, source: str = "<config>", lines: LineMap | None = None,
                      base_dir: Path | None = None) -> StudyConfig:
     """Validate a plain dict as a :class:`StudyConfig`.
 
-    Keys reserved for stages not implemented yet (``sensitivity``,
-    ``outcomes[].placebo``) are rejected with a :class:`ConfigError` naming them.
+    Keys reserved for stages not implemented yet (none at present; see ``_NOT_IMPLEMENTED``) are rejected
+    with a :class:`ConfigError` naming them.
     """
     if not isinstance(data, dict):
         raise ConfigError(f"{source}:1: the config must be a mapping of sections (study, data, design, outcomes, ...)")

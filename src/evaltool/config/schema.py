@@ -26,6 +26,7 @@ from evaltool.specs.effects import EffectsSpec
 from evaltool.specs.matching import MatchSpec
 from evaltool.specs.propensity import PropensitySpec
 from evaltool.specs.process import CaseDurationSpec, ContactsSpec, CostSpec, JourneySpec, MappingSpec
+from evaltool.config.sensitivity import SensitivitySection
 from evaltool.terms import parse_term
 
 __all__ = [
@@ -186,6 +187,9 @@ class OutcomeSection(_Model):
             raise ValueError("kind `status_at` needs `week`")
         if k == "time_to" and self.horizon is None:
             raise ValueError("kind `time_to` needs `horizon` (weeks of follow-up)")
+        if k == "time_to" and self.placebo:
+            raise ValueError("a `time_to` outcome cannot be a placebo outcome (`placebo: true`); "
+                             "use an `any`, `status_at`, `share` or `column` outcome")
         return self
 
     @property
@@ -215,10 +219,6 @@ class SubgroupSection(_Model):
         return v
 
 
-class SensitivitySection(_Model):
-    evalue: bool = False
-    rosenbaum: bool = False
-    placebo_outcomes: list[str] = Field(default_factory=list)
 
 
 class DisclosureSection(_Model):
@@ -321,7 +321,12 @@ class StudyConfig(_Model):
             )
         unknown = [p for p in self.sensitivity.placebo_outcomes if p not in names]
         if unknown:
-            raise ValueError(f"`sensitivity.placebo_outcomes` names unknown outcomes: {', '.join(unknown)}")
+            raise EvaltoolError(f"names unknown outcomes: {', '.join(unknown)}; allowed: {', '.join(names)}",
+                                key="sensitivity.placebo_outcomes")
+        if all(o.placebo or o.name in self.sensitivity.placebo_outcomes or o.kind == "time_to"
+               for o in self.outcomes):
+            raise ValueError("every outcome is a placebo outcome (or time to event): at least one outcome "
+                             "must be an effect to estimate")
         return self
 
     @property

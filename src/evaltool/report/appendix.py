@@ -1,4 +1,4 @@
-"""Chapter builders: robustness, comparison with the midterm, conclusions, appendices, provenance."""
+"""Chapter builders (robustness: report/robustness.py): comparison with the midterm, conclusions, appendices, provenance."""
 
 from __future__ import annotations
 
@@ -11,22 +11,7 @@ from evaltool.report._env import ReportEnv
 from evaltool.report.tables import table
 from evaltool.results.schema import DroppedRows, ResultsDocument, SampleRule
 
-__all__ = ["robustness", "comparison", "conclusions", "method", "data_appendix", "provenance", "disclosure"]
-
-
-def robustness(env: ReportEnv) -> dict[str, Any]:
-    """Which robustness analyses are included; absent ones are named, never invented."""
-    _, cfg = env._, env.results.config
-    included = [_("robust.balance")]
-    if cfg.adjust and cfg.adjust != "none":
-        included.append(_("robust.adjust", method=env.labels.code("adjust", cfg.adjust)))
-    if env.results.subgroups:
-        included.append(_("robust.subgroups"))
-    if env.results.time_to_event:
-        included.append(_("robust.duration"))
-    # schema v1 has no sensitivity or area-DiD block: the report names them as not included
-    absent = [_(f"robust.{key}_absent") for key in ("sensitivity", "did")]
-    return {"text": _("robust.text"), "included": included, "absent": absent}
+__all__ = ["comparison", "conclusions", "method", "data_appendix", "provenance", "disclosure"]
 
 
 def comparison(env: ReportEnv, midterm: ResultsDocument | None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
 from evaltool.exceptions import DataError, ReportError
-from evaltool.report import appendix, process_sections, sections
+from evaltool.report import appendix, process_sections, robustness, sections
 from evaltool.report.area_context import area_context, area_toc
 from evaltool.report._env import ReportEnv
 from evaltool.report.i18n import LANGUAGES, Translator
@@ -175,7 +175,7 @@ def build_context(results: ResultsDocument | dict[str, Any], template: str = "fi
         stage=_(f"stage.{template}"), toc=area_toc(env, CHAPTERS[template], APPENDICES) or _toc(_, template),
         summary=sections.summary(env), effort=sections.effort(env), target=sections.target_group(env),
         process=sections.process(env), results=sections.results_chapter(env), balance=sections.balance(env),
-        subgroups=sections.subgroups(env), robustness=appendix.robustness(env),
+        subgroups=sections.subgroups(env), robustness=robustness.robustness(env),
         comparison=appendix.comparison(env, mid) if final else None,
         conclusions=appendix.conclusions(env) if final else None,
         method=appendix.method(env), data=appendix.data_appendix(env), provenance=appendix.provenance(env),

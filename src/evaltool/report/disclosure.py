@@ -47,6 +47,7 @@ from evaltool._checks import check_int
 from evaltool._result import ResultMixin, frame_records
 from evaltool.exceptions import ReportError
 from evaltool.report.area_disclosure import control_area
+from evaltool.report.disclosure_sensitivity import control_sensitivity
 from evaltool.results._record import SUPPRESSED_KEY, Record
 from evaltool.results.schema import PropensityHistogram, ResultsDocument
 
@@ -290,6 +291,8 @@ def apply_disclosure(results: ResultsDocument, rules: DisclosureRules | None = N
     out = replace(out, area=control_area(out.area, m, c.log))  # housing areas: report/area_disclosure.py
     from evaltool.report.process_disclosure import control_process  # issue 16: process_analyses block
     out = replace(out, process_analyses=control_process(c, out.process_analyses))
+    if results.sensitivity is not None:
+        out = replace(out, sensitivity=control_sensitivity(results.sensitivity, out, m, c.log))
     out = _rounding(c, out)
     if out.warnings:
         out = replace(out, warnings=tuple(_redact_message(c, i, str(w)) for i, w in enumerate(out.warnings)))

@@ -25,6 +25,7 @@ from evaltool.exceptions import DataError
 from evaltool.results._record import Record
 from evaltool.results.areas import AreaBlock
 from evaltool.results.process import ProcessAnalysesBlock
+from evaltool.results.sensitivity import SensitivityBlock
 from evaltool.results.effects import (ByWeekRow, CoxRow, EffectRow, KmPoint, MedianRow, SubgroupRow, SubgroupTest,
                                       TimeToEventBlock, TrajectoryRow)
 
@@ -263,9 +264,10 @@ class ResultsDocument(Record):
     time_to_event: tuple[TimeToEventBlock, ...] = ()
     simulation: dict | None = None
     warnings: tuple[str, ...] = ()
+    sensitivity: SensitivityBlock | None = None
     area: AreaBlock | None = None  # the area-level analysis (``area_panel:``), None without one
     process_analyses: ProcessAnalysesBlock | None = None  # issue 16; null when no process section was run
-    _nested = {"area": AreaBlock, "process_analyses": ProcessAnalysesBlock, "study": StudyInfo, "provenance": Provenance, "config": ConfigBlock, "outcomes": OutcomeInfo,
+    _nested = {"sensitivity": SensitivityBlock, "area": AreaBlock, "process_analyses": ProcessAnalysesBlock, "study": StudyInfo, "provenance": Provenance, "config": ConfigBlock, "outcomes": OutcomeInfo,
                "data_report": DataReportBlock, "target_group": TargetGroupBlock, "process": ProcessRow,
                "design": DesignBlock, "balance": BalanceBlock, "propensity": PropensityHistogram,
                "effects": EffectRow, "subgroups": SubgroupRow, "subgroup_tests": SubgroupTest,

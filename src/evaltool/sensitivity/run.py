@@ -68,10 +68,15 @@ def cluster_outcome(design: Design, y: pd.Series, area: pd.Series, spec: Cluster
     rows.append({**base, "se_type": "cr1", "estimate": est, "std_error": se1, "ci_low": lo, "ci_high": hi,
                  "p_value": p, "n_clusters": g})
     if spec.twoway_with_pair and sample.kind in ("subclass", "pairs"):
-        se2 = math.sqrt(cl.cr1_vcov(fit, [codes, pair])[1, 1])
-        lo, hi, p = _t_ci(est, se2, g - 1, alpha)
-        rows.append({**base, "se_type": "cr1_twoway", "estimate": est, "std_error": se2, "ci_low": lo,
-                     "ci_high": hi, "p_value": p, "n_clusters": g})
+        v2 = float(cl.cr1_vcov(fit, [codes, pair])[1, 1])
+        if v2 > 0:  # the inclusion-exclusion (CGM) variance can come out negative in small samples
+            se2 = math.sqrt(v2)
+            lo, hi, p = _t_ci(est, se2, g - 1, alpha)
+            rows.append({**base, "se_type": "cr1_twoway", "estimate": est, "std_error": se2, "ci_low": lo,
+                         "ci_high": hi, "p_value": p, "n_clusters": g})
+        else:
+            notes.append(f"{outcome}: the two-way (area and pair) variance is not positive here "
+                         "(Cameron-Gelbach-Miller); that interval is not estimable")
     wb = cl.wild_cluster_bootstrap(yv, X, w, codes, n_boot=spec.n_boot, weights=spec.weights, seed=seed,
                                    alpha=alpha)
     rows.append({**base, "se_type": "wild_cluster_bootstrap", "estimate": est, "std_error": None,
@@ -189,7 +194,8 @@ def _placebos(design, data, spec: SensitivitySpec, outcome_specs, rerun) -> list
             raise EstimationError("placebo.pre_period needs `outcome_specs` (the register outcome definitions)")
         pre = pre_period_specs(outcome_specs, window=None if p.pre_period_window == (-52, -1) else p.pre_period_window)
         frame = pd.DataFrame({s.name: _outcome(design, data, s.name) for s in pre})
-        rows += evaluate_placebos(design, frame, "pre_period")
+        rows += evaluate_placebos(design, frame, "pre_period",  # shares in percent, as their effects
+                                  percent=[s.name for s in pre if s.kind == "share"] or None)
     if p.placebo_start_shift_weeks is not None:
         if rerun is None:
             raise EstimationError("placebo.placebo_start_shift_weeks needs `placebo_rerun`, a callable "
@@ -209,6 +215,10 @@ def _curve(design, data, effects: EffectResult, spec: SensitivitySpec, executor)
                               "(covariates and a MatchSpec)")
     names = list(effects.effects["outcome"])
     frame = pd.DataFrame({n: _outcome(design, data, n) for n in names})
+    for r in effects.effects.itertuples(index=False):  # shares reported in percent: the curve in pp too
+        col = frame[r.outcome]
+        if r.unit == "pp" and not col.dropna().isin([0, 1]).all():
+            frame[r.outcome] = 100.0 * col
     kw = {"distance": mspec.distance, "estimand": mspec.estimand.value, "m_order": mspec.m_order,
           "caliper_scale": mspec.caliper_scale, "std_caliper": mspec.std_caliper}
     curve = specification_curve(design.data, design.treatment, covariates, frame, spec.specification_curve,

@@ -17,6 +17,7 @@ import pandas as pd
 
 from evaltool._result import ResultMixin, frame_records, jsonable
 from evaltool.results.process import process_block
+from evaltool.results.sensitivity import SensitivityBlock
 from evaltool.results.schema import (SCHEMA_VERSION, BalanceBlock, DataReportBlock, EffectRow, ResultsDocument,
                                    SubgroupRow, SubgroupTest, TimeToEventBlock, TrajectoryRow)
 
@@ -41,6 +42,8 @@ class StudyResult(ResultMixin):
         The typed results blocks besides the stage results (study, provenance, the design
         that ran, outcomes, target group, process, sample sizes, propensity histogram).
     warnings : tuple of str
+    sensitivity : SensitivityResult or None
+        Rosenbaum bounds, E-values, placebos, area clustering, specification curve.
 
     Examples
     --------
@@ -57,6 +60,7 @@ class StudyResult(ResultMixin):
     time_to_event: tuple = ()
     blocks: Any = None
     warnings: tuple[str, ...] = ()
+    sensitivity: Any = None
     area: Any = None  # evaltool.study.area_run.AreaStage of ``area_panel:``, or None
     process_stage: Any = None  # ProcessStageResult (journeys, case duration, process effects, cost) or None
 
@@ -92,6 +96,8 @@ class StudyResult(ResultMixin):
                           if self.trajectories is not None else ()),
             time_to_event=_rows(TimeToEventBlock, [t.to_dict() for t in self.time_to_event], "time_to_event"),
             simulation=jsonable(_simulation(b.simulation, self.area)), warnings=tuple(self.warnings),
+            sensitivity=(SensitivityBlock.from_result(self.sensitivity.to_dict())
+                         if self.sensitivity is not None else None),
             area=self.area.block if self.area is not None else None,
             process_analyses=(process_block(jsonable(self.process_stage.to_dict()))
                               if self.process_stage is not None else None),

@@ -27,6 +27,7 @@ from evaltool.study import blocks
 from evaltool.study.blocks import StudyBlocks
 from evaltool.study.process_stage import run_process_stage
 from evaltool.study.result import StudyResult
+from evaltool.study.sensitivity_stage import placebo_names, sensitivity_stage
 
 __all__ = [
     "StudyData", "load_study_data", "run_study", "validate_study", "write_outputs",
@@ -165,7 +166,8 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
         design = _design(cfg, persons)
         bal = balance(design)
         step("estimating effects")
-        effect_names = [o.name for o in outcomes if o.kind != "time_to"]
+        placebos = set(placebo_names(cfg, outcomes))
+        effect_names = [o.name for o in outcomes if o.kind != "time_to" and o.name not in placebos]
         effects = estimate(
             design, outcome_frame[effect_names], method=cfg.effects.method, variance=cfg.effects.variance,
             subgroups=[sg.name for sg in cfg.subgroups] or None, adjust=cfg.effects.adjust,
@@ -173,6 +175,8 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
             alpha=cfg.effects.alpha, n_jobs=cfg.effects.n_jobs, ps_adjust=cfg.effects.ps_adjust,
             percent=[o.name for o in outcomes if o.kind == "share"],
         )
+        step("sensitivity analyses")
+        sens = sensitivity_stage(cfg, data, persons, design, effects, outcome_frame, outcomes, specs)
         traj = None
         tte: list = []
         if specs:
@@ -195,8 +199,8 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
             caught.append(str(w.message))
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return StudyResult(config=cfg, data_report=report, design=design, balance=bal, effects=effects,
-                       trajectories=traj, time_to_event=tuple(tte), blocks=blocks, process_stage=process_stage,
-                       warnings=tuple(dict.fromkeys(caught)), area=area)
+                       trajectories=traj, time_to_event=tuple(tte), blocks=blocks, sensitivity=sens,
+                       process_stage=process_stage, warnings=tuple(dict.fromkeys(caught)), area=area)
 
 
 
