@@ -44,3 +44,12 @@ def copenhagen_on_files(folder: Path, *, extra_data: str = "", keep_age_rule: bo
 def copenhagen_files():
     """The :func:`copenhagen_on_files` helper, as a fixture."""
     return copenhagen_on_files
+
+
+def browser_unavailable(reason: str):
+    """A browser-test prerequisite is missing: fail under ``CI=true`` (.ci/run installs it), skip elsewhere."""
+    import os
+
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)

@@ -16,8 +16,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import browser_unavailable
 
 from evaltool.report import render_report, write_report
+from evaltool.report.pdf import chromium_path
 
 pytestmark = pytest.mark.browser
 
@@ -27,29 +29,15 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 VARIANTS = [("midterm", "da"), ("midterm", "en"), ("final", "da"), ("final", "en")]
 
 
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the `playwright` Python package is not installed (pip install playwright)")
-    exe = _chromium()
+        browser_unavailable("the `playwright` Python package is not installed (pip install playwright)")
+    exe = chromium_path()
     if exe is None:
-        _unavailable("Chromium not found at /usr/bin/chromium (apt-get install chromium)")
+        browser_unavailable("Chromium not found at /usr/bin/chromium (apt-get install chromium)")
     profile = tempfile.mkdtemp(prefix="evaltool-chromium-")
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(profile, executable_path=exe, args=CHROMIUM_FLAGS,

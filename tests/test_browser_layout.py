@@ -8,12 +8,12 @@ under ``CI=true`` and skip with the reason elsewhere (see ``test_browser.py``).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import browser_unavailable
 
 from evaltool.report import render_report, write_report
 
@@ -26,12 +26,6 @@ VARIANTS = [("midterm", "da"), ("midterm", "en"), ("final", "da"), ("final", "en
 WIDTHS = (1280, 400)
 
 
-def _unavailable(reason: str):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def context():
     from evaltool.report.pdf import chromium_path
@@ -39,10 +33,10 @@ def context():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the `playwright` Python package is not installed")
+        browser_unavailable("the `playwright` Python package is not installed")
     exe = chromium_path()
     if exe is None:
-        _unavailable("Chromium not found (apt-get install chromium)")
+        browser_unavailable("Chromium not found (apt-get install chromium)")
     profile = tempfile.mkdtemp(prefix="evaltool-layout-")
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(profile, executable_path=exe, headless=True, bypass_csp=True,
@@ -91,7 +85,7 @@ def test_no_horizontal_overflow_or_cut_text(context, reports, width, template, l
 @pytest.mark.parametrize("template, lang", VARIANTS)
 def test_axe_finds_no_serious_violation(context, reports, template, lang):
     if not AXE.is_file():
-        _unavailable(f"axe-core not installed ({AXE}; run: npm install --prefix tests/browser)")
+        browser_unavailable(f"axe-core not installed ({AXE}; run: npm install --prefix tests/browser)")
     page = context.new_page()
     page.goto(reports[(template, lang)].resolve().as_uri(), wait_until="load")
     page.evaluate(AXE.read_text(encoding="utf-8"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
+from conftest import browser_unavailable
 
 from evaltool.report import render_report, write_report
 
@@ -15,12 +15,6 @@ pytestmark = pytest.mark.browser
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 MAX_FINAL_PAGES = 14  # issue 17: the final report prints on at most 14 A4 pages
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def test_pdf_of_the_final_report_is_compact(tmp_path):
@@ -31,7 +25,7 @@ def test_pdf_of_the_final_report_is_compact(tmp_path):
     html = write_report(render_report(final, "final", "da", compare_with=midterm), tmp_path / "final_da.html")
 
     if chromium_path() is None:
-        _unavailable("Chromium not found (apt-get install chromium)")
+        browser_unavailable("Chromium not found (apt-get install chromium)")
     pdf = html_to_pdf(html, tmp_path / "final_da.pdf", title="Rapport", page_word="Side")
     data = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
