@@ -38,3 +38,15 @@ def test_pdf_of_the_final_report_is_compact(tmp_path):
     assert data.startswith(b"%PDF-")
     assert 4 <= pages <= MAX_FINAL_PAGES, pages
     assert b"/StructTreeRoot" in data  # tagged PDF
+    # issue 17: the summary sheet (headline sentences, verdicts, headline figure) is the whole first page
+    import shutil
+    import subprocess
+    if shutil.which("pdftotext") is None:
+        _unavailable("pdftotext not found (apt-get install poppler-utils)")
+    page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    assert "Resultatet på én side" in page1 and "Vurdering:" in page1
+    assert "Vurderingerne bygger på de samme p-værdier" in page1  # the sheet ends on page 1
+    assert "Indhold" not in page1 and "Indhold" in page2

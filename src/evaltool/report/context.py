@@ -18,6 +18,7 @@ import pandas as pd
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
 from evaltool.exceptions import DataError, ReportError
 from evaltool.report import appendix, sections
+from evaltool.report.headline import headline
 from evaltool.report._env import ReportEnv
 from evaltool.report.i18n import LANGUAGES, Translator
 from evaltool.results.schema import SCHEMA_VERSION, ResultsDocument
@@ -52,6 +53,7 @@ class ReportContext:
     subtitle: str
     stage: str
     toc: list[dict[str, str]]
+    headline: dict[str, Any] | None
     summary: dict[str, Any]
     effort: dict[str, Any]
     target: dict[str, Any]
@@ -169,6 +171,7 @@ def build_context(results: ResultsDocument | dict[str, Any], template: str = "fi
         template=template, language=language, texts=dict(_.messages),
         title=_.label(study.title, "") or _("title.default"), subtitle=subtitle,
         stage=_(f"stage.{template}"), toc=_toc(_, template),
+        headline=headline(env),
         summary=sections.summary(env), effort=sections.effort(env), target=sections.target_group(env),
         process=sections.process(env), results=sections.results_chapter(env), balance=sections.balance(env),
         subgroups=sections.subgroups(env), robustness=appendix.robustness(env),
