@@ -315,6 +315,18 @@ class ReportSection(_Model):
     out: Path | None = None
     compare_with: Path | None = None
     disclosure: DisclosureSection = Field(default_factory=DisclosureSection)
+    # report17: output formats; PDFs are printed from the HTML, so "html" is always among them
+    formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html"])
+
+    @field_validator("formats")
+    @classmethod
+    def _formats_have_html(cls, v: list[str]) -> list[str]:
+        if "html" not in v:
+            raise ValueError("must include 'html' (PDFs are printed from the HTML report); "
+                             f"use [html] or [html, pdf]; got {v}")
+        if len(set(v)) != len(v):
+            raise ValueError(f"lists a format twice; got {v}")
+        return v
 
 
 def _subgroup_entry(v: object) -> object:
