@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from evaltool.report.disclosure import DisclosureLog
+from evaltool.report import comparison as cmp
 from evaltool.report._env import ReportEnv
 from evaltool.report.tables import table
 from evaltool.results.schema import DroppedRows, ResultsDocument, SampleRule
@@ -33,7 +34,8 @@ def comparison(env: ReportEnv, midterm: ResultsDocument | None) -> dict[str, Any
     """Midterm headline estimates beside the final ones, and what changed."""
     _, c = env._, env.cells
     if midterm is None:
-        return {"text": _("compare.none"), "table": None, "changes": [], "new": []}
+        return {"text": _("compare.none"), "table": None, "changes": [], "new": [],
+                **cmp.comparison_extras(env, None)}
     shown, _w = env.visible_effects()
     rows, changes, new = [], [], []
     for e in shown:
@@ -45,14 +47,15 @@ def comparison(env: ReportEnv, midterm: ResultsDocument | None) -> dict[str, Any
         rows.append({"head": label, "tag": None,
                      "cells": [c.cell(m, "estimate", "effect"), c.ci(m), c.cell(m, "n_treated", "count"),
                                c.cell(e, "estimate", "effect"), c.ci(e), c.cell(e, "n_treated", "count")]})
-        changes.append(env.findings.change(m, e))
+        changes.append(cmp.change(env, m, e, midterm.config.adjust or "none"))
     t = table("tab-compare", _("compare.caption"),
               ["", _("col.mid_estimate"), _("col.mid_ci"), _("col.mid_n"), _("col.fin_estimate"),
                _("col.fin_ci"), _("col.fin_n")], rows, [_("effects.note_units")])
     if c.any_suppressed([t]):
         t["notes"].append(c.sup_note())
     return {"text": _("compare.text"), "table": t if rows else None, "changes": changes,
-            "new": _("compare.new", outcomes=env.findings.join(new)) if new else None}
+            "new": _("compare.new", outcomes=env.findings.join(new)) if new else None,
+            **cmp.comparison_extras(env, midterm)}
 
 
 def conclusions(env: ReportEnv) -> list[str]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from evaltool.report import figures as fg
 from evaltool.report._env import ReportEnv
+from evaltool.report.comparison import lock_in
 from evaltool.report.disclosure import suppressed_fields
 from evaltool.report.formatting import MINUS
 from evaltool.results.schema import EffectRow
@@ -124,6 +125,9 @@ def headline(env: ReportEnv) -> dict[str, Any] | None:
     svg = fg.effects_plot("fig-headline", alt, names, [e.estimate for e in pp], [e.ci_low for e in pp],
                           [e.ci_high for e in pp], {"x": _("fig.effects.x")}, env.num)
     notes = [basis]
+    lock = lock_in(env)
+    if lock:
+        notes.append(lock)
     if any(it["suppressed"] for it in items):
         notes.append(_("note.suppressed", m=env.min_cell))
     return {"title": _("headline.title"), "items": items, "process": _process_line(env),
