@@ -8,6 +8,7 @@ from typing import Any
 
 from evaltool.report.disclosure import DisclosureLog
 from evaltool.report import comparison as cmp
+from evaltool.report import frontmatter
 from evaltool.report._env import ReportEnv
 from evaltool.report.tables import table
 from evaltool.results.schema import DroppedRows, ResultsDocument, SampleRule
@@ -172,7 +173,8 @@ def data_appendix(env: ReportEnv) -> dict[str, Any]:
 
 def provenance(env: ReportEnv) -> list[tuple[str, str]]:
     _, p = env._, env.results.provenance
-    items = [(_("prov.version"), _or_dash(p.evaltool_version)), (_("prov.config"), _or_dash(p.config_sha256)),
+    items = [(label, value or _("meta.not_stated")) for label, value in frontmatter.metadata(env)[:5]]
+    items += [(_("prov.version"), _or_dash(p.evaltool_version)), (_("prov.config"), _or_dash(p.config_sha256)),
              (_("prov.seed"), _or_dash(p.seed)), (_("prov.row_order"), _row_order(_, _or_dash(p.row_order)))]
     for name, digest in p.inputs.items():
         hashed = bool(re.fullmatch(r"[0-9a-f]{64}", str(digest)))

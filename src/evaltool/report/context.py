@@ -19,6 +19,7 @@ from evaltool.report.disclosure import DisclosureLog, DisclosureRules, apply_dis
 from evaltool.exceptions import DataError, ReportError
 from evaltool.report import appendix, sections
 from evaltool.report.headline import headline
+from evaltool.report import frontmatter
 from evaltool.report._env import ReportEnv
 from evaltool.report.i18n import LANGUAGES, Translator
 from evaltool.results.schema import SCHEMA_VERSION, ResultsDocument
@@ -54,6 +55,9 @@ class ReportContext:
     stage: str
     toc: list[dict[str, str]]
     headline: dict[str, Any] | None
+    cover: list[tuple[str, str]]
+    guide: dict[str, Any]
+    free: dict[str, Any]
     summary: dict[str, Any]
     effort: dict[str, Any]
     target: dict[str, Any]
@@ -171,7 +175,8 @@ def build_context(results: ResultsDocument | dict[str, Any], template: str = "fi
         template=template, language=language, texts=dict(_.messages),
         title=_.label(study.title, "") or _("title.default"), subtitle=subtitle,
         stage=_(f"stage.{template}"), toc=_toc(_, template),
-        headline=headline(env),
+        headline=headline(env), cover=frontmatter.cover(env), guide=frontmatter.guide(env),
+        free=frontmatter.texts(env),
         summary=sections.summary(env), effort=sections.effort(env), target=sections.target_group(env),
         process=sections.process(env), results=sections.results_chapter(env), balance=sections.balance(env),
         subgroups=sections.subgroups(env), robustness=appendix.robustness(env),
