@@ -6,6 +6,8 @@ import re
 
 from typing import Any
 
+from markupsafe import Markup
+
 from evaltool.report.disclosure import DisclosureLog
 from evaltool.report import comparison as cmp
 from evaltool.report import frontmatter
@@ -87,8 +89,10 @@ def method(env: ReportEnv) -> dict[str, Any]:
         (_("method.min_cell"), fmt.count(env.min_cell)),
     ]
     if cfg.sample:
-        rules = [_sample_rule(env, r) if isinstance(r, SampleRule) else str(r) for r in cfg.sample]
-        items.append((_("method.sample"), "; ".join(rules)))
+        # a rule written as text (older results files) is shown verbatim, marked as such
+        rules = [_sample_rule(env, r) if isinstance(r, SampleRule) else Markup('<span class="verbatim">{}</span>')
+                 .format(str(r)) for r in cfg.sample]
+        items.append((_("method.sample"), Markup("; ").join(rules)))
     return {"text": _("method.text"), "items": items, "outcomes": _outcome_table(env)}
 
 
@@ -186,12 +190,23 @@ def _or_dash(value: Any) -> str:
     return "–" if value is None else str(value)
 
 
+_TABLES = ("data_report", "design", "effects", "process", "propensity", "subgroups", "target_group",
+           "time_to_event", "trajectories", "warnings", "balance")
+
+
+def _table_name(env: ReportEnv, table: str) -> str:
+    """A disclosure-log table id in words (``midterm:effects`` -> "Midtvejsevalueringen: effekter")."""
+    prefix, _sep, base = table.rpartition(":")
+    name = env._(f"dtable.{base}") if base in _TABLES else base.replace("_", " ")
+    return env._("dtable.midterm", table=name) if prefix == "midterm" else name
+
+
 def disclosure(env: ReportEnv, log: DisclosureLog) -> dict[str, Any]:
     _, fmt = env._, env.fmt
     frame = log.to_frame()
     supp = frame[frame["rule"] != "rounding"]
     counts = supp.groupby("table", sort=False).size()
-    items = [_("disclosure.table_count", table=t, n=fmt.count(int(n))) for t, n in counts.items()]
+    items = [_("disclosure.table_count", table=_table_name(env, t), n=fmt.count(int(n))) for t, n in counts.items()]
     rounding = log.rules.rounding
     return {"text": _("disclosure.text", m=env.min_cell),
             "rounding": _("disclosure.rounding", base=rounding) if rounding else _("disclosure.no_rounding"),
