@@ -32,3 +32,48 @@ def test_pdf_of_the_final_report_is_compact(tmp_path):
     assert data.startswith(b"%PDF-")
     assert 4 <= pages <= MAX_FINAL_PAGES, pages
     assert b"/StructTreeRoot" in data  # tagged PDF
+    # issue 17: the summary sheet (headline sentences, verdicts, headline figure) is the whole first page
+    import shutil
+    import subprocess
+    if shutil.which("pdftotext") is None:
+        _unavailable("pdftotext not found (apt-get install poppler-utils)")
+    page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    assert "Resultatet på én side" in page1 and "Vurdering:" in page1
+    assert "Vurderingerne bygger på de samme p-værdier" in page1  # the sheet ends on page 1
+    assert "Indhold" not in page1 and "Indhold" in page2
+
+
+def test_cli_report_pdf_writes_the_pdf_beside_the_html(tmp_path, capsys):
+    """`evaltool report RESULTS --template final --lang da --out x.html --pdf` writes x.pdf (<= 14 pages)."""
+    from evaltool.cli import main
+    from evaltool.report.pdf import chromium_path
+
+    if chromium_path() is None:
+        _unavailable("Chromium not found (apt-get install chromium)")
+    out = tmp_path / "x.html"
+    code = _run(main, "report", str(FIXTURES / "results_example.json"), "--template", "final", "--lang", "da",
+                "--out", str(out), "--compare-with", str(FIXTURES / "results_midterm.json"), "--pdf")
+    assert code == 0, capsys.readouterr().err
+    pdf = tmp_path / "x.pdf"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and out.is_file()
+    assert 4 <= len(re.findall(rb"/Type\s*/Page[^s]", data)) <= MAX_FINAL_PAGES
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.html", "x.pdf"]  # no temporary file left
+    # a PDF evaltool did not print is never overwritten
+    foreign = tmp_path / "y.pdf"
+    foreign.write_bytes(b"%PDF-1.4 someone else's file")
+    code = _run(main, "report", str(FIXTURES / "results_example.json"), "--out", str(tmp_path / "y.html"), "--pdf")
+    assert code != 0
+    assert "y.pdf: exists and was not printed by evaltool" in capsys.readouterr().err
+    assert foreign.read_bytes() == b"%PDF-1.4 someone else's file"
+
+
+def _run(main, *args: str) -> int:
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0

@@ -215,9 +215,11 @@ def demo(out: str, n: int | None) -> None:
               help="A midterm results.json to compare with (final template).")
 @click.option("--min-cell", type=int, default=None,
               help="Disclosure threshold: may be raised above the one in the results, never below it or 5.")
+@click.option("--pdf", "pdf", is_flag=True, default=False,
+              help="Also print the report to a PDF beside the HTML (same name, .pdf; needs Chromium).")
 @_guard
 def report(results_json: str, template: str, language: str, out: str, compare_with: str | None,
-           min_cell: int | None) -> None:
+           min_cell: int | None, pdf: bool) -> None:
     """Re-render a report from RESULTS_JSON without recomputing."""
     from evaltool.exceptions import ConfigError
     from evaltool.study.run import rerender_report
@@ -225,8 +227,10 @@ def report(results_json: str, template: str, language: str, out: str, compare_wi
     if min_cell is not None and min_cell < 5:
         raise ConfigError(f"--min-cell: must be >= 5 (disclosure control cannot be lowered); got {min_cell}")
     path = rerender_report(results_json, template=template, language=language, out=out,
-                           compare_with=compare_with, min_cell=min_cell)
+                           compare_with=compare_with, min_cell=min_cell, pdf=pdf)
     click.echo(f"wrote {path}")
+    if pdf:
+        click.echo(f"wrote {path.with_suffix('.pdf')}")
 
 
 @cli.command()

@@ -14,6 +14,7 @@ A config never executes code: covariates use the one term grammar of
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -59,6 +60,11 @@ class StudySection(_Model):
     municipality: str | None = None
     period: str | None = None
     followup_weeks: Annotated[int, Field(ge=1)] | None = None
+    # report17: metadata shown on the cover and in the provenance appendix (docs/reports.md)
+    author: Annotated[str, Field(min_length=1)] | None = None
+    organisation: Annotated[str, Field(min_length=1)] | None = None
+    data_extracted: datetime.date | None = None
+    register_period: Annotated[str, Field(min_length=1)] | None = None
 
 
 class PropensitySection(_Model):
@@ -226,12 +232,34 @@ class DisclosureSection(_Model):
     rounding: Annotated[int, Field(ge=2, le=100)] | None = None
 
 
+class ReportTexts(_Model):
+    """Free-text report sections, each Markdown in Danish and English (rendered with raw HTML disabled)."""
+
+    programme_theory: Labels | None = None
+    implementation: Labels | None = None
+    recommendations: Labels | None = None
+    quotes: Labels | None = None
+
+
 class ReportSection(_Model):
     templates: list[Literal["midterm", "final"]] = Field(default_factory=list)
     languages: list[Literal["da", "en"]] | None = None
     out: Path | None = None
     compare_with: Path | None = None
     disclosure: DisclosureSection = Field(default_factory=DisclosureSection)
+    # report17: output formats; PDFs are printed from the HTML, so "html" is always among them
+    formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html"])
+    texts: ReportTexts = Field(default_factory=ReportTexts)
+
+    @field_validator("formats")
+    @classmethod
+    def _formats_have_html(cls, v: list[str]) -> list[str]:
+        if "html" not in v:
+            raise ValueError("must include 'html' (PDFs are printed from the HTML report); "
+                             f"use [html] or [html, pdf]; got {v}")
+        if len(set(v)) != len(v):
+            raise ValueError(f"lists a format twice; got {v}")
+        return v
 
 
 def _subgroup_entry(v: object) -> object:

@@ -6,7 +6,11 @@ import re
 
 from typing import Any
 
+from markupsafe import Markup
+
 from evaltool.report.disclosure import DisclosureLog
+from evaltool.report import comparison as cmp
+from evaltool.report import frontmatter
 from evaltool.report._env import ReportEnv
 from evaltool.report.tables import table
 from evaltool.results.schema import DroppedRows, ResultsDocument, SampleRule
@@ -18,7 +22,8 @@ def comparison(env: ReportEnv, midterm: ResultsDocument | None) -> dict[str, Any
     """Midterm headline estimates beside the final ones, and what changed."""
     _, c = env._, env.cells
     if midterm is None:
-        return {"text": _("compare.none"), "table": None, "changes": [], "new": []}
+        return {"text": _("compare.none"), "table": None, "changes": [], "new": [],
+                **cmp.comparison_extras(env, None)}
     shown, _w = env.visible_effects()
     rows, changes, new = [], [], []
     for e in shown:
@@ -30,14 +35,15 @@ def comparison(env: ReportEnv, midterm: ResultsDocument | None) -> dict[str, Any
         rows.append({"head": label, "tag": None,
                      "cells": [c.cell(m, "estimate", "effect"), c.ci(m), c.cell(m, "n_treated", "count"),
                                c.cell(e, "estimate", "effect"), c.ci(e), c.cell(e, "n_treated", "count")]})
-        changes.append(env.findings.change(m, e))
+        changes.append(cmp.change(env, m, e, midterm.config.adjust or "none"))
     t = table("tab-compare", _("compare.caption"),
               ["", _("col.mid_estimate"), _("col.mid_ci"), _("col.mid_n"), _("col.fin_estimate"),
                _("col.fin_ci"), _("col.fin_n")], rows, [_("effects.note_units")])
     if c.any_suppressed([t]):
         t["notes"].append(c.sup_note())
     return {"text": _("compare.text"), "table": t if rows else None, "changes": changes,
-            "new": _("compare.new", outcomes=env.findings.join(new)) if new else None}
+            "new": _("compare.new", outcomes=env.findings.join(new)) if new else None,
+            **cmp.comparison_extras(env, midterm)}
 
 
 def conclusions(env: ReportEnv) -> list[str]:
@@ -68,8 +74,10 @@ def method(env: ReportEnv) -> dict[str, Any]:
         (_("method.min_cell"), fmt.count(env.min_cell)),
     ]
     if cfg.sample:
-        rules = [_sample_rule(env, r) if isinstance(r, SampleRule) else str(r) for r in cfg.sample]
-        items.append((_("method.sample"), "; ".join(rules)))
+        # a rule written as text (older results files) is shown verbatim, marked as such
+        rules = [_sample_rule(env, r) if isinstance(r, SampleRule) else Markup('<span class="verbatim">{}</span>')
+                 .format(str(r)) for r in cfg.sample]
+        items.append((_("method.sample"), Markup("; ").join(rules)))
     return {"text": _("method.text"), "items": items, "outcomes": _outcome_table(env)}
 
 
@@ -154,7 +162,8 @@ def data_appendix(env: ReportEnv) -> dict[str, Any]:
 
 def provenance(env: ReportEnv) -> list[tuple[str, str]]:
     _, p = env._, env.results.provenance
-    items = [(_("prov.version"), _or_dash(p.evaltool_version)), (_("prov.config"), _or_dash(p.config_sha256)),
+    items = [(label, value or _("meta.not_stated")) for label, value in frontmatter.metadata(env)[:5]]
+    items += [(_("prov.version"), _or_dash(p.evaltool_version)), (_("prov.config"), _or_dash(p.config_sha256)),
              (_("prov.seed"), _or_dash(p.seed)), (_("prov.row_order"), _row_order(_, _or_dash(p.row_order)))]
     for name, digest in p.inputs.items():
         hashed = bool(re.fullmatch(r"[0-9a-f]{64}", str(digest)))
@@ -166,12 +175,23 @@ def _or_dash(value: Any) -> str:
     return "–" if value is None else str(value)
 
 
+_TABLES = ("data_report", "design", "effects", "process", "propensity", "subgroups", "target_group",
+           "time_to_event", "trajectories", "warnings", "balance")
+
+
+def _table_name(env: ReportEnv, table: str) -> str:
+    """A disclosure-log table id in words (``midterm:effects`` -> "Midtvejsevalueringen: effekter")."""
+    prefix, _sep, base = table.rpartition(":")
+    name = env._(f"dtable.{base}") if base in _TABLES else base.replace("_", " ")
+    return env._("dtable.midterm", table=name) if prefix == "midterm" else name
+
+
 def disclosure(env: ReportEnv, log: DisclosureLog) -> dict[str, Any]:
     _, fmt = env._, env.fmt
     frame = log.to_frame()
     supp = frame[frame["rule"] != "rounding"]
     counts = supp.groupby("table", sort=False).size()
-    items = [_("disclosure.table_count", table=t, n=fmt.count(int(n))) for t, n in counts.items()]
+    items = [_("disclosure.table_count", table=_table_name(env, t), n=fmt.count(int(n))) for t, n in counts.items()]
     rounding = log.rules.rounding
     return {"text": _("disclosure.text", m=env.min_cell),
             "rounding": _("disclosure.rounding", base=rounding) if rounding else _("disclosure.no_rounding"),

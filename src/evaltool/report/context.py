@@ -17,8 +17,9 @@ import pandas as pd
 
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
 from evaltool.exceptions import DataError, ReportError
-from evaltool.report import appendix, process_sections, robustness, sections
+from evaltool.report import appendix, frontmatter, process_sections, robustness, sections
 from evaltool.report.area_context import area_context, area_toc
+from evaltool.report.headline import headline
 from evaltool.report._env import ReportEnv
 from evaltool.report.i18n import LANGUAGES, Translator
 from evaltool.results.schema import SCHEMA_VERSION, ResultsDocument
@@ -53,6 +54,10 @@ class ReportContext:
     subtitle: str
     stage: str
     toc: list[dict[str, str]]
+    headline: dict[str, Any] | None
+    cover: list[tuple[str, str]]
+    guide: dict[str, Any]
+    free: dict[str, Any]
     summary: dict[str, Any]
     effort: dict[str, Any]
     target: dict[str, Any]
@@ -173,6 +178,8 @@ def build_context(results: ResultsDocument | dict[str, Any], template: str = "fi
         template=template, language=language, texts=dict(_.messages),
         title=_.label(study.title, "") or _("title.default"), subtitle=subtitle,
         stage=_(f"stage.{template}"), toc=area_toc(env, CHAPTERS[template], APPENDICES) or _toc(_, template),
+        headline=headline(env), cover=frontmatter.cover(env), guide=frontmatter.guide(env),
+        free=frontmatter.texts(env),
         summary=sections.summary(env), effort=sections.effort(env), target=sections.target_group(env),
         process=sections.process(env), results=sections.results_chapter(env), balance=sections.balance(env),
         subgroups=sections.subgroups(env), robustness=robustness.robustness(env),

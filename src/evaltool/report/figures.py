@@ -23,7 +23,7 @@ import matplotlib
 matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 __all__ = ["love_plot", "propensity_overlap", "effects_plot", "effect_over_time", "forest_plot",
            "trajectories_plot", "km_plot", "TREATED", "COMPARISON"]
@@ -70,10 +70,21 @@ def _axis_fmt(ax, num: Num, axis: str = "y", decimals: int = 0, suffix: str = ""
     def fmt(v: float, _pos: Any) -> str:
         locs = np.diff(np.asarray(target.get_majorticklocs(), dtype=float))
         step = float(np.min(np.abs(locs))) if locs.size else 0.0
-        need = max(decimals, int(-math.floor(math.log10(step)))) if 0 < step < 1 else decimals
-        return num(v, min(need, 4)) + suffix
+        return num(v, max(decimals, step_decimals(step))) + suffix
 
+    # nice steps only (1, 2, 2.5, 5 x 10^k), and enough decimals to print each step exactly
+    target.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
     target.set_major_formatter(FuncFormatter(fmt))
+
+
+def step_decimals(step: float, most: int = 4) -> int:
+    """Decimals needed to print multiples of ``step`` exactly (0.25 -> 2, 0.5 -> 1, 2 -> 0)."""
+    if not (step > 0 and math.isfinite(step)):
+        return 0
+    for d in range(most + 1):
+        if abs(round(step, d) - step) < 1e-9 * max(1.0, step):
+            return d
+    return most
 
 
 def love_plot(key: str, title: str, terms: list[str], before: list[float | None], after: list[float | None],

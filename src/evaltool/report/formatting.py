@@ -98,3 +98,13 @@ class NumberFormat:
         if text == DASH:
             return f"{name} = {DASH}"
         return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
+
+    def date(self, iso: str | None) -> str:
+        """An ISO date ("2026-03-01") in the language's long form ("1. marts 2026", "1 March 2026")."""
+        if not iso:
+            return DASH
+        import datetime
+
+        from babel.dates import format_date
+
+        return format_date(datetime.date.fromisoformat(str(iso)), format="long", locale=self.locale)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from evaltool.exceptions import ReportError
 
-__all__ = ["chromium_path", "html_to_pdf"]
+__all__ = ["chromium_path", "html_to_pdf", "pdf_beside"]
 
 _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -105,4 +105,25 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *, title: str = "",
         raise ReportError(f"{target}: cannot write the PDF: {exc.strerror or exc}") from exc
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+    return target
+
+
+def pdf_beside(html_path: str | Path, *, language: str, title: str = "") -> Path:
+    """Print ``report.html`` to ``report.pdf`` beside it (same stem), with the language's page word.
+
+    Used by ``evaltool report ... --pdf`` and by ``report.formats: [html, pdf]`` in a config.
+    """
+    from evaltool.report.i18n import Translator
+
+    source = Path(html_path)
+    target = source.with_suffix(".pdf")
+    if target.exists() and (not target.is_file() or b"/Producer (Skia/PDF" not in target.read_bytes()[:4096]):
+        raise ReportError(f"{target}: exists and was not printed by evaltool (Chromium); evaltool does not "
+                          "overwrite it: choose another --out or move the file")
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        html_to_pdf(source, tmp, title=title, page_word=Translator(language)("pdf.page"))
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target

@@ -55,6 +55,12 @@ class StudyInfo(Record):
     municipality: str | None = None
     period: str | None = None
     followup_weeks: int | None = None
+    # report17: metadata and free-text sections from the config (study: and report.texts:)
+    author: str | None = None
+    organisation: str | None = None
+    data_extracted: str | None = None  # ISO date
+    register_period: str | None = None
+    texts: dict = field(default_factory=dict)  # name -> {"da": markdown, "en": markdown}
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,11 @@ def study_info(cfg: Any) -> StudyInfo:
     s = cfg.study
     return StudyInfo(title=_label(s.title), stage=s.stage, language=s.language, seed=s.seed,
                      effort=_label(s.effort) if s.effort else None, municipality=s.municipality,
-                     period=s.period, followup_weeks=s.followup_weeks)
+                     period=s.period, followup_weeks=s.followup_weeks, author=s.author,
+                     organisation=s.organisation,
+                     data_extracted=s.data_extracted.isoformat() if s.data_extracted else None,
+                     register_period=s.register_period,
+                     texts=cfg.report.texts.model_dump(exclude_none=True))
 
 
 def provenance(cfg: Any, inputs: dict, row_order: str) -> Provenance:

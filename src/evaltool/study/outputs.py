@@ -137,6 +137,10 @@ def fill_output_folder(tmp: Path, result: StudyResult, controlled: ResultsDocume
     logs = [log.to_frame().assign(report="folder")] if len(log) else []
     for name, rendered in reports:
         (tmp / name).write_text(rendered.html, encoding="utf-8")
+        if "pdf" in result.config.report.formats:
+            from evaltool.report.pdf import pdf_beside
+
+            pdf_beside(tmp / name, language=rendered.language, title=_title(results, rendered.language))
         if len(rendered.disclosure_log):
             logs.append(rendered.disclosure_log.assign(report=name))
     frame = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(
@@ -171,8 +175,9 @@ def render_reports(cfg: StudyConfig, results: ResultsDocument,
 
 
 def rerender_report(results_json: str | Path, *, template: str, language: str, out: str | Path,
-                    compare_with: str | Path | None = None, min_cell: int | None = None) -> Path:
-    """Render a report from an existing results.json without recomputing."""
+                    compare_with: str | Path | None = None, min_cell: int | None = None,
+                    pdf: bool = False) -> Path:
+    """Render a report from an existing results.json without recomputing (``pdf``: also ``out`` as .pdf)."""
     from evaltool.report import DisclosureRules, render_report
 
     results = read_results(results_json)
@@ -184,4 +189,15 @@ def rerender_report(results_json: str | Path, *, template: str, language: str, o
     mc = min_cell if min_cell is not None else stored
     rendered = render_report(results, template=template, language=language, compare_with=compare,
                              rules=DisclosureRules(min_cell=mc))
-    return write_file(out, rendered.html)
+    path = write_file(out, rendered.html)
+    if pdf:
+        from evaltool.report.pdf import pdf_beside
+
+        pdf_beside(path, language=language, title=_title(results, language))
+    return path
+
+
+def _title(results: ResultsDocument, language: str) -> str:
+    """The report's title in ``language`` for the PDF's running header."""
+    title = results.study.title
+    return (title.get(language) or next(iter(title.values()), "")) if isinstance(title, dict) else (title or "")
