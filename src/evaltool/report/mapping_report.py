@@ -87,5 +87,6 @@ def render_mapping_report(doc: MappingDocument, language: str, log: DisclosureLo
     toc = [{"id": cid, "number": str(i), "title": t} for i, (cid, t) in enumerate(chapters, start=1)]
     return render_context({"template": "mapping", "language": language, "t": dict(_.messages), "title": title,
                            "subtitle": None, "stage": _("map.stage"), "toc": toc, "chapters": toc,
+                           "cover": None, "headline": None, "guide": None,
                            "map": mapping_tables(doc.mapping, language),
                            "n_suppressed": NumberFormat(language).count(len(log))}, "mapping")
