@@ -25,6 +25,37 @@ def test_config_reference_lists_every_schema_key():
     assert {"design.caliper", "outcomes[].kind", "report.disclosure.min_cell"} <= keys
 
 
+def test_every_config_key_has_a_meaning():
+    """Every key's meaning (its attribute docstring in the schema or spec) is in the generated page."""
+    rows = config_reference()
+    empty = [r.key for r in rows if not r.description.strip()]
+    assert not empty, f"config keys without a meaning (add an attribute docstring): {', '.join(empty)}"
+    text = config_reference_markdown()
+    for row in rows:
+        assert row.description.replace("|", "\\|") + " |" in text, row.key
+    meaning = {r.key: r.description for r in rows}
+    assert "logit" in meaning["design.caliper_scale"] and "ATT" in meaning["design.estimand"]
+
+
+def test_config_reference_reports_a_key_without_a_meaning():
+    """The check above can fail: a model field without a docstring gives an empty meaning."""
+    from pydantic import BaseModel, ConfigDict
+
+    class Section(BaseModel):
+        model_config = ConfigDict(use_attribute_docstrings=True)
+        documented: int = 1
+        """A key with a meaning."""
+        bare: int = 2
+
+    class Root(BaseModel):
+        model_config = ConfigDict(use_attribute_docstrings=True)
+        section: Section = Section()
+        """A section."""
+
+    meaning = {r.key: r.description for r in config_reference(Root)}
+    assert meaning == {"section": "A section.", "section.documented": "A key with a meaning.", "section.bare": ""}
+
+
 @pytest.mark.slow
 def test_docs_site_builds_strict(tmp_path):
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT / "src")}
