@@ -333,7 +333,30 @@ def _subgroup_entry(v: object) -> object:
 
 
 class StudyConfig(_Model):
-    """A whole study: what to read, how to design, what to estimate and report."""
+    """A whole study: what to read, how to design, what to estimate and report.
+
+    Usually read from YAML by :func:`evaltool.load_config`; every key is listed, with its
+    meaning, in the generated configuration reference of the documentation.
+
+    Parameters
+    ----------
+    study, data, design, effects, outcomes, subgroups, process, area_panel, sensitivity, report, mapping, journeys, case_duration, contacts, cost
+        The sections of the config file (see each attribute).
+
+    Examples
+    --------
+    >>> import evaltool
+    >>> cfg = evaltool.StudyConfig.model_validate({
+    ...     "study": {"title": "Outreach", "language": "en"},
+    ...     "data": {"simulate": {"n": 400, "seed": 1, "panel": False}},
+    ...     "design": {"covariates": ["age", "prior_support_share"]},
+    ...     "outcomes": [{"name": "meetings", "label": {"da": "Møder", "en": "Meetings held"},
+    ...                   "kind": "column", "column": "meetings_held", "type": "count"}],
+    ...     "sensitivity": {"rosenbaum": False, "evalue": False, "cluster": "none"},
+    ... })
+    >>> cfg.design.method, cfg.design.estimand, cfg.effects.adjust
+    ('nearest', 'ATT', 'holm')
+    """
 
     study: StudySection
     """What is evaluated and how the report presents it."""
