@@ -21,11 +21,11 @@ class Estimand(str, Enum):
     next): no matching design produces them, and :class:`~evaltool.specs.MatchSpec`
     accepts ATT and ATC only.
 
-    Parameters
+    Attributes
     ----------
-    value : str
-        ``"ATT"``, ``"ATC"``, ``"ATE"``, ``"ATM"`` or ``"ATO"``; :meth:`parse` also
-        accepts lower case and names the valid values when the text is none of them.
+    ATT, ATC, ATE, ATM, ATO : Estimand
+        The members; :meth:`parse` reads them from text (any case) and names the valid
+        values when the text is none of them.
 
     Examples
     --------

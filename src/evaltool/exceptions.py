@@ -197,10 +197,10 @@ class ReportError(EvaltoolError):
 class EvaltoolWarning(UserWarning):
     """Root of all evaltool warnings.
 
-    Parameters
+    Attributes
     ----------
-    message : str
-        What happened and what it means for the result.
+    args : tuple of str
+        ``(message,)``: what happened and what it means for the result.
 
     Examples
     --------
@@ -221,10 +221,10 @@ class EvaltoolWarning(UserWarning):
 class BalanceWarning(EvaltoolWarning):
     """A covariate is poorly balanced after matching or weighting (|SMD| > threshold).
 
-    Parameters
+    Attributes
     ----------
-    message : str
-        What happened and what it means for the result.
+    args : tuple of str
+        ``(message,)``: what happened and what it means for the result.
 
     Examples
     --------
@@ -242,10 +242,10 @@ class BalanceWarning(EvaltoolWarning):
 class DataWarning(EvaltoolWarning):
     """Rows were dropped or data look suspicious.
 
-    Parameters
+    Attributes
     ----------
-    message : str
-        What happened and what it means for the result.
+    args : tuple of str
+        ``(message,)``: what happened and what it means for the result.
 
     Examples
     --------
@@ -265,10 +265,10 @@ class DataWarning(EvaltoolWarning):
 class EstimandWarning(EvaltoolWarning):
     """The estimand changed (e.g. ATT became ATM because treated units were dropped).
 
-    Parameters
+    Attributes
     ----------
-    message : str
-        What happened and what it means for the result.
+    args : tuple of str
+        ``(message,)``: what happened and what it means for the result.
 
     Examples
     --------
@@ -287,10 +287,10 @@ class EstimandWarning(EvaltoolWarning):
 class ConvergenceWarning(EvaltoolWarning):
     """An iterative fit did not converge cleanly (propensity logit, Cox model).
 
-    Parameters
+    Attributes
     ----------
-    message : str
-        What happened and what it means for the result.
+    args : tuple of str
+        ``(message,)``: what happened and what it means for the result.
 
     Examples
     --------
@@ -303,10 +303,10 @@ class ConvergenceWarning(EvaltoolWarning):
 class WeightsWarning(EvaltoolWarning):
     """Weights are extreme (a few persons carry much of a group's weight) or were trimmed.
 
-    Parameters
+    Attributes
     ----------
-    message : str
-        What happened and what it means for the result.
+    args : tuple of str
+        ``(message,)``: what happened and what it means for the result.
 
     Examples
     --------

@@ -335,13 +335,9 @@ def _subgroup_entry(v: object) -> object:
 class StudyConfig(_Model):
     """A whole study: what to read, how to design, what to estimate and report.
 
-    Usually read from YAML by :func:`evaltool.load_config`; every key is listed, with its
-    meaning, in the generated configuration reference of the documentation.
-
-    Parameters
-    ----------
-    study, data, design, effects, outcomes, subgroups, process, area_panel, sensitivity, report, mapping, journeys, case_duration, contacts, cost
-        The sections of the config file (see each attribute).
+    Usually read from YAML by :func:`evaltool.load_config`. Its fields are the sections of the
+    config file, each documented by its attribute docstring (and every key, with its meaning, in
+    the generated configuration reference of the documentation).
 
     Examples
     --------
