@@ -56,6 +56,19 @@ def test_config_reference_reports_a_key_without_a_meaning():
     assert meaning == {"section": "A section.", "section.documented": "A key with a meaning.", "section.bare": ""}
 
 
+def test_every_worked_example_page_runs_its_script():
+    """Each worked example's numbers come from running it at build time (a `<!-- run: -->` block)."""
+    import re
+
+    pages = sorted(p for p in (ROOT / "docs" / "examples").glob("*.md") if p.name != "index.md")
+    assert len(pages) >= 5
+    for page in pages:
+        scripts = re.findall(r"<!--\s*run:\s*(\S+)\s*-->", page.read_text(encoding="utf-8"))
+        assert scripts, f"{page.name}: no <!-- run: script --> block, so its numbers would be pasted"
+        for script in scripts:
+            assert (ROOT / script).is_file(), f"{page.name}: {script} does not exist"
+
+
 @pytest.mark.slow
 def test_docs_site_builds_strict(tmp_path):
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT / "src")}
