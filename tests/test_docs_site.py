@@ -77,3 +77,8 @@ def test_docs_site_builds_strict(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "site" / "reference" / "config" / "index.html").is_file()
     assert "894.3675" in (tmp_path / "site" / "examples" / "lalonde" / "index.html").read_text(encoding="utf-8")
+    site = tmp_path / "site"
+    validation = (site / "validation" / "index.html").read_text(encoding="utf-8")
+    assert "894.3675" in validation and "reference fixtures; the test suite reads them" in validation
+    assert "identical to the last bit: True" in (site / "cluster" / "index.html").read_text(encoding="utf-8")
+    assert "SDs of the logit score" in (site / "reference" / "config" / "index.html").read_text(encoding="utf-8")
