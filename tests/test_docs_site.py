@@ -37,6 +37,20 @@ def test_every_config_key_has_a_meaning():
     assert "logit" in meaning["design.caliper_scale"] and "ATT" in meaning["design.estimand"]
 
 
+def test_config_reference_shows_what_the_specs_accept_and_examples():
+    """Choices and bounds held by the dataclass specs reach the page, so it cannot drift from them."""
+    from evaltool.specs.effects import VARIANCE_NAMES
+    from evaltool.specs.matching import M_ORDERS, MATCH_METHODS
+
+    rows = {r.key: r for r in config_reference()}
+    assert all(f"`{m}`" in rows["design.method"].type for m in MATCH_METHODS)
+    assert all(f"`{m}`" in rows["design.m_order"].type for m in M_ORDERS)
+    assert all(f"`{v}`" in rows["effects.variance"].type for v in VARIANCE_NAMES)
+    assert rows["design.ratio"].bounds == "≥ 1" and rows["design.caliper"].bounds == "> 0"
+    assert rows["design.caliper"].example == "0.2"  # configs/copenhagen_outreach.yaml
+    assert sum(bool(r.example) for r in rows.values()) > 100
+
+
 def test_config_reference_reports_a_key_without_a_meaning():
     """The check above can fail: a model field without a docstring gives an empty meaning."""
     from pydantic import BaseModel, ConfigDict

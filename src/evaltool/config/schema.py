@@ -204,7 +204,7 @@ class OutcomeSection(_Model):
     kind: Literal["any", "status_at", "share", "time_to", "column"]
     """How the outcome is derived: `any` (ever in `categories` in `weeks`), `status_at` (in them at `week`), `share` (share of `weeks`), `time_to` (weeks until first), `column` (a persons column)."""
     categories: list[str] = Field(default_factory=list)
-    """Code-map categories or groups of the weekly register that count as the outcome (e.g. `[ordinary_employment]`)."""
+    """Code-map categories or groups of the weekly register that count as the outcome (`self_support`: no public support that week)."""
     weeks: tuple[int, int] | None = None
     """Window `[a, b]` of weeks after start that `any` and `share` look at (e.g. `[1, 52]`)."""
     week: int | None = None
