@@ -25,6 +25,35 @@ def test_config_reference_lists_every_schema_key():
     assert {"design.caliper", "outcomes[].kind", "report.disclosure.min_cell"} <= keys
 
 
+def _json_schema_keys(node: dict, defs: dict, prefix: str = "", seen: frozenset = frozenset()) -> set[str]:
+    """Key paths of a JSON schema (pydantic's own export), found independently of the reference's walk."""
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return set()
+        node, seen = defs[name], seen | {name}
+    keys: set[str] = set()
+    for alt in node.get("anyOf", []) + node.get("oneOf", []) + node.get("allOf", []):
+        keys |= _json_schema_keys(alt, defs, prefix, seen)
+    if node.get("type") == "array" and isinstance(node.get("items"), dict) and prefix:
+        keys |= _json_schema_keys(node["items"], defs, prefix[:-1] + "[].", seen)
+    for name, prop in node.get("properties", {}).items():
+        keys.add(prefix + name)
+        keys |= _json_schema_keys(prop, defs, f"{prefix}{name}.", seen)
+    return keys
+
+
+def test_config_reference_has_exactly_the_keys_of_the_json_schema():
+    """A key the reference's walk misses (or invents) fails here: pydantic's JSON schema is the witness."""
+    from evaltool.config.schema import StudyConfig
+
+    schema = StudyConfig.model_json_schema(by_alias=True)
+    expected = _json_schema_keys(schema, schema.get("$defs", {}))
+    listed = {r.key for r in config_reference()}
+    assert expected - listed == set(), f"keys missing from the reference: {sorted(expected - listed)}"
+    assert listed - expected == set(), f"keys the schema does not have: {sorted(listed - expected)}"
+
+
 def test_every_config_key_has_a_meaning():
     """Every key's meaning (its attribute docstring in the schema or spec) is in the generated page."""
     rows = config_reference()
