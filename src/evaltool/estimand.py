@@ -20,6 +20,23 @@ class Estimand(str, Enum):
     ``ATE`` and ``ATO`` are reserved for weighting designs (``design/weighting/``,
     next): no matching design produces them, and :class:`~evaltool.specs.MatchSpec`
     accepts ATT and ATC only.
+
+    Attributes
+    ----------
+    ATT, ATC, ATE, ATM, ATO : Estimand
+        The members; :meth:`parse` reads them from text (any case) and names the valid
+        values when the text is none of them.
+
+    Examples
+    --------
+    >>> Estimand.parse("att")
+    <Estimand.ATT: 'ATT'>
+    >>> Estimand.ATT.focal_group, Estimand.ATC.focal_group
+    (1, 0)
+    >>> Estimand.parse("ATX")
+    Traceback (most recent call last):
+    ...
+    evaltool.exceptions.EvaltoolError: `estimand` must be one of ATT, ATC, ATE, ATM, ATO; got 'ATX'
     """
 
     ATT = "ATT"

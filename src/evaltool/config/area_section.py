@@ -19,18 +19,25 @@ __all__ = ["AreaSimulateSection", "AreaResidenceSection", "AreaPanelSection"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # attribute docstrings are the keys' meanings in the generated config reference (config/reference.py)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
 
 class AreaSimulateSection(_Model):
     """Synthetic area panel (:func:`evaltool.simulate.areas.simulate_area_panel`), with known truth."""
 
     scenario: Literal["fredericia", "staggered", "one_treated"] = "fredericia"
+    """Shape of the simulated panel: `fredericia` (two high-unemployment areas treated from 2014), `staggered` (three start cohorts, effects growing) or `one_treated`."""
     n_areas: Annotated[int, Field(ge=3, le=2000)] = 16
+    """Number of simulated areas."""
     years: tuple[int, int] = (2008, 2020)
+    """First and last year `[first, last]` of the panel (at least 4 years)."""
     effect: Annotated[float, Field(ge=-0.5, le=0.5)] = -0.03
+    """True effect on the unemployment rate in the treated areas (e.g. -0.03 = 3 percentage points lower)."""
     seed: Annotated[int, Field(ge=0)] = 2026
+    """Seed of the simulation."""
     n_treated: Annotated[int, Field(ge=1)] | None = None
+    """Number of treated areas in scenario `fredericia` (none: 2)."""
 
     COLUMNS: ClassVar[tuple[str, ...]] = ("area", "year", "residents", "unemployment_rate", "outreach_start_year")
 
@@ -50,11 +57,17 @@ class AreaResidenceSection(_Model):
     (:func:`evaltool.registers.area_shares.area_shares`)."""
 
     path: Path
+    """Residence file: which person lives in which area, per period (csv/parquet)."""
     id: str = "person_id"
+    """Residence-file column with the person id (as in the weekly register)."""
     area: str = "area"
+    """Residence-file column with the area."""
     categories: list[str] = Field(min_length=1)
+    """Code-map categories or groups whose share of residents forms the area outcome (e.g. `[public_support]`)."""
     period: Literal["year", "quarter"] = "year"
-    starts: dict[str, int] = Field(default_factory=dict)  # area -> first treated period; absent = never
+    """Period of the derived panel: `year` or `quarter`."""
+    starts: dict[str, int] = Field(default_factory=dict)
+    """First treated period of each treated area (e.g. `{Korskaerparken: 2015}`); areas not listed are never treated."""
 
 
 class AreaPanelSection(AreaSpec):
@@ -62,8 +75,11 @@ class AreaPanelSection(AreaSpec):
     plus the source of the panel: ``path`` (csv/parquet), ``simulate`` or ``residence``."""
 
     path: Path | None = None
+    """Area panel file (csv/parquet) with one row per area and period."""
     simulate: AreaSimulateSection | None = None
+    """Simulated area panel with a known effect, instead of `path`."""
     residence: AreaResidenceSection | None = None
+    """Derive the area panel from a residence file and the study's weekly register, instead of `path`."""
 
     @model_validator(mode="after")
     def _source(self) -> "AreaPanelSection":

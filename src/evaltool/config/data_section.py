@@ -13,24 +13,36 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 __all__ = ["SimulateSection", "SampleRule", "HistorySpec", "DataSection"]
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # attribute docstrings are the keys' meanings in the generated config reference (config/reference.py)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
 
 class SimulateSection(_Model):
+    """Simulated persons (:func:`evaltool.simulate.simulate_study`) instead of a persons file."""
+
     n: Annotated[int, Field(ge=100, le=20_000_000)] = 20_000
+    """Number of simulated persons (participants and comparison pool together)."""
     seed: Annotated[int, Field(ge=0)] = 2026
-    treated_share: Annotated[float, Field(gt=0, le=0.9)] = 0.25  # as evaltool.simulate.simulate_study
+    """Seed of the simulation (independent of `study.seed`)."""
+    treated_share: Annotated[float, Field(gt=0, le=0.9)] = 0.25
+    """Share of the simulated persons who take part in the effort."""
     panel: bool = True
-    social_register: bool = False  # also draw the weekly social register (outcomes with `source: social`)
+    """Also simulate the weekly status register, so register outcomes, history and process analyses work."""
+    social_register: bool = False
+    """Also simulate the weekly social register (outcomes with `source: social`)."""
 
 
 class SampleRule(_Model):
     """One sample restriction: keep rows whose ``column`` is in ``values`` / within [min, max]."""
 
     column: str
+    """Persons column the rule restricts on."""
     values: list[str | int | float | bool] | None = Field(default=None, alias="in")
+    """Keep rows whose value is in this list (written `in:`, e.g. `in: [kontanthjaelp]`)."""
     min: float | None = None
+    """Keep rows with a value ≥ this (e.g. age over 30: `min: 30`)."""
     max: float | None = None
+    """Keep rows with a value ≤ this."""
 
     @model_validator(mode="after")
     def _one_rule(self) -> "SampleRule":
@@ -53,8 +65,11 @@ class HistorySpec(_Model):
     """A history covariate from the weekly panel: share of the ``weeks`` weeks before start in ``category``."""
 
     weeks: Annotated[int, Field(ge=1, le=520)]
+    """Length of the look-back window: the weeks −`weeks` to −1 before start."""
     category: str = Field(min_length=1)
+    """Code-map category or group whose share of the window becomes the covariate (e.g. `public_support`)."""
     name: str | None = None
+    """Name of the covariate column; none: `<category>_share_<weeks>w`."""
 
     @property
     def column(self) -> str:
@@ -63,20 +78,36 @@ class HistorySpec(_Model):
 
 
 class DataSection(_Model):
+    """The person-level data: a persons file or a simulation, column roles, registers and sample rules."""
+
     persons: Path | None = None
+    """File with one row per person (csv, parquet, dta, sas7bdat, xlsx): treatment, start week, covariates."""
     id: str = "person_id"
+    """Persons column with the person id (links to the weekly register)."""
     treatment: str = "outreach"
+    """Persons column that is 1 for the effort's participants and 0 for the comparison pool."""
     start: str = "start_week"
+    """Persons column with the start week (ISO `YYYYWW`) from which outcomes are counted."""
     weekly_status: Path | None = None
+    """Weekly status register (one row per person and week with a register code), the source of outcomes and history."""
     code_map: Path | None = None
+    """YAML file mapping the register's codes to categories and groups (needed with `weekly_status`)."""
     areas: Path | None = None
+    """File of area-level rows (area, year, ...), read, hashed into the provenance and checked against `area_panel`'s columns."""
     simulate: SimulateSection | None = None
+    """Simulated data shaped like a Danish register extract, instead of `persons` (known true effects)."""
     missing: Literal["error", "drop"] = "error"
+    """What a missing (or text-in-numeric) value in a used column does: `error` (stop, naming the rows) or `drop` the row (counted in the data report)."""
     unknown_codes: Literal["error", "other"] = "error"
+    """What a register code missing from `code_map` does: `error`, or count it as category `other`."""
     row_order: Literal["id", "file"] = "id"
+    """Order of persons before matching: sorted by `id` (results independent of file order) or as in the `file` (MatchIt's pairs)."""
     pseudo_start: bool = False
+    """Give comparison persons without a start week one drawn from the participants' start weeks (seeded)."""
     history: list[HistorySpec] = Field(default_factory=list)
+    """History covariates from the weekly register: share of the weeks before start in a category."""
     sample: list[SampleRule] = Field(default_factory=list)
+    """Sample (target-group) restrictions; every rule's exclusions are counted in the data report."""
 
     @model_validator(mode="after")
     def _source(self) -> "DataSection":

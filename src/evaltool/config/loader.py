@@ -261,9 +261,37 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> StudyConfig:
     Relative data paths are resolved against the config file's folder first,
     then the current directory (see :func:`resolve_path`).
 
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+    overrides : sequence of str
+        ``key.path=value`` overrides (value parsed as YAML), as ``evaltool run --set``.
+
+    Returns
+    -------
+    StudyConfig
+        The validated, frozen configuration; nothing has been read from the data yet.
+
+    Raises
+    ------
+    ConfigError
+        Any invalid key or combination, named with ``file:line`` (``(--set)`` for an override),
+        the key path, what was found and what is allowed.
+
     Examples
     --------
-    >>> cfg = load_config("configs/copenhagen_outreach.yaml", ["design.caliper=0.1"])  # doctest: +SKIP
+    The bundled demo config (``evaltool init`` writes it), with a narrower caliper:
+
+    >>> from importlib.resources import files
+    >>> path = files("evaltool.resources") / "demo.yaml"
+    >>> cfg = load_config(path, ["design.caliper=0.1"])
+    >>> cfg.design.caliper, cfg.design.estimand, cfg.outcomes[0].name
+    (0.1, 'ATT', 'internship_or_wage_subsidy_52w')
+    >>> load_config(path, ["design.ratio=0"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    evaltool.exceptions.ConfigError: ...demo.yaml (--set): design.ratio: `ratio` must be an integer >= 1; got 0
     """
     data, lines = load_yaml_with_lines(path)
     if overrides:

@@ -17,9 +17,11 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -54,6 +56,8 @@ class ConfigKey:
         Numeric bounds, lengths and patterns.
     description : str
         What the key means (the schema's attribute docstring).
+    example : str
+        The key's value in a bundled config (``configs/*.yaml``, the demo), or ``""``.
     """
 
     key: str
@@ -62,6 +66,77 @@ class ConfigKey:
     default: str
     bounds: str
     description: str
+    example: str = ""
+
+
+def _spec_rules() -> dict[str, tuple[str, str]]:
+    """Allowed values and bounds that the dataclass specs (not the schema's types) enforce.
+
+    ``design:`` and ``effects:`` hold plain ``str``/``int`` fields whose rules live in
+    :class:`~evaltool.specs.MatchSpec`, :class:`~evaltool.specs.PropensitySpec` and
+    :class:`~evaltool.specs.EffectsSpec`; they are read from the specs' own constants here,
+    so the reference shows what ``evaltool validate`` accepts.
+    """
+    from evaltool.specs import effects as fx
+    from evaltool.specs import matching as mx
+    from evaltool.specs.propensity import PROPENSITY_MODELS
+
+    def one_of(values: Any) -> str:
+        return " | ".join(f"`{v}`" for v in values)
+
+    aliases = ", ".join(f"`{a}`" for a in sorted(fx.VARIANCE_ALIASES))
+    return {
+        "design.method": (one_of(mx.MATCH_METHODS), ""),
+        "design.estimand": (one_of(("ATT", "ATC")), ""),
+        "design.propensity.model": (one_of(PROPENSITY_MODELS), ""),
+        "design.distance": (one_of(("glm", "logit", "mahalanobis")), ""),
+        "design.ratio": ("integer", "≥ 1"),
+        "design.caliper": ("number or null", "> 0"),
+        "design.caliper_scale": (one_of(mx.CALIPER_SCALES), ""),
+        "design.m_order": (one_of(mx.M_ORDERS) + " or null", ""),
+        "design.discard": (one_of(mx.DISCARDS), ""),
+        "effects.method": (one_of(fx.EFFECT_METHODS), ""),
+        "effects.variance": (one_of(fx.VARIANCE_NAMES) + f" (aliases {aliases}) or null", ""),
+        "effects.adjust": (one_of(fx.ADJUSTMENTS), ""),
+        "effects.n_boot": ("integer", f"≥ {fx.N_BOOT[0]}, ≤ {fx.N_BOOT[1]}"),
+        "effects.alpha": ("number", "> 0, < 0.5"),
+        "effects.n_jobs": ("integer", f"≥ {fx.N_JOBS[0]}, ≤ {fx.N_JOBS[1]}"),
+    }
+
+
+def _example_configs() -> list[Path]:
+    from importlib.resources import files
+
+    root = Path(__file__).resolve().parents[3]
+    found = sorted((root / "configs").glob("*.yaml")) if (root / "configs").is_dir() else []
+    return [*found, Path(str(files("evaltool.resources") / "demo.yaml"))]
+
+
+def _examples() -> dict[str, str]:
+    """``key -> value`` from the bundled study configs (first one that sets the key; leaves only)."""
+    import yaml
+
+    out: dict[str, str] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                key = f"{prefix}{k}"
+                if not isinstance(v, (dict, list)) or (isinstance(v, list) and not any(
+                        isinstance(x, dict) for x in v)):
+                    text = yaml.safe_dump(v, default_flow_style=True, allow_unicode=True, width=10_000)
+                    text = text.strip().removesuffix("...").strip()
+                    out.setdefault(key, text if len(text) <= 48 else text[:45] + "…")
+                walk(v, key + ".")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, prefix[:-1] + "[].") if isinstance(item, dict) else None
+
+    for path in _example_configs():
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(doc, dict) and "study" in doc:
+            walk(doc, "")
+    return out
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
@@ -174,7 +249,14 @@ def config_reference(model: type[BaseModel] | None = None) -> list[ConfigKey]:
     if model is None:
         from evaltool.config.schema import StudyConfig
 
-        model = StudyConfig
+        rows = _walk(StudyConfig, "", "", (StudyConfig,))
+        rules, examples = _spec_rules(), _examples()
+        out = []
+        for r in rows:
+            typ, bounds = rules.get(r.key, (r.type, r.bounds))
+            out.append(dataclasses.replace(r, type=typ, bounds=bounds or r.bounds,
+                                           example=examples.get(r.key, "")))
+        return out
     return _walk(model, "", "", (model,))
 
 
@@ -183,17 +265,37 @@ def _cell(text: str) -> str:
 
 
 def config_reference_markdown(model: type[BaseModel] | None = None) -> str:
-    """The configuration reference as one Markdown page (a table per section)."""
+    """The configuration reference as one Markdown page (a table per section).
+
+    Parameters
+    ----------
+    model : pydantic model class, optional
+        The root model; default :class:`~evaltool.config.schema.StudyConfig`.
+
+    Returns
+    -------
+    str
+        Markdown: a table per top-level section with key, type, default, bounds, meaning, example.
+
+    Examples
+    --------
+    >>> page = config_reference_markdown()
+    >>> "| `design.caliper` |" in page and "SDs of the logit score" in page
+    True
+    """
     rows = config_reference(model)
     lines = ["# Configuration reference", "",
              "Generated from the schema (`evaltool.config.schema`) on every build of this site, so it",
-             "cannot drift from what `evaltool validate` accepts. Unknown keys are errors everywhere.", ""]
+             "cannot drift from what `evaltool validate` accepts. Unknown keys are errors everywhere.",
+             "Allowed values and bounds of `design` and `effects` come from the stage specs that check them;",
+             "examples are the values the bundled configs (`configs/*.yaml` and the demo study) use.", ""]
     for section in dict.fromkeys(r.section for r in rows):
-        lines += [f"## `{section}`", "", "| key | type | default | bounds | meaning |",
-                  "|---|---|---|---|---|"]
+        lines += [f"## `{section}`", "", "| key | type | default | bounds | meaning | example |",
+                  "|---|---|---|---|---|---|"]
         for r in rows:
             if r.section == section:
+                example = f"`{_cell(r.example)}`" if r.example else ""
                 lines.append(f"| `{r.key}` | {_cell(r.type)} | {_cell(r.default)} | {_cell(r.bounds)} | "
-                             f"{_cell(r.description)} |")
+                             f"{_cell(r.description)} | {example} |")
         lines.append("")
     return "\n".join(lines)

@@ -41,36 +41,52 @@ _IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # attribute docstrings are the keys' meanings in the generated config reference (config/reference.py)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
 
 class Labels(_Model):
     """A text in Danish and English."""
 
     da: str
+    """The Danish text."""
     en: str
+    """The English text."""
 
 
 class StudySection(_Model):
     title: Annotated[str, Field(min_length=1)] | Labels
+    """Title of the evaluation on the report's cover: one text, or `{da, en}` for both languages."""
     stage: Literal["midterm", "final"] = "final"
+    """Which report this run writes: `midterm` (follow-up so far) or `final`."""
     language: Literal["da", "en"] = "da"
+    """Language of the report and its labels: Danish (`da`) or English (`en`)."""
     seed: Annotated[int, Field(ge=0)] = 2026
+    """Master seed of every random step (random matching order, pseudo-starts, bootstrap), so a re-run gives the same bytes."""
     effort: Labels | None = None
+    """Name of the employment effort being evaluated, in Danish and English (report header)."""
     municipality: str | None = None
+    """Municipality running the effort, shown under the title (e.g. `Fredericia`)."""
     period: str | None = None
+    """Period the effort ran, as free text shown under the title (e.g. `2022-2025`)."""
     followup_weeks: Annotated[int, Field(ge=1)] | None = None
+    """Weeks after start observed at this stage; outcomes that need longer follow-up are withheld (none: every outcome)."""
     # report17: metadata shown on the cover and in the provenance appendix (docs/reports.md)
     author: Annotated[str, Field(min_length=1)] | None = None
+    """Author(s) shown on the cover and in the provenance appendix."""
     organisation: Annotated[str, Field(min_length=1)] | None = None
+    """Organisation responsible for the evaluation (cover and provenance appendix)."""
     data_extracted: datetime.date | None = None
+    """Date the register extract was drawn (`YYYY-MM-DD`), printed in the provenance appendix."""
     register_period: Annotated[str, Field(min_length=1)] | None = None
+    """Calendar period the register extract covers, as free text (e.g. `2019W01-2025W26`)."""
 
 
 class PropensitySection(_Model):
     """The propensity model; builds :class:`~evaltool.specs.propensity.PropensitySpec`."""
 
     model: str = "logit"
+    """Model of the propensity score: `logit` (the GLM MatchIt fits), `random_forest` or `gradient_boosting`."""
 
     @model_validator(mode="after")
     def _spec(self) -> "PropensitySection":
@@ -96,20 +112,35 @@ class DesignSection(_Model):
     """
 
     method: str = "nearest"
+    """Matching method: `nearest` (greedy nearest neighbour), `optimal`, `cem` (coarsened exact) or `subclass`."""
     estimand: str = "ATT"
+    """Whom the effect is about: `ATT` (the effort's participants) or `ATC` (the comparison pool)."""
     covariates: list[str] = Field(min_length=1)
+    """Covariate terms of the propensity model and the balance table (`age`, `C(origin)`, `log(x)`, `x^2`, `a:b`)."""
     exact: list[str] = Field(default_factory=list)
+    """Columns matched exactly: a participant is only paired within their own stratum (e.g. `sex`, `benefit`)."""
     propensity: PropensitySection = Field(default_factory=PropensitySection)
+    """The propensity-score model used when `distance` is `glm`/`logit`."""
     distance: str = "glm"
+    """What is matched on: `glm`/`logit` (the propensity score) or `mahalanobis` (Mahalanobis distance on `covariates`)."""
     mahvars: list[str] | None = None
+    """Terms for Mahalanobis-distance matching within the propensity-score caliper (none: match on the score itself)."""
     ratio: int = 1
+    """Comparison persons per participant (k:1 matching; ≥ 1)."""
     replace: bool = False
+    """Allow one comparison person to be matched to several participants (variance then defaults to Abadie-Imbens)."""
     caliper: float | None = None
+    """Largest allowed distance between matched persons, in SDs of the score (see `std_caliper`, `caliper_scale`); none: no caliper."""
     std_caliper: bool = True
+    """Read `caliper` in standard deviations of the distance (true) or in the distance's own units (false)."""
     caliper_scale: str = "distance"
+    """Scale the caliper is measured on: `distance` (the propensity score) or `logit` (SDs of the logit score, Austin 2011)."""
     m_order: str | None = None
+    """Order in which participants choose matches: `largest`, `smallest`, `closest`, `data` or `random`; none: MatchIt's default (`largest` score first)."""
     discard: str = "none"
+    """Drop persons outside common support of the score before matching: `none`, `treated`, `control` or `both`."""
     ties: bool = False
+    """With `replace`: keep every comparison person tied at the k-th distance, sharing the weight (R Matching's ties)."""
 
     _check_terms = field_validator("covariates")(classmethod(lambda cls, v: _terms(v)))
 
@@ -135,13 +166,21 @@ class EffectsSection(_Model):
     """Effect estimation; builds :class:`~evaltool.specs.effects.EffectsSpec` (all rules live there)."""
 
     method: str = "difference"
+    """Effect estimator: `difference` in weighted means of the matched sample, or `regression` adjustment on `covariates`."""
     variance: str | None = None
+    """Standard-error method: `cluster` (by matched pair or subclass), `hc1`, `hc3`, `abadie_imbens`, `bootstrap`, `m_estimation`; none: the design's default."""
     ps_adjust: bool = False
+    """Abadie-Imbens (2016) correction of the SE for the estimated propensity score (needs `variance: abadie_imbens`)."""
     adjust: str = "holm"
+    """Multiple-testing adjustment of p-values across the outcomes: `holm`, `bh` (Benjamini-Hochberg) or `none`."""
     covariates: list[str] | None = None
+    """Covariate terms of the outcome regression when `method: regression` (ignored by `difference`)."""
     n_boot: int = 999
+    """Bootstrap replications when `variance: bootstrap` (50 to 100 000)."""
     alpha: float = 0.05
+    """1 - confidence level of the intervals (0.05: 95 % intervals)."""
     n_jobs: int = 1
+    """Parallel processes of the bootstrap; the result does not depend on it."""
 
     @model_validator(mode="after")
     def _spec(self) -> "EffectsSection":
@@ -159,16 +198,27 @@ class OutcomeSection(_Model):
     """An outcome: derived from the weekly register (any/status_at/share/time_to) or a column."""
 
     name: Annotated[str, Field(pattern=_IDENT)]
+    """Identifier of the outcome (a column name in results and tables)."""
     label: Labels
+    """Text of the outcome in the report, in Danish and English."""
     kind: Literal["any", "status_at", "share", "time_to", "column"]
+    """How the outcome is derived: `any` (ever in `categories` in `weeks`), `status_at` (in them at `week`), `share` (share of `weeks`), `time_to` (weeks until first), `column` (a persons column)."""
     categories: list[str] = Field(default_factory=list)
+    """Code-map categories or groups of the weekly register that count as the outcome (`self_support`: no public support that week)."""
     weeks: tuple[int, int] | None = None
+    """Window `[a, b]` of weeks after start that `any` and `share` look at (e.g. `[1, 52]`)."""
     week: int | None = None
+    """Week after start at which `status_at` reads the status."""
     horizon: Annotated[int, Field(ge=1)] | None = None
+    """Weeks of follow-up of a `time_to` outcome; persons without the event by then are censored."""
     column: str | None = None
+    """Persons column holding a `column` outcome."""
     type: Literal["binary", "continuous", "count"] | None = None
+    """Scale of a `column` outcome: `binary` (reported in % and percentage points), `continuous` or `count`."""
     placebo: bool = False
+    """Treat the outcome as a placebo (negative control): estimated in the robustness chapter, not as an effect."""
     source: Literal["weekly_status", "social"] = "weekly_status"  # social: the simulator's social register
+    """Register the outcome is read from: the weekly status panel, or (simulated data only) the social register."""
 
     @model_validator(mode="after")
     def _by_kind(self) -> "OutcomeSection":
@@ -214,8 +264,11 @@ class SubgroupSection(_Model):
     """A subgroup variable: a column, optionally cut into bands (e.g. age groups)."""
 
     name: Annotated[str, Field(pattern=_IDENT)]
+    """Name of the subgroup variable in tables."""
     column: str
+    """Persons column that defines the subgroups."""
     cuts: list[float] | None = None
+    """Increasing cut points that band a number into groups (e.g. age `[30, 40, 50]`); none: each value is a group."""
 
     @field_validator("cuts")
     @classmethod
@@ -229,27 +282,40 @@ class SubgroupSection(_Model):
 
 class DisclosureSection(_Model):
     min_cell: Annotated[int, Field(ge=5, le=100)] = 5  # disclosure rule: never below 5 persons
+    """Fewest persons a published count or statistic may rest on; smaller cells are suppressed (never below 5)."""
     rounding: Annotated[int, Field(ge=2, le=100)] | None = None
+    """Round published counts to a multiple of this number after suppression (none: no rounding)."""
 
 
 class ReportTexts(_Model):
     """Free-text report sections, each Markdown in Danish and English (rendered with raw HTML disabled)."""
 
     programme_theory: Labels | None = None
+    """Markdown text on the effort's programme theory (how it is meant to work)."""
     implementation: Labels | None = None
+    """Markdown text on how the effort was implemented in practice."""
     recommendations: Labels | None = None
+    """Markdown text with the evaluator's recommendations."""
     quotes: Labels | None = None
+    """Markdown text with quotes from participants or staff."""
 
 
 class ReportSection(_Model):
     templates: list[Literal["midterm", "final"]] = Field(default_factory=list)
+    """Reports to write: `midterm` and/or `final`; empty: the template of `study.stage`."""
     languages: list[Literal["da", "en"]] | None = None
+    """Languages to write each report in (`da`, `en`); none: `study.language` only."""
     out: Path | None = None
+    """Output folder of results, tables and reports (the CLI's `--out` overrides it)."""
     compare_with: Path | None = None
+    """The midterm's `results.json`, compared with this run in the final report."""
     disclosure: DisclosureSection = Field(default_factory=DisclosureSection)
+    """Statistical disclosure control of every file in the output folder."""
     # report17: output formats; PDFs are printed from the HTML, so "html" is always among them
     formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html"])
+    """Report formats: `html` always, plus `pdf` printed from the HTML."""
     texts: ReportTexts = Field(default_factory=ReportTexts)
+    """Free-text sections of the report, written by the evaluator."""
 
     @field_validator("formats")
     @classmethod
@@ -267,24 +333,58 @@ def _subgroup_entry(v: object) -> object:
 
 
 class StudyConfig(_Model):
-    """A whole study: what to read, how to design, what to estimate and report."""
+    """A whole study: what to read, how to design, what to estimate and report.
+
+    Usually read from YAML by :func:`evaltool.load_config`. Its fields are the sections of the
+    config file, each documented by its attribute docstring (and every key, with its meaning, in
+    the generated configuration reference of the documentation).
+
+    Examples
+    --------
+    >>> import evaltool
+    >>> cfg = evaltool.StudyConfig.model_validate({
+    ...     "study": {"title": "Outreach", "language": "en"},
+    ...     "data": {"simulate": {"n": 400, "seed": 1, "panel": False}},
+    ...     "design": {"covariates": ["age", "prior_support_share"]},
+    ...     "outcomes": [{"name": "meetings", "label": {"da": "Møder", "en": "Meetings held"},
+    ...                   "kind": "column", "column": "meetings_held", "type": "count"}],
+    ...     "sensitivity": {"rosenbaum": False, "evalue": False, "cluster": "none"},
+    ... })
+    >>> cfg.design.method, cfg.design.estimand, cfg.effects.adjust
+    ('nearest', 'ATT', 'holm')
+    """
 
     study: StudySection
+    """What is evaluated and how the report presents it."""
     data: DataSection | None = None  # None: an area-only study (just `study` and `area_panel`)
+    """Person-level data: files or a simulation, column roles, sample rules (omit for an area-only study)."""
     design: DesignSection | None = None
+    """The matching design that forms the comparison group."""
     effects: EffectsSection = Field(default_factory=EffectsSection)
+    """How effects and their uncertainty are estimated on the matched sample."""
     outcomes: list[OutcomeSection] = Field(default_factory=list)
+    """Outcomes to estimate effects on, derived from the weekly register or read from a column."""
     subgroups: list[SubgroupSection] = Field(default_factory=list)
+    """Variables whose levels get their own effects and a test of equal effects (names, or `{name, column, cuts}`)."""
     process: list[str] = Field(default_factory=list)
+    """Persons columns of process measures (meetings held, no-shows, caseworkers) described in the implementation chapter."""
     area_panel: AreaPanelSection | None = None
+    """The area-level analysis (e.g. unemployment rate by housing area and year) and its report chapter."""
     sensitivity: SensitivitySection = Field(default_factory=SensitivitySection)
+    """Sensitivity analyses: Rosenbaum bounds, E-values, placebos, clustered inference, specification curve."""
     report: ReportSection = Field(default_factory=ReportSection)
+    """Which reports to write, where, in which languages, with what disclosure control."""
     # --- process analyses (issue 16): the sections ARE the specs of evaltool.specs.process ---
     mapping: MappingSpec | None = None
+    """Target-group mapping: residents by benefit, area, match group and education at a reference week."""
     journeys: JourneySpec | None = None
+    """Citizen journeys: states over time after start, transitions and the most common pathways."""
     case_duration: CaseDurationSpec | None = None
+    """Case duration: weeks from start to self-support (exit) and to a first offer, Kaplan-Meier."""
     contacts: ContactsSpec | None = None
+    """Process measures from a contact log (meetings, no-shows, cancellations, caseworkers)."""
     cost: CostSpec | None = None
+    """Cost of the effort and cost per additional person in an outcome."""
 
     @model_validator(mode="after")
     def _process_sections(self) -> "StudyConfig":

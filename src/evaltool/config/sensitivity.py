@@ -26,8 +26,11 @@ class SensitivitySection(SensitivitySpec):
     """
 
     placebo: PlaceboSpec = PlaceboSpec(pre_period=True)
+    """Placebo analyses; in a config the pre-period placebos are on by default."""
     cluster: ClusterSpec | Literal["auto", "none"] = "auto"
+    """Clustered inference: `auto` (by `area` when the persons have that column), `none`, or `{by: ..., ...}`."""
     placebo_outcomes: list[str] = Field(default_factory=list)
+    """Names of `outcomes` to treat as placebos (negative controls) rather than effects."""
 
     @model_validator(mode="after")
     def _run_supports(self) -> "SensitivitySection":

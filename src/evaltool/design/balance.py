@@ -61,6 +61,14 @@ class BalanceResult(ResultMixin):
         The design's estimand (sets the SMD denominator).
     threshold : float
         |SMD| above which a covariate is flagged after adjustment.
+
+    Examples
+    --------
+    >>> import evaltool
+    >>> persons = evaltool.simulate_study(n=400, seed=1, panel=False).persons
+    >>> bal = evaltool.balance(evaltool.match(persons, "outreach", ["age", "prior_support_share"]))
+    >>> bal.sample_sizes.loc["Matched"].tolist()  # control, treated
+    [104.0, 104.0]
     """
 
     table: pd.DataFrame
@@ -120,6 +128,21 @@ def balance(design: Any, covariates: Sequence[str] | None = None, threshold: flo
     Returns
     -------
     BalanceResult
+        The balance table (:meth:`~BalanceResult.to_frame`) and sample sizes.
+
+    Examples
+    --------
+    Standardized mean differences before and after matching (the SMD denominator follows
+    the design's estimand):
+
+    >>> import evaltool
+    >>> persons = evaltool.simulate_study(n=400, seed=1, panel=False).persons
+    >>> design = evaltool.match(persons, "outreach", ["age", "prior_support_share"])
+    >>> evaltool.balance(design).to_frame()[["term", "smd_before", "smd_after"]].round(2)
+                      term  smd_before  smd_after
+    0             distance        0.78       0.07
+    1                  age       -0.18      -0.08
+    2  prior_support_share        0.86       0.02
     """
     check_number("threshold", threshold, low=0, low_open=True)
     for attr in ("data", "treat", "weights", "estimand"):

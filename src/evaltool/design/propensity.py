@@ -169,12 +169,26 @@ def fit_propensity(data: pd.DataFrame, treatment: str, covariates: str | Sequenc
     Returns
     -------
     PropensityResult
+        Coefficients (:meth:`~PropensityResult.to_frame`), the scores and the overlap summary.
 
     Raises
     ------
     EstimationError
         Singular design (naming the collinear columns) or perfect/quasi
         separation (naming the covariates responsible).
+
+    Examples
+    --------
+    >>> import evaltool
+    >>> persons = evaltool.simulate_study(n=400, seed=1, panel=False).persons
+    >>> ps = evaltool.fit_propensity(persons, "outreach", ["age", "prior_support_share"])
+    >>> ps.to_frame().round(2)
+                      term  estimate
+    0          (Intercept)     -1.85
+    1                  age     -0.04
+    2  prior_support_share      3.13
+    >>> ps.scores.head(3).round(3).tolist()
+    [0.436, 0.23, 0.507]
     """
     terms = normalise_terms(covariates)
     treat = treatment_indicator(data, treatment)

@@ -51,6 +51,16 @@ class EffectResult(ResultMixin):
     -----
     Binary (0/1) outcomes are reported in percent (means) and percentage points
     (estimate, SE, CI); ``unit`` is then ``"pp"``, otherwise ``"level"``.
+
+    Examples
+    --------
+    >>> import evaltool
+    >>> persons = evaltool.simulate_study(n=400, seed=1, panel=False).persons
+    >>> design = evaltool.match(persons, "outreach", ["age", "prior_support_share"])
+    >>> res = evaltool.estimate(design, "meetings_held")
+    >>> res.to_frame()[["estimate", "ci_low", "ci_high", "unit"]].round(2)
+       estimate  ci_low  ci_high   unit
+    0      5.26    4.26     6.26  level
     """
 
     effects: pd.DataFrame

@@ -240,6 +240,22 @@ def derive_outcomes(persons: pd.DataFrame, panel: Any, code_map: CodeMap, specs,
     RegisterError
         Unknown codes (``unknown_codes="error"``), duplicate person-weeks, invalid weeks, missing start
         weeks, or windows reaching outside the register's weeks.
+
+    Examples
+    --------
+    Internship or wage subsidy (the code map's group ``placement``) in weeks 1-52 after start,
+    and self-support in week 26:
+
+    >>> import evaltool
+    >>> from evaltool.registers import OutcomeSpec
+    >>> sim = evaltool.simulate_study(n=300, seed=1)
+    >>> specs = [OutcomeSpec("placement_52w", "any", ("placement",), window=(1, 52)),
+    ...          OutcomeSpec("self_support_26w", "status_at", ("self_support",), week=26)]
+    >>> out = evaltool.derive_outcomes(sim.persons, sim.weekly_status, sim.code_map, specs)
+    >>> out.frame.mean().round(2).to_dict()
+    {'placement_52w': 0.14, 'self_support_26w': 0.35}
+    >>> out.report["n_persons"], out.report["unknown_codes"]
+    (300, {})
     """
     check_choice("unknown_codes", unknown_codes, ("error", "other"), exc=RegisterError)
     check_choice("engine", engine, ("auto", "pandas", "duckdb"), exc=RegisterError)

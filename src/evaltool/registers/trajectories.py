@@ -119,6 +119,26 @@ def trajectories(persons: pd.DataFrame, panel: Any, code_map: CodeMap, treat: An
     Returns
     -------
     TrajectoryResult
+        Shares per group, week and category (:meth:`~TrajectoryResult.to_frame`), for the
+        report's trajectory figure.
+
+    Examples
+    --------
+    >>> import evaltool
+    >>> sim = evaltool.simulate_study(n=300, seed=1)
+    >>> tr = evaltool.trajectories(sim.persons, sim.weekly_status, sim.code_map, "outreach",
+    ...                            weeks=(0, 52), categories=["placement", "cash_benefits"])
+    >>> f = tr.to_frame()
+    >>> f[f["week"] == 52].round(3).reset_index(drop=True)
+            group  week       category  share    n
+    0     treated    52      placement  0.000   80
+    1     treated    52  cash_benefits  0.438   80
+    2     treated    52      remaining  0.088   80
+    3     treated    52   self_support  0.475   80
+    4  comparison    52      placement  0.000  220
+    5  comparison    52  cash_benefits  0.295  220
+    6  comparison    52      remaining  0.118  220
+    7  comparison    52   self_support  0.586  220
     """
     a, b = (int(v) for v in weeks)
     if a > b:

@@ -89,6 +89,7 @@ def render_report(results: ResultsDocument | dict[str, Any], template: str = "fi
     Returns
     -------
     RenderedReport
+        The HTML (``.html``), its template and language, and the disclosure log.
 
     Raises
     ------
@@ -98,8 +99,19 @@ def render_report(results: ResultsDocument | dict[str, Any], template: str = "fi
 
     Examples
     --------
-    >>> rendered = render_report(results, "final", "en")  # doctest: +SKIP
-    >>> write_report(rendered, "out/report.html")  # doctest: +SKIP
+    >>> import evaltool
+    >>> cfg = evaltool.StudyConfig.model_validate({
+    ...     "study": {"title": "Outreach", "language": "en"},
+    ...     "data": {"simulate": {"n": 400, "seed": 1, "panel": False}},
+    ...     "design": {"covariates": ["age", "prior_support_share"]},
+    ...     "outcomes": [{"name": "meetings", "label": {"da": "Møder", "en": "Meetings held"},
+    ...                   "kind": "column", "column": "meetings_held", "type": "count"}],
+    ...     "sensitivity": {"rosenbaum": False, "evalue": False, "cluster": "none"},
+    ... })
+    >>> results = evaltool.run_study(cfg).document()
+    >>> rendered = render_report(results, "final", "en")
+    >>> rendered.template, rendered.language, "Meetings held" in rendered.html
+    ('final', 'en', True)
     """
     ctx = build_context(results, template, language, compare_with, rules)
     html = render_context(ctx.template_vars(), template)

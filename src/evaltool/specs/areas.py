@@ -67,27 +67,46 @@ class AreaSpec(BaseModel):
     'never_treated'
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     unit: str = Field("area", min_length=1)
+    """Panel column with the area id."""
     time: str = Field("year", min_length=1)
+    """Panel column with the period (integer year, or a consecutive index of quarters or months)."""
     outcome: str = Field("unemployment_rate", min_length=1)
+    """Panel column with the area outcome (e.g. unemployment rate; a rate in [0, 1] is reported in %)."""
     first_treated: str = Field("outreach_start_year", min_length=1)
+    """Panel column with the area's first treated period (0 or empty: never treated)."""
     weights: str | None = None
+    """Panel column of population weights for TWFE and Callaway-Sant'Anna (none: every area counts equally)."""
     population: str | None = None
+    """Panel column of residents per area and period, for disclosure control (none: `weights`)."""
     methods: tuple[Method, ...] = DEFAULT_METHODS
+    """Estimators to run: `before_after`, `did_2x2`, `twfe`, `event_study`, `callaway_santanna`, `synthetic_control`, `synthetic_did`."""
     control_group: Literal["never_treated", "not_yet_treated"] = "never_treated"
+    """Comparison areas of Callaway-Sant'Anna: `never_treated` or also `not_yet_treated` areas."""
     reference_period: int = Field(-1, le=-1, ge=-20)
+    """Event time left out of the event study (default -1, the period before start)."""
     event_min: int = Field(-5, le=-1, ge=-50)
+    """First event time of the event-study window; earlier event times are binned into it."""
     event_max: int = Field(5, ge=0, le=50)
+    """Last event time of the event-study window; later event times are binned into it."""
     anticipation: int = Field(0, ge=0, le=10)
+    """Periods before the start in which the effort may already act (excluded from the pre-period)."""
     n_boot: int = Field(999, ge=0, le=100_000)
+    """Wild cluster and multiplier bootstrap replications (0: none, else ≥ 99)."""
     boot_weights: Literal["rademacher", "webb"] = "webb"
+    """Weights of the wild cluster bootstrap: `rademacher` or `webb` (better with few treated areas)."""
     multiplier: Literal["mammen", "rademacher"] = "mammen"
+    """Weights of the multiplier bootstrap behind Callaway-Sant'Anna's uniform bands: `mammen` or `rademacher`."""
     n_permutations: int = Field(999, ge=0, le=100_000)
+    """Randomization-inference permutations of the treated areas (0: none, else ≥ 99)."""
     n_placebo: int = Field(200, ge=0, le=10_000)
+    """Placebo replications for the synthetic control and synthetic DiD standard errors."""
     alpha: float = Field(0.05, gt=0.0, lt=0.5)
+    """1 - confidence level of the intervals (0.05: 95 % intervals)."""
     unbalanced: Literal["error", "drop"] = "error"
+    """What an area missing periods does: `error`, or `drop` the area."""
 
     @model_validator(mode="after")
     def _cross_field(self) -> AreaSpec:

@@ -63,6 +63,12 @@ class EffectsSpec:
     ``variance`` is a name or alias (kept canonical), a variance-strategy instance,
     or None for the design's default (see :meth:`resolve`).
 
+    Parameters
+    ----------
+    method, variance, ps_adjust, adjust, covariates, n_boot, alpha, n_jobs, seed
+        As in :func:`evaltool.estimate` (a config's ``effects:`` section has the same keys;
+        ``seed`` comes from ``study.seed``).
+
     Examples
     --------
     >>> EffectsSpec(variance="AI").variance

@@ -66,6 +66,12 @@ class MatchSpec:
     is ``"glm"``/``"logit"``, ``"mahalanobis"``, the name of a score column or a
     classifier with ``predict_proba`` (kept as given, compared by identity).
 
+    Parameters
+    ----------
+    method, ratio, replace, caliper, std_caliper, caliper_scale, exact, m_order, distance, mahvars, discard, estimand, seed, ties
+        As in :func:`evaltool.match` (a config's ``design:`` section has the same keys;
+        ``seed`` comes from ``study.seed``).
+
     Raises
     ------
     ConfigError

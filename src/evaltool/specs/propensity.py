@@ -19,6 +19,11 @@ class PropensitySpec:
     ``"logit"`` is the GLM MatchIt fits; the others are scikit-learn classifiers
     (see :func:`evaltool.design.propensity.classifier_by_name`).
 
+    Parameters
+    ----------
+    model : {"logit", "random_forest", "gradient_boosting"}, default "logit"
+        The model that estimates the propensity score.
+
     Examples
     --------
     >>> PropensitySpec("random_forest").model

@@ -24,15 +24,18 @@ __all__ = ["SensitivitySpec", "GammaGrid", "PlaceboSpec", "ClusterSpec", "SpecCu
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class GammaGrid(_Strict):
     """Gamma values ``start, start + step, ..., stop`` (inclusive)."""
 
     start: float = Field(1.0, ge=1.0)
+    """Smallest Γ (odds of treatment between two matched persons) of the grid; 1 = no hidden bias."""
     stop: float = Field(3.0, ge=1.0, le=100.0)
+    """Largest Γ of the grid."""
     step: float = Field(0.1, gt=0.0)
+    """Distance between successive Γ values."""
 
     @model_validator(mode="after")
     def _order(self) -> "GammaGrid":
@@ -51,9 +54,13 @@ class PlaceboSpec(_Strict):
     """Negative controls: pre-period mirror outcomes, a placebo start date, named outcomes."""
 
     pre_period: bool = False
+    """Estimate each register outcome over weeks before start, where the effort cannot have acted (should be ≈ 0)."""
     pre_period_window: tuple[int, int] = (-52, -1)
+    """Weeks before start `[a, b]` of every `any`/`share` placebo; the default `[-52, -1]` mirrors each outcome's own window."""
     placebo_start_shift_weeks: int | None = Field(None, ge=1, le=520)
+    """Pretend the effort started this many weeks earlier (Python API only; an error in a config)."""
     outcomes: tuple[str, ...] = ()
+    """Outcomes that the effort should not affect, estimated as negative controls."""
 
     @field_validator("pre_period_window")
     @classmethod
@@ -68,21 +75,32 @@ class ClusterSpec(_Strict):
     """Area-level inference: cluster column, wild cluster bootstrap, randomization inference."""
 
     by: str = Field(..., min_length=1)
+    """Persons column to cluster by (e.g. `area`: persons in one housing area share shocks)."""
     n_boot: int = Field(9999, ge=99, le=1_000_000)
+    """Wild cluster bootstrap replications (≥ 99)."""
     weights: Literal["rademacher", "webb"] = "rademacher"
+    """Weights of the wild cluster bootstrap: `rademacher`, or `webb` (better with fewer than about 12 clusters)."""
     permutations: int = Field(999, ge=99, le=1_000_000)
+    """Randomization-inference permutations of treatment across clusters (all of them when fewer exist)."""
     twoway_with_pair: bool = True
+    """Also report the two-way (Cameron-Gelbach-Miller) SE clustered by area and by matched pair."""
 
 
 class SpecCurveSpec(_Strict):
     """The declared grid of reasonable designs (the Cartesian product is run)."""
 
     caliper: tuple[float | None, ...] = (None, 0.1, 0.2, 0.5)
+    """Calipers to try (in SDs of the score; `null` = no caliper)."""
     ratio: tuple[int, ...] = (1, 2, 3)
+    """Matching ratios (comparison persons per participant) to try."""
     replace: tuple[bool, ...] = (False, True)
+    """Matching with and/or without replacement."""
     exact: tuple[tuple[str, ...], ...] = ((),)
+    """Sets of exact-matching columns to try (`[]` = none)."""
     regression: tuple[bool, ...] = (False, True)
+    """Effect estimators to try: difference in means (false) and/or regression adjustment (true)."""
     max_specs: int = Field(500, ge=1, le=100_000)
+    """Largest number of designs the grid may have (a guard against a grid that takes hours)."""
 
     @field_validator("caliper")
     @classmethod
@@ -116,16 +134,27 @@ class SensitivitySpec(_Strict):
     """Which sensitivity analyses to run, and how."""
 
     rosenbaum: bool = True
+    """Rosenbaum bounds: how strong hidden bias (Γ) would have to be to make the effect insignificant."""
     gamma: GammaGrid = GammaGrid()
+    """Grid of Γ values the Rosenbaum bounds are computed for."""
     alpha: float = Field(0.05, gt=0.0, lt=0.5)
+    """Significance level of the Rosenbaum bounds and the other tests (0.05)."""
     trim: float = Field(3.0, gt=0.0)
+    """Huber-ψ trimming of the m-statistic for k:1 and variable-ratio sets, in units of the scale (R sensitivitymv's `trim`)."""
     inner: float = Field(0.0, ge=0.0)
+    """Inner trimming of the m-statistic: differences below this are scored 0 (R sensitivitymv's `inner`)."""
     lam: float = Field(0.5, gt=0.0, lt=1.0)
+    """Quantile of the absolute within-set differences used as the m-statistic's scale (R sensitivitymv's `lambda`)."""
     exact_max_pairs: int = Field(0, ge=0, le=400)
+    """Use the exact Wilcoxon signed-rank distribution when there are at most this many pairs (0: normal approximation)."""
     evalue: bool = True
+    """E-values: the strength of an unmeasured confounder (risk-ratio scale) that would explain the effect away."""
     placebo: PlaceboSpec = PlaceboSpec()
+    """Placebo (negative-control) analyses."""
     cluster: ClusterSpec | None = None
+    """Clustered inference for persons sharing an area: CR1, wild cluster bootstrap, randomization inference."""
     specification_curve: SpecCurveSpec | None = None
+    """A grid of reasonable designs, every combination run and the effects shown side by side (none: not run)."""
 
     @model_validator(mode="after")
     def _rules(self) -> "SensitivitySpec":

@@ -47,8 +47,19 @@ class StudyResult(ResultMixin):
 
     Examples
     --------
-    >>> result = run_study(cfg)  # doctest: +SKIP
-    >>> result.document().design.n.treated_matched  # doctest: +SKIP
+    >>> import evaltool
+    >>> cfg = evaltool.StudyConfig.model_validate({
+    ...     "study": {"title": "Outreach", "language": "en"},
+    ...     "data": {"simulate": {"n": 400, "seed": 1, "panel": False}},
+    ...     "design": {"covariates": ["age", "prior_support_share"]},
+    ...     "outcomes": [{"name": "meetings", "label": {"da": "Møder", "en": "Meetings held"},
+    ...                   "kind": "column", "column": "meetings_held", "type": "count"}],
+    ...     "sensitivity": {"rosenbaum": False, "evalue": False, "cluster": "none"},
+    ... })
+    >>> result = evaltool.run_study(cfg)
+    >>> n = result.document().design.n
+    >>> n.treated_matched, n.control_matched, n.control_unmatched
+    (104, 104, 192)
     """
 
     config: Any

@@ -96,6 +96,18 @@ def match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], m
         Missing columns.
     MatchingError
         No overlap, or no focal unit could be matched.
+
+    Examples
+    --------
+    1:1 nearest-neighbour matching on the propensity score, every participant matched:
+
+    >>> import evaltool
+    >>> persons = evaltool.simulate_study(n=400, seed=1, panel=False).persons
+    >>> design = evaltool.match(persons, "outreach", ["age", "prior_support_share"])
+    >>> design.n["treated"]
+    {'all': 104, 'matched': 104, 'unmatched': 0, 'discarded': 0}
+    >>> design.estimand.value, int((design.weights > 0).sum())
+    ('ATT', 208)
     """
     spec = MatchSpec(method=method, ratio=ratio, replace=replace, caliper=caliper,
                      std_caliper=std_caliper, caliper_scale=caliper_scale, exact=exact,

@@ -81,6 +81,19 @@ class MatchResult(ResultMixin):
         The full recipe.
     propensity : PropensityResult or None
         The fitted propensity model, when one was fitted.
+
+    Examples
+    --------
+    >>> import evaltool
+    >>> persons = evaltool.simulate_study(n=400, seed=1, panel=False).persons
+    >>> design = evaltool.match(persons, "outreach", ["age", "prior_support_share"])
+    >>> design.match_matrix.head(3)  # participant -> matched comparison person (index labels)
+          1
+    1   135
+    2   324
+    13  214
+    >>> design.spec.caliper is None, design.propensity is not None
+    (True, True)
     """
 
     data: pd.DataFrame
