@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from evaltool.config._base import Section
 
 from evaltool.exceptions import EvaltoolError
 from evaltool.specs.areas import AreaSpec
@@ -18,12 +20,9 @@ from evaltool.specs.areas import AreaSpec
 __all__ = ["AreaSimulateSection", "AreaResidenceSection", "AreaPanelSection"]
 
 
-class _Model(BaseModel):
-    # attribute docstrings are the keys' meanings in the generated config reference (config/reference.py)
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
 
-class AreaSimulateSection(_Model):
+class AreaSimulateSection(Section):
     """Synthetic area panel (:func:`evaltool.simulate.areas.simulate_area_panel`), with known truth."""
 
     scenario: Literal["fredericia", "staggered", "one_treated"] = "fredericia"
@@ -52,7 +51,7 @@ class AreaSimulateSection(_Model):
         return self
 
 
-class AreaResidenceSection(_Model):
+class AreaResidenceSection(Section):
     """Area panel derived from a residence file and the study's weekly panel
     (:func:`evaltool.registers.area_shares.area_shares`)."""
 

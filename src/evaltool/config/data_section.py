@@ -8,16 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from evaltool.config._base import Section
 
 __all__ = ["SimulateSection", "SampleRule", "HistorySpec", "DataSection"]
 
-class _Model(BaseModel):
-    # attribute docstrings are the keys' meanings in the generated config reference (config/reference.py)
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
 
-class SimulateSection(_Model):
+class SimulateSection(Section):
     """Simulated persons (:func:`evaltool.simulate.simulate_study`) instead of a persons file."""
 
     n: Annotated[int, Field(ge=100, le=20_000_000)] = 20_000
@@ -32,7 +31,7 @@ class SimulateSection(_Model):
     """Also simulate the weekly social register (outcomes with `source: social`)."""
 
 
-class SampleRule(_Model):
+class SampleRule(Section):
     """One sample restriction: keep rows whose ``column`` is in ``values`` / within [min, max]."""
 
     column: str
@@ -61,7 +60,7 @@ class SampleRule(_Model):
         return " and ".join(parts)
 
 
-class HistorySpec(_Model):
+class HistorySpec(Section):
     """A history covariate from the weekly panel: share of the ``weeks`` weeks before start in ``category``."""
 
     weeks: Annotated[int, Field(ge=1, le=520)]
@@ -77,7 +76,7 @@ class HistorySpec(_Model):
         return self.name or f"{self.category}_share_{self.weeks}w"
 
 
-class DataSection(_Model):
+class DataSection(Section):
     """The person-level data: a persons file or a simulation, column roles, registers and sample rules."""
 
     persons: Path | None = None

@@ -15,10 +15,13 @@ A config never executes code: covariates use the one term grammar of
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from evaltool.config._base import Section
+from evaltool.config.outcome_section import OutcomeSection, SubgroupSection
+from evaltool.config.report_section import DisclosureSection, Labels, ReportSection
 
 from evaltool.exceptions import EvaltoolError
 from evaltool.config.data_section import DataSection, HistorySpec, SampleRule, SimulateSection
@@ -37,24 +40,11 @@ __all__ = [
     "ReportSection", "StudyConfig",
 ]
 
-_IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
-class _Model(BaseModel):
-    # attribute docstrings are the keys' meanings in the generated config reference (config/reference.py)
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
 
-class Labels(_Model):
-    """A text in Danish and English."""
-
-    da: str
-    """The Danish text."""
-    en: str
-    """The English text."""
-
-
-class StudySection(_Model):
+class StudySection(Section):
     title: Annotated[str, Field(min_length=1)] | Labels
     """Title of the evaluation on the report's cover: one text, or `{da, en}` for both languages."""
     stage: Literal["midterm", "final"] = "final"
@@ -82,7 +72,7 @@ class StudySection(_Model):
     """Calendar period the register extract covers, as free text (e.g. `2019W01-2025W26`)."""
 
 
-class PropensitySection(_Model):
+class PropensitySection(Section):
     """The propensity model; builds :class:`~evaltool.specs.propensity.PropensitySpec`."""
 
     model: str = "logit"
@@ -104,7 +94,7 @@ def _terms(terms: list[str] | None) -> list[str] | None:
     return [parse_term(t).text for t in terms]
 
 
-class DesignSection(_Model):
+class DesignSection(Section):
     """The matching design; builds :class:`~evaltool.specs.matching.MatchSpec` (all rules live there).
 
     ``distance`` is ``glm`` (the propensity model of ``propensity``), ``logit`` (the
@@ -162,7 +152,7 @@ class DesignSection(_Model):
                          discard=self.discard, estimand=self.estimand, seed=seed, ties=self.ties)
 
 
-class EffectsSection(_Model):
+class EffectsSection(Section):
     """Effect estimation; builds :class:`~evaltool.specs.effects.EffectsSpec` (all rules live there)."""
 
     method: str = "difference"
@@ -194,145 +184,11 @@ class EffectsSection(_Model):
                            alpha=self.alpha, n_jobs=self.n_jobs, seed=seed)
 
 
-class OutcomeSection(_Model):
-    """An outcome: derived from the weekly register (any/status_at/share/time_to) or a column."""
-
-    name: Annotated[str, Field(pattern=_IDENT)]
-    """Identifier of the outcome (a column name in results and tables)."""
-    label: Labels
-    """Text of the outcome in the report, in Danish and English."""
-    kind: Literal["any", "status_at", "share", "time_to", "column"]
-    """How the outcome is derived: `any` (ever in `categories` in `weeks`), `status_at` (in them at `week`), `share` (share of `weeks`), `time_to` (weeks until first), `column` (a persons column)."""
-    categories: list[str] = Field(default_factory=list)
-    """Code-map categories or groups of the weekly register that count as the outcome (`self_support`: no public support that week)."""
-    weeks: tuple[int, int] | None = None
-    """Window `[a, b]` of weeks after start that `any` and `share` look at (e.g. `[1, 52]`)."""
-    week: int | None = None
-    """Week after start at which `status_at` reads the status."""
-    horizon: Annotated[int, Field(ge=1)] | None = None
-    """Weeks of follow-up of a `time_to` outcome; persons without the event by then are censored."""
-    column: str | None = None
-    """Persons column holding a `column` outcome."""
-    type: Literal["binary", "continuous", "count"] | None = None
-    """Scale of a `column` outcome: `binary` (reported in % and percentage points), `continuous` or `count`."""
-    placebo: bool = False
-    """Treat the outcome as a placebo (negative control): estimated in the robustness chapter, not as an effect."""
-    source: Literal["weekly_status", "social"] = "weekly_status"  # social: the simulator's social register
-    """Register the outcome is read from: the weekly status panel, or (simulated data only) the social register."""
-
-    @model_validator(mode="after")
-    def _by_kind(self) -> "OutcomeSection":
-        k = self.kind
-        if k == "column":
-            if self.column is None:
-                raise ValueError("kind `column` needs `column`")
-            if self.categories:
-                raise ValueError("kind `column` takes no `categories`")
-            return self
-        if not self.categories:
-            raise ValueError(f"kind `{k}` needs a non-empty `categories` list")
-        if self.column is not None:
-            raise ValueError(f"kind `{k}` takes no `column`")
-        if k in ("any", "share"):
-            if self.weeks is None:
-                raise ValueError(f"kind `{k}` needs `weeks: [a, b]`")
-            a, b = self.weeks
-            if a > b:
-                raise ValueError(f"`weeks` must be [a, b] with a <= b; got [{a}, {b}]")
-        if k == "status_at" and self.week is None:
-            raise ValueError("kind `status_at` needs `week`")
-        if k == "time_to" and self.horizon is None:
-            raise ValueError("kind `time_to` needs `horizon` (weeks of follow-up)")
-        if k == "time_to" and self.placebo:
-            raise ValueError("a `time_to` outcome cannot be a placebo outcome (`placebo: true`); "
-                             "use an `any`, `status_at`, `share` or `column` outcome")
-        return self
-
-    @property
-    def last_week(self) -> int | None:
-        """The last week after start this outcome looks at."""
-        if self.kind in ("any", "share") and self.weeks is not None:
-            return self.weeks[1]
-        if self.kind == "status_at":
-            return self.week
-        if self.kind == "time_to":
-            return self.horizon
-        return None
-
-
-class SubgroupSection(_Model):
-    """A subgroup variable: a column, optionally cut into bands (e.g. age groups)."""
-
-    name: Annotated[str, Field(pattern=_IDENT)]
-    """Name of the subgroup variable in tables."""
-    column: str
-    """Persons column that defines the subgroups."""
-    cuts: list[float] | None = None
-    """Increasing cut points that band a number into groups (e.g. age `[30, 40, 50]`); none: each value is a group."""
-
-    @field_validator("cuts")
-    @classmethod
-    def _increasing(cls, v: list[float] | None) -> list[float] | None:
-        if v is not None and (len(v) < 1 or any(b <= a for a, b in zip(v, v[1:]))):
-            raise ValueError("`cuts` must be a non-empty increasing list of numbers")
-        return v
-
-
-
-
-class DisclosureSection(_Model):
-    min_cell: Annotated[int, Field(ge=5, le=100)] = 5  # disclosure rule: never below 5 persons
-    """Fewest persons a published count or statistic may rest on; smaller cells are suppressed (never below 5)."""
-    rounding: Annotated[int, Field(ge=2, le=100)] | None = None
-    """Round published counts to a multiple of this number after suppression (none: no rounding)."""
-
-
-class ReportTexts(_Model):
-    """Free-text report sections, each Markdown in Danish and English (rendered with raw HTML disabled)."""
-
-    programme_theory: Labels | None = None
-    """Markdown text on the effort's programme theory (how it is meant to work)."""
-    implementation: Labels | None = None
-    """Markdown text on how the effort was implemented in practice."""
-    recommendations: Labels | None = None
-    """Markdown text with the evaluator's recommendations."""
-    quotes: Labels | None = None
-    """Markdown text with quotes from participants or staff."""
-
-
-class ReportSection(_Model):
-    templates: list[Literal["midterm", "final"]] = Field(default_factory=list)
-    """Reports to write: `midterm` and/or `final`; empty: the template of `study.stage`."""
-    languages: list[Literal["da", "en"]] | None = None
-    """Languages to write each report in (`da`, `en`); none: `study.language` only."""
-    out: Path | None = None
-    """Output folder of results, tables and reports (the CLI's `--out` overrides it)."""
-    compare_with: Path | None = None
-    """The midterm's `results.json`, compared with this run in the final report."""
-    disclosure: DisclosureSection = Field(default_factory=DisclosureSection)
-    """Statistical disclosure control of every file in the output folder."""
-    # report17: output formats; PDFs are printed from the HTML, so "html" is always among them
-    formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html"])
-    """Report formats: `html` always, plus `pdf` printed from the HTML."""
-    texts: ReportTexts = Field(default_factory=ReportTexts)
-    """Free-text sections of the report, written by the evaluator."""
-
-    @field_validator("formats")
-    @classmethod
-    def _formats_have_html(cls, v: list[str]) -> list[str]:
-        if "html" not in v:
-            raise ValueError("must include 'html' (PDFs are printed from the HTML report); "
-                             f"use [html] or [html, pdf]; got {v}")
-        if len(set(v)) != len(v):
-            raise ValueError(f"lists a format twice; got {v}")
-        return v
-
-
 def _subgroup_entry(v: object) -> object:
     return {"name": v, "column": v} if isinstance(v, str) else v
 
 
-class StudyConfig(_Model):
+class StudyConfig(Section):
     """A whole study: what to read, how to design, what to estimate and report.
 
     Usually read from YAML by :func:`evaltool.load_config`. Its fields are the sections of the
