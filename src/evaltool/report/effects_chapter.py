@@ -53,17 +53,18 @@ def _effects_figure(env: ReportEnv, effects: list[EffectRow], table_: dict) -> d
     return figure("fig-effects", _("fig.effects.caption"), svg, ref=table_["id"])
 
 
-def _families(env: ReportEnv, effects: list[EffectRow]) -> list[tuple[str, list[EffectRow]]]:
-    fams: dict[tuple, list[EffectRow]] = {}
+def _families(env: ReportEnv, effects: list[EffectRow]) -> list[tuple[str, list[tuple[EffectRow, int]]]]:
+    """Effects on one family of outcomes (same kind, statuses and unit) at two or more horizons:
+    ``(name, [(effect, horizon), ...])`` by horizon."""
+    fams: dict[tuple, list[tuple[EffectRow, int]]] = {}
     for e in effects:
-        o = env.labels.outcomes.get(e.outcome)
+        o = env.results.outcome(e.outcome)
         if o is not None and o.kind in ("status_at", "any", "share") and o.horizon is not None:
-            fams.setdefault((o.kind, tuple(o.categories), e.unit), []).append(e)
+            fams.setdefault((o.kind, tuple(o.categories), e.unit), []).append((e, o.horizon))
     out = []
     for (kind, cats, _unit), members in fams.items():
-        horizons = {env.labels.outcomes[m.outcome].horizon for m in members}
-        if len(horizons) >= 2:
-            members = sorted(members, key=lambda m: env.labels.outcomes[m.outcome].horizon)
+        if len({h for _e, h in members}) >= 2:
+            members = sorted(members, key=lambda m: m[1])
             name = env.findings.join([env.labels.category(cat) for cat in cats]) or env._(f"kind.{kind}")
             out.append((name, members))
     return out
@@ -75,12 +76,12 @@ def _over_time(env: ReportEnv, effects: list[EffectRow]) -> dict | None:
         return None
     _, c = env._, env.cells
     series, rows = [], []
-    for name, members in fams:
-        hz = [env.labels.outcomes[m.outcome].horizon for m in members]
+    for name, pairs in fams:
+        members, hz = [m for m, _h in pairs], [h for _m, h in pairs]
         series.append((name, hz, [m.estimate for m in members], [m.ci_low for m in members],
                        [m.ci_high for m in members]))
         rows.append({"group": name})
-        for h, m in zip(hz, members):
+        for m, h in pairs:
             rows.append({"head": _("week_n", week=env.fmt.count(h)), "tag": None,
                          "cells": [c.cell(m, "estimate", "effect"), c.ci(m)]})
     svg = fg.effect_over_time("fig-over-time", _("fig.time.title"), series,

@@ -18,7 +18,6 @@ def subgroups(env: ReportEnv) -> dict[str, Any] | None:
     if not subs:
         return None
     _, c = env._, env.cells
-    tests = {(t.outcome, t.variable): t for t in env.results.subgroup_tests}
     blocks = []
     for k, outcome in enumerate(dict.fromkeys(s.outcome for s in subs)):
         label = env.labels.outcome(outcome)
@@ -26,7 +25,7 @@ def subgroups(env: ReportEnv) -> dict[str, Any] | None:
         for s in (s for s in subs if s.outcome == outcome):
             if s.variable != current:
                 current = s.variable
-                test = tests.get((outcome, current))
+                test = env.results.subgroup_test(outcome, current)
                 head = env.labels.variable(current)
                 if test is not None:
                     head += " " + _("subgroups.test", stat=env.fmt.number(test.statistic, 2),
