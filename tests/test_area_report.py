@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from evaltool.cli import main
+from evaltool.exceptions import DataError
 from evaltool.report import DisclosureRules, apply_disclosure, render_report
+from evaltool.results.areas import AreaBlock, AreaPopulation, BeforeAfterRow, DonorWeight, PretrendTest
 from evaltool.results.schema import ResultsDocument
+from evaltool.specs.areas import AreaSpec
 from evaltool.study.outputs import results_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,16 +55,16 @@ def test_area_only_report(out, template, lang):
         assert f'id="{cid}"' not in html, cid
     for cid in ("summary", "appendix-method", "appendix-data", "provenance"):
         assert f'id="{cid}"' in html, cid
-    ba = {r["unit"]: r for r in doc.area.before_after}["Korskærparken"]
-    pp = f"{100 * abs(ba['comparison_change']):.1f}"
+    ba = {r.unit: r for r in doc.area.before_after}["Korskærparken"]
+    pp = f"{100 * abs(ba.comparison_change):.1f}"
     if lang == "da":
-        expect = (f"Ledigheden i Korskærparken faldt fra {_pct(ba['before'], 'da')} i 2013 til "
-                  f"{_pct(ba['after'], 'da')} i 2020")
+        expect = (f"Ledigheden i Korskærparken faldt fra {_pct(ba.before, 'da')} i 2013 til "
+                  f"{_pct(ba.after, 'da')} i 2020")
         assert expect in text
         assert f"men den faldt også med {pp.replace('.', ',')} procentpoint i sammenligningsområderne" in text
         assert "Den estimerede effekt af indsatsen er −3,1 procentpoint (95 %-KI: " in text
     else:
-        expect = f"Unemployment in Korskærparken fell from {_pct(ba['before'], 'en')} in 2013 to {_pct(ba['after'], 'en')}"
+        expect = f"Unemployment in Korskærparken fell from {_pct(ba.before, 'en')} in 2013 to {_pct(ba.after, 'en')}"
         assert expect in text
         assert f"but it also fell by {pp} percentage points in the comparison areas" in text
         assert "The estimated effect of the effort is −3.1 percentage points (95% CI: " in text
@@ -73,6 +76,41 @@ def test_results_json_and_outputs(out):
     d = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert d["area"]["before_after"][0]["before"] is not None  # no small areas in this config
     assert (out / "disclosure_log.csv").read_text(encoding="utf-8").splitlines()[0] == "table,row,column,reason,rule,report"
+
+
+def test_area_block_is_typed_and_round_trips(out):
+    """The report and disclosure read typed rows and the spec that ran; the file's bytes are unchanged."""
+    text = (out / "results.json").read_text(encoding="utf-8")
+    doc = ResultsDocument.read(out / "results.json")
+    a = doc.area
+    assert isinstance(a.spec, AreaSpec) and a.spec.reference_period == -1 and a.spec.alpha == 0.05
+    assert a.before_after and all(isinstance(r, BeforeAfterRow) for r in a.before_after)
+    assert a.populations and all(isinstance(r, AreaPopulation) for r in a.populations)
+    assert a.donor_weights and all(isinstance(r, DonorWeight) for r in a.donor_weights)
+    assert isinstance(a.pretrend_test, PretrendTest) and a.pretrend_test.n_leads == len(a.pretrend_test.leads) > 0
+    assert doc.to_json() == text
+
+
+def test_area_spec_is_read_back_strictly(out):
+    d = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    d["area"]["spec"]["reference_period"] = 3
+    with pytest.raises(DataError, match=r"results\.area\.spec\.reference_period"):
+        ResultsDocument.from_dict(d)
+
+
+@pytest.mark.parametrize("event_min", [-3, -1])
+def test_pretrend_test_keeps_the_keys_the_event_study_returns(event_min):
+    """With leads the F-test keys are written, without (event_min = reference period) a note instead."""
+    from evaltool.areas import run_area_analysis
+    from evaltool.simulate.areas import simulate_area_panel
+
+    df, _ = simulate_area_panel(12, range(2008, 2021), "fredericia", -0.03, 1)
+    res = run_area_analysis(df, {"methods": ["event_study"], "event_min": event_min, "n_boot": 0,
+                                 "n_permutations": 0})
+    raw = json.loads(json.dumps(res.to_dict()))["pretrend_test"]
+    typed = AreaBlock.from_result(res, []).pretrend_test
+    assert list(typed.to_dict()) == list(raw) and typed.to_dict() == raw
+    assert (typed.note is None) == (event_min == -3) and (typed.f_pvalue is None) == (event_min == -1)
 
 
 def _shrink(d: dict, units: dict[str, float]) -> dict:
@@ -94,17 +132,17 @@ def test_small_area_hidden_everywhere(out):
     doc = ResultsDocument.from_dict(d)
     ctrl, log = apply_disclosure(doc, DisclosureRules(min_cell=5))
     a = ctrl.area
-    ba = {r["unit"]: r for r in a.before_after}
-    assert ba["Nørrebrogade"]["before"] is None and ba["Nørrebrogade"]["_suppressed"]["before"] == "area"
+    ba = {r.unit: r for r in a.before_after}
+    assert ba["Nørrebrogade"].before is None and ba["Nørrebrogade"].suppressed["before"] == "area"
     # two treated areas: the treated mean would reveal the hidden one, so the other is hidden too
-    assert ba["Korskærparken"]["before"] is None and ba["Korskærparken"]["_suppressed"]["before"] == "secondary"
-    pops = {r["unit"]: r for r in a.populations}
-    assert pops["Område 07"]["population_min"] is None
-    assert sum(r["population_min"] is None for u, r in pops.items() if r["first_treated"] == 0) == 2  # + complement
+    assert ba["Korskærparken"].before is None and ba["Korskærparken"].suppressed["before"] == "secondary"
+    pops = {r.unit: r for r in a.populations}
+    assert pops["Område 07"].population_min is None
+    assert sum(r.population_min is None for u, r in pops.items() if r.first_treated == 0) == 2  # + complement
     assert all(p.value is None for p in a.trends if p.kind == "area")
     assert all(p.population is None for p in a.trends if p.kind in ("treated", "comparison"))
     # Område 07 is the synthetic control's only donor (weight 1): its path is hidden
-    assert all(w["weight"] is None for w in a.donor_weights if w["unit"] == "Område 07")
+    assert all(w.weight is None for w in a.donor_weights if w.unit == "Område 07")
     assert all(p.value is None for p in a.trends if p.kind == "synthetic_control")
     rows = log.to_frame()
     assert {"Nørrebrogade", "Område 07"} <= set(rows.loc[rows["rule"] == "area", "row"])

@@ -25,7 +25,7 @@ SIMULATE_MAY_USE = {"kernel", "registers", "simulate"}
 # (so the list only shrinks) or a new one appears.
 ALLOWED_BACKWARD: dict[tuple[str, str], str] = {}
 LONG_MODULES = {  # owned by other engineers, to be split there
-    "evaltool.report.sections": "house-B", "evaltool.report.disclosure": "trust/house-B",
+    "evaltool.report.disclosure": "trust/house-B",
 }
 MAX_LINES = 400
 
@@ -201,3 +201,21 @@ def test_inputs_do_not_depend_on_outputs():
                 reach.add(m)
                 todo.append(m)
     assert "evaltool.study.outputs" not in reach
+
+
+def test_long_module_exemptions_are_still_needed():
+    """An exemption goes as soon as its module is split: the list only shrinks."""
+    stale = [name for name in LONG_MODULES
+             if name not in MODULES or len(MODULES[name].read_text(encoding="utf-8").splitlines()) <= MAX_LINES]
+    assert not stale, f"remove from LONG_MODULES (split or gone): {stale}"
+
+
+def test_architecture_diagram_names_every_folder_and_report_module():
+    """docs/architecture.md's stage diagram matches the folders (and lists report/ and results/ in full)."""
+    diagram = (SRC.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8").split("```")[1]
+    folders = sorted({p.parent.name for p in SRC.rglob("__init__.py") if p.parent != SRC})
+    missing = [f"{f}/" for f in folders if f"{f}/" not in diagram]
+    for folder in ("report", "results"):
+        missing += [f"{folder}/{p.name}" for p in sorted((SRC / folder).glob("*.py"))
+                    if p.name != "__init__.py" and p.name not in diagram]
+    assert not missing, f"docs/architecture.md does not name: {missing}"

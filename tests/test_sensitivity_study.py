@@ -15,7 +15,7 @@ import pytest
 
 from evaltool.config import load_config
 from evaltool.config.loader import config_from_dict
-from evaltool.exceptions import ConfigError
+from evaltool.exceptions import ConfigError, DataError
 from evaltool.report.disclosure import DisclosureRules, apply_disclosure
 from evaltool.results.schema import ResultsDocument
 from evaltool.specs.sensitivity import ClusterSpec, SensitivitySpec
@@ -129,6 +129,15 @@ def test_results_json_round_trips_byte_identical(run_dir, doc):
     assert doc.to_json() == text
     assert "spec_id" not in text and "person_id" not in text
     assert json.loads(text)["sensitivity"]["spec"]["cluster"]["by"] == "area"
+
+
+def test_spec_is_read_back_as_the_spec_that_ran(run_dir, doc):
+    """The robustness chapter reads ``spec.alpha`` from the typed spec; an invalid spec is named on reading."""
+    assert isinstance(doc.sensitivity.spec, SensitivitySpec) and doc.sensitivity.spec.cluster.by == "area"
+    d = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    d["sensitivity"]["spec"]["alpha"] = 0.7
+    with pytest.raises(DataError, match=r"results\.sensitivity\.spec\.alpha"):
+        ResultsDocument.from_dict(d)
 
 
 def _chapter(run_dir: Path, lang: str) -> str:

@@ -62,7 +62,7 @@ class ReportEnv:
             return effects, []
 
         def beyond(name: str) -> bool:
-            o = self.labels.outcomes.get(name)
+            o = self.results.outcome(name)
             return o is not None and o.horizon is not None and o.horizon > self.followup
 
         shown = [e for e in effects if not beyond(e.outcome)]

@@ -98,26 +98,21 @@ def _estimates_table(env: ReportEnv, b: AreaBlock, f: _Fmt) -> dict:
 
 def _trend_figure(env: ReportEnv, b: AreaBlock, f: _Fmt) -> dict | None:
     _ = env._
-    order: list[tuple[str, str]] = []
-    values: dict[tuple[str, str], dict[int, float | None]] = {}
-    for p in b.trends:
-        k = (p.series, p.kind)
-        if k not in values:
-            order.append(k)
-            values[k] = {}
-        values[k][p.period] = p.value
+    order = list(dict.fromkeys((p.series, p.kind) for p in b.trends))  # (series, kind) in order of appearance
     if not order:
         return None
     periods = sorted({p.period for p in b.trends})
-    names = {"treated": _("area.series.treated"), "comparison": _("area.series.comparison"),
-             "synthetic_control": _("area.series.synthetic_control"), "synthetic_did": _("area.series.synthetic_did")}
-    series = [(names.get(kind, s), kind, [values[(s, kind)].get(t) for t in periods]) for s, kind in order]
-    starts = sorted({int(r["first_treated"]) for r in b.populations if int(r.get("first_treated") or 0) > 0})
+    values = {k: dict.fromkeys(periods) for k in order}  # a value per series and period (None: not observed)
+    for p in b.trends:
+        values[(p.series, p.kind)][p.period] = p.value
+    series = [(s if kind == "area" else _(f"area.series.{kind}"), kind, [values[(s, kind)][t] for t in periods])
+              for s, kind in order]
+    starts = sorted({r.first_treated for r in b.populations if r.first_treated > 0})
     title = _("area.fig_trends", outcome=_outcome(env, b))
     svg = trend_plot("area-trends", title, periods, series, starts[0] if starts else None, _("area.start"),
                      _outcome(env, b), env.num, f.rate)
-    rows = [{"head": str(t), "cells": [{"text": f.level(values[k].get(t)), "num": True,
-                                        "sup": values[k].get(t) is None} for k in order]} for t in periods]
+    rows = [{"head": str(t), "cells": [{"text": f.level(values[k][t]), "num": True,
+                                        "sup": values[k][t] is None} for k in order]} for t in periods]
     tb = table("tab-area-trends", title, [""] + [name for name, _k, _v in series], rows)
     return {"id": "fig-area-trends", "svg": svg, "caption": title, "ref": None, "table": tb}
 
@@ -139,7 +134,7 @@ def _event_figure(env: ReportEnv, b: AreaBlock, f: _Fmt) -> dict | None:
                             {"text": _ci(env, f, r), "num": True, "sup": False}]} for r in pts]
     if not series:
         return None
-    ref = int(b.spec.get("reference_period", -1))
+    ref = b.spec.reference_period
     title = _("area.fig_event")
     svg = event_plot("area-event", title, series, ref, _("area.reference", k=env.fmt.signed(ref, 0)),
                      _("area.event_x"), _("area.event_y_pp") if f.rate else _("area.event_y"), env.num)
@@ -155,26 +150,26 @@ def _before_after(env: ReportEnv, b: AreaBlock, f: _Fmt) -> list[str]:
                 method=_(f"area.est.{head.estimator}").lower()) if head is not None else _("area.no_effect"))
     out = []
     for r in b.before_after:
-        if r.get("before") is None or r.get("after") is None:
+        if r.before is None or r.after is None:
             continue
-        cmp_change = r.get("comparison_change")
-        own = "fell" if r["change"] < 0 else "rose"
+        cmp_change = r.comparison_change
+        own = "fell" if r.change < 0 else "rose"
         if cmp_change is None:
             other = ""
         else:
-            same = (cmp_change < 0) == (r["change"] < 0)
+            same = (cmp_change < 0) == (r.change < 0)
             other = _(f"area.cmp_{'fell' if cmp_change < 0 else 'rose'}_{'also' if same else 'while'}",
                       diff=f.diff(cmp_change, signed=False), unit=f.unit())
-        out.append(_(f"area.ba_{own}", outcome=_outcome(env, b), area=str(r["unit"]), before=f.level(r["before"]),
-                     after=f.level(r["after"]), y0=str(r["period_before"]), y1=str(r["period_after"]),
-                     diff=f.diff(r["change"], signed=False), unit=f.unit()) + other + " " + effect)
+        out.append(_(f"area.ba_{own}", outcome=_outcome(env, b), area=r.unit, before=f.level(r.before),
+                     after=f.level(r.after), y0=str(r.period_before), y1=str(r.period_after),
+                     diff=f.diff(r.change, signed=False), unit=f.unit()) + other + " " + effect)
     return out
 
 
 def _assumptions(env: ReportEnv, b: AreaBlock, f: _Fmt) -> list[str]:
     present = [e for e in _EST if any(r.estimator == e for r in b.estimates)]
     items = [f"{env._(f'area.est.{e}')}: {env._.label(b.assumptions[e], '')}" for e in present if e in b.assumptions]
-    starts = {int(r["first_treated"]) for r in b.populations if int(r.get("first_treated") or 0) > 0}
+    starts = {r.first_treated for r in b.populations if r.first_treated > 0}
     tw = next((r for r in _shown_estimates(b) if r.estimator == "twfe" and r.std_error is not None), None)
     cs = next((r for r in _shown_estimates(b) if r.estimator == "callaway_santanna" and r.aggregation == "simple"), None)
     if len(starts) > 1 and tw is not None and cs is not None:
@@ -185,11 +180,10 @@ def _assumptions(env: ReportEnv, b: AreaBlock, f: _Fmt) -> list[str]:
 
 def _pretrend(env: ReportEnv, b: AreaBlock) -> str | None:
     pt = b.pretrend_test
-    if not pt or pt.get("pvalue") is None:
+    if pt is None or pt.pvalue is None:
         return None
-    alpha = float(b.spec.get("alpha", 0.05))
-    verdict = "area.pretrend_reject" if pt["pvalue"] < alpha else "area.pretrend_ok"
-    return env._("area.pretrend", n=env.fmt.count(pt.get("n_leads")), p=env.fmt.p_expr(pt["pvalue"])) + " " + env._(verdict)
+    verdict = "area.pretrend_reject" if pt.pvalue < b.spec.alpha else "area.pretrend_ok"
+    return env._("area.pretrend", n=env.fmt.count(pt.n_leads), p=env.fmt.p_expr(pt.pvalue)) + " " + env._(verdict)
 
 
 def area_chapter(env: ReportEnv) -> dict[str, Any] | None:
@@ -226,20 +220,20 @@ def area_appendix(env: ReportEnv) -> dict[str, Any]:
     """Method and data appendices of an area-only report: the recipe and the areas' residents."""
     b, _ = env.results.area, env._
     s = b.spec
-    items = [(_("area.app.methods"), ", ".join(_(f"area.est.{m}") for m in s.get("methods", ()) if m in _EST)),
+    items = [(_("area.app.methods"), ", ".join(_(f"area.est.{m}") for m in s.methods if m in _EST)),
              (_("area.app.periods"), f"{env.fmt.count(b.n_periods)} ({b.time})"),
-             (_("area.app.reference"), env.fmt.signed(s.get("reference_period", -1), 0)),
-             (_("area.app.control"), _(f"area.control.{s.get('control_group', 'never_treated')}")),
+             (_("area.app.reference"), env.fmt.signed(s.reference_period, 0)),
+             (_("area.app.control"), _(f"area.control.{s.control_group}")),
              (_("area.app.seed"), str(b.seed))]
     rows = []
     for r in b.populations:
-        mark = (r.get("_suppressed") or {}).get("population_min")
+        mark = r.suppressed.get("population_min")  # the disclosure rule that hid it, if any
         sup = mark is not None
-        ft = int(r.get("first_treated") or 0)
-        rows.append({"head": str(r["unit"]), "cells": [
+        ft = r.first_treated
+        residents = None if r.population_min is None else int(r.population_min)
+        rows.append({"head": r.unit, "cells": [
             {"text": str(ft) if ft else _("area.never"), "num": False, "sup": False},
-            {"text": f"<{env.min_cell}" if mark == "area" else DASH if sup else env.fmt.count(None if r.get("population_min") is None
-                                                                    else int(r["population_min"])),
+            {"text": f"<{env.min_cell}" if mark == "area" else DASH if sup else env.fmt.count(residents),
              "num": True, "sup": sup}]})
     tb = table("tab-area-populations", _("area.app.pop_caption"), ["", _("area.col.start"), _("area.col.residents")],
                rows)

@@ -116,7 +116,7 @@ def lock_in(env: ReportEnv) -> str | None:
     """The lock-in note, when an early negative self-support effect meets more internships/wage subsidy."""
     early, placement = [], []
     for e in env.results.effects:
-        o = env.labels.outcomes.get(e.outcome)
+        o = env.results.outcome(e.outcome)
         if o is None or e.estimate is None or env.findings.hidden(e) or e.subgroup is not None:
             continue
         cats = set(o.categories)

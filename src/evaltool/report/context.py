@@ -3,7 +3,7 @@
 :func:`build_context` is the only place where report numbers are computed and
 formatted. It applies disclosure control (:mod:`evaltool.report.disclosure`) to the
 typed results document (and to the midterm document it is compared with), then builds each
-chapter with the section builders. Templates receive strings, tables and
+chapter with the chapter builders. Templates receive strings, tables and
 inline SVG only.
 """
 
@@ -17,7 +17,11 @@ import pandas as pd
 
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
 from evaltool.exceptions import DataError, ReportError
-from evaltool.report import appendix, frontmatter, process_sections, robustness, sections
+from evaltool.report import appendix, frontmatter, process_sections, robustness
+from evaltool.report.balance_chapter import balance
+from evaltool.report.effects_chapter import results_chapter
+from evaltool.report.opening_chapters import effort, process, summary, target_group
+from evaltool.report.subgroups_chapter import subgroups
 from evaltool.report.area_context import area_context, area_toc
 from evaltool.report.headline import headline
 from evaltool.report._env import ReportEnv
@@ -180,9 +184,9 @@ def build_context(results: ResultsDocument | dict[str, Any], template: str = "fi
         stage=_(f"stage.{template}"), toc=area_toc(env, CHAPTERS[template], APPENDICES) or _toc(_, template),
         headline=headline(env), cover=frontmatter.cover(env), guide=frontmatter.guide(env),
         free=frontmatter.texts(env),
-        summary=sections.summary(env), effort=sections.effort(env), target=sections.target_group(env),
-        process=sections.process(env), results=sections.results_chapter(env), balance=sections.balance(env),
-        subgroups=sections.subgroups(env), robustness=robustness.robustness(env),
+        summary=summary(env), effort=effort(env), target=target_group(env),
+        process=process(env), results=results_chapter(env), balance=balance(env),
+        subgroups=subgroups(env), robustness=robustness.robustness(env),
         comparison=appendix.comparison(env, mid) if final else None,
         conclusions=appendix.conclusions(env) if final else None,
         method=appendix.method(env), data=appendix.data_appendix(env), provenance=appendix.provenance(env),

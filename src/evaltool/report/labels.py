@@ -8,12 +8,12 @@ as ``kontanthjaelp`` or ``match_group``), and finally from a prettified code.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from evaltool.report.i18n import Translator
 from evaltool.report.tables import pretty
-from evaltool.results.schema import OutcomeInfo, ResultsDocument
+from evaltool.results.schema import ResultsDocument
 
 __all__ = ["Labels"]
 
@@ -24,16 +24,12 @@ class Labels:
 
     results: ResultsDocument
     _: Translator
-    outcomes: dict[str, OutcomeInfo] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "outcomes", {o.name: o for o in self.results.outcomes})
 
     def _known(self, prefix: str, code: str) -> str | None:
         return self._.messages.get(f"{prefix}.{code}")
 
     def outcome(self, name: str) -> str:
-        o = self.outcomes.get(name)
+        o = self.results.outcome(name)
         return self._.label(o.label, pretty(name)) if o else pretty(name)
 
     def category(self, code: str) -> str:

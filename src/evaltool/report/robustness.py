@@ -61,7 +61,7 @@ def _hidden_bias(env: ReportEnv, sens: SensitivityBlock, names: list[str]) -> di
     _, fmt, c = env._, env.fmt, env.cells
     ros = {r.outcome: r for r in sens.rosenbaum}
     ev = {r.outcome: r for r in sens.evalue}
-    alpha = float(sens.spec.get("alpha", 0.05))
+    alpha = sens.spec.alpha
     sentences, rows = [], []
     for n in names:
         r, e = ros.get(n), ev.get(n)

@@ -19,7 +19,7 @@ from evaltool.report.disclosure import suppressed_fields
 from evaltool.report.formatting import DASH, NumberFormat
 from evaltool.report.i18n import Translator
 
-__all__ = ["Cells", "pretty", "table"]
+__all__ = ["Cells", "pretty", "table", "figure"]
 
 
 def pretty(code: str) -> str:
@@ -41,6 +41,11 @@ def table(id_: str, caption: str, columns: list[str], rows: list[dict], notes: l
                                    "cells": r["cells"]})
     return {"id": id_, "caption": caption, "columns": columns, "rows": [r for g in groups for r in g["rows"]],
             "groups": groups, "notes": list(notes or [])}
+
+
+def figure(id_: str, caption: str, svg: str, data: dict | None = None, ref: str | None = None) -> dict[str, Any]:
+    """A figure: inline SVG, caption, and either its own data table or a reference to a table shown above."""
+    return {"id": id_, "caption": caption, "svg": svg, "table": data, "ref": ref}
 
 
 @dataclass(frozen=True)

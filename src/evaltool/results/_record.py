@@ -5,7 +5,9 @@ keys of one JSON object. ``to_dict`` writes them in that order (nested records a
 tuples become objects and lists); ``from_dict`` reads them back strictly (unknown
 keys and missing required keys are errors naming the path), so written -> read ->
 written gives the same bytes. ``suppressed`` holds disclosure marks ``{field: rule}``
-(written as ``"_suppressed"`` only when not empty).
+(written as ``"_suppressed"`` only when not empty). Fields named in ``_only_when_set`` are
+written only when not None (keys a stage returns only in some cases). A pydantic spec
+(e.g. :class:`~evaltool.specs.areas.AreaSpec`) is written as its JSON dump.
 
 Examples
 --------
@@ -23,9 +25,11 @@ from __future__ import annotations
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar
 
+from pydantic import BaseModel, ValidationError
+
 from evaltool.exceptions import DataError
 
-__all__ = ["Record", "SUPPRESSED_KEY"]
+__all__ = ["Record", "SUPPRESSED_KEY", "read_spec"]
 
 SUPPRESSED_KEY = "_suppressed"
 
@@ -33,6 +37,8 @@ SUPPRESSED_KEY = "_suppressed"
 def _plain(value: Any) -> Any:
     if isinstance(value, Record):
         return value.to_dict()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -59,6 +65,8 @@ class Record:
     _nested: ClassVar[dict[str, type]] = {}
     #: field name -> JSON key, where they differ (``in_`` -> ``in``)
     _keys: ClassVar[dict[str, str]] = {}
+    #: fields written only when not None
+    _only_when_set: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def _fields(cls) -> list:
@@ -66,7 +74,8 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object, keys in declaration order; disclosure marks as ``"_suppressed"``."""
-        out = {self._keys.get(f.name, f.name): _plain(getattr(self, f.name)) for f in self._fields()}
+        out = {self._keys.get(f.name, f.name): _plain(getattr(self, f.name)) for f in self._fields()
+               if not (f.name in self._only_when_set and getattr(self, f.name) is None)}
         if self.suppressed:
             out[SUPPRESSED_KEY] = dict(self.suppressed)
         return out
@@ -103,3 +112,13 @@ def _read(value: Any, rec: type | None, path: str) -> Any:
     if isinstance(value, dict):
         return rec.from_dict(value, path)
     return _frozen(value)  # null, or a legacy plain value (e.g. a sample rule written as text)
+
+
+def read_spec(model: type[BaseModel], data: Any, path: str) -> Any:
+    """A stage's pydantic spec read back from its JSON dump (a spec written by a run validates again);
+    a :class:`DataError` names the path of the first wrong key."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise DataError(f"{path}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from None

@@ -325,4 +325,9 @@ class ResultsDocument(Record):
         return next((e for e in self.effects if e.outcome == outcome), None)
 
     def outcome(self, name: str) -> OutcomeInfo | None:
+        """The definition of outcome ``name`` (None if the document has no such outcome)."""
         return next((o for o in self.outcomes if o.name == name), None)
+
+    def subgroup_test(self, outcome: str, variable: str) -> SubgroupTest | None:
+        """The test of equal effects across the levels of ``variable`` for ``outcome`` (None if not run)."""
+        return next((t for t in self.subgroup_tests if t.outcome == outcome and t.variable == variable), None)

@@ -1,7 +1,8 @@
 """Records of the ``sensitivity`` block of ``results.json`` (written from
 :meth:`evaltool.sensitivity.SensitivityResult.to_dict`; keys as its ``BLOCK_COLUMNS``).
 
-Part of the typed results document (:mod:`evaltool.results.schema`). Effects, intervals and
+Part of the typed results document (:mod:`evaltool.results.schema`); ``spec`` is read back into
+the :class:`~evaltool.specs.sensitivity.SensitivitySpec` that ran. Effects, intervals and
 placebo estimates are in the unit of the outcome's effect (percentage points for binary outcomes).
 """
 
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from evaltool.results._record import Record
+from evaltool.results._record import Record, read_spec
+from evaltool.specs.sensitivity import SensitivitySpec
 
 __all__ = ["RosenbaumRow", "EValueRow", "PlaceboRow", "ClusterRow", "HeadlineInterval", "SpecCurveRow",
            "SpecSummaryRow", "SensitivityBlock"]
@@ -119,7 +121,7 @@ class SensitivityBlock(Record):
     headline_interval: dict = field(default_factory=dict)
     specification_curve: tuple[SpecCurveRow, ...] = ()
     specification_summary: tuple[SpecSummaryRow, ...] = ()
-    spec: dict = field(default_factory=dict)
+    spec: SensitivitySpec = field(default_factory=SensitivitySpec)  # the spec that ran
     seed: int | None = None
     notes: tuple[str, ...] = ()
     _nested = {"rosenbaum": RosenbaumRow, "evalue": EValueRow, "placebo": PlaceboRow, "cluster": ClusterRow,
@@ -135,6 +137,8 @@ class SensitivityBlock(Record):
 
     @classmethod
     def from_dict(cls, data, path: str = "sensitivity") -> "SensitivityBlock":
+        if isinstance(data, dict) and isinstance(data.get("spec"), dict):
+            data = {**data, "spec": read_spec(SensitivitySpec, data["spec"], f"{path}.spec")}
         block = super().from_dict(data, path)
         heads = {k: v if isinstance(v, HeadlineInterval) else HeadlineInterval.from_dict(v, f"{path}.headline_interval.{k}")
                  for k, v in block.headline_interval.items()}
