@@ -1,8 +1,10 @@
-"""The process stage of ``evaltool run``: journeys, case duration, process effects and cost.
+"""The process stage of ``evaltool run``: mapping, journeys, case duration, process effects and cost.
 
 One function, :func:`run_process_stage`, chains the plain functions of :mod:`evaltool.process` and
 :mod:`evaltool.registers.journeys` on the study's matched design, as configured by the sections
-``journeys:``, ``case_duration:``, ``contacts:`` and ``cost:`` (each optional). The contact log is read
+``mapping:``, ``journeys:``, ``case_duration:``, ``process:`` (person-level process columns),
+``contacts:`` and ``cost:`` (each optional). The process effects are one list: the ``process:``
+columns first, then the contact-log measures. The contact log is read
 from ``contacts.path`` or, with ``data.simulate``, drawn by :func:`evaltool.simulate.simulate_contacts`
 with the study seed. Returns a :class:`~evaltool.process.result.ProcessStageResult` (``None`` when no
 section is given).
@@ -24,7 +26,8 @@ __all__ = ["run_process_stage", "read_contact_log", "any_process_section"]
 
 def any_process_section(cfg: StudyConfig) -> bool:
     """True if the config asks for any analysis of this stage."""
-    return any(getattr(cfg, k) is not None for k in ("journeys", "case_duration", "contacts", "cost"))
+    return bool(cfg.process) or any(getattr(cfg, k) is not None
+                                    for k in ("mapping", "journeys", "case_duration", "contacts", "cost"))
 
 
 def read_contact_log(cfg: StudyConfig, persons: pd.DataFrame) -> pd.DataFrame:
@@ -49,7 +52,7 @@ def read_contact_log(cfg: StudyConfig, persons: pd.DataFrame) -> pd.DataFrame:
 
 def run_process_stage(cfg: StudyConfig, data: Any, persons: pd.DataFrame, design: Any,
                       effects: Any) -> ProcessStageResult | None:
-    """Journeys, case duration, process effects and cost on the matched ``design``.
+    """Mapping, journeys, case duration, process effects and cost on the matched ``design``.
 
     ``data`` is the :class:`~evaltool.study.inputs.StudyData` (weekly panel and code map); ``effects``
     the study's :class:`~evaltool.effects.result.EffectResult` (cost per additional person reads it).
@@ -61,7 +64,12 @@ def run_process_stage(cfg: StudyConfig, data: Any, persons: pd.DataFrame, design
     cluster = None if bool(sub.isna().all()) else sub.to_numpy()
     kw = dict(treatment=cfg.data.treatment, weights=w, cluster=cluster, id_col=cfg.data.id,
               start_col=cfg.data.start)
-    jr = cd = proc = cost = None
+    mp = jr = cd = proc = cost = None
+    if cfg.mapping is not None:  # all residents the data hold (not only the matched sample), as `evaltool map`
+        from evaltool.process.mapping import run_mapping
+
+        mp = run_mapping(data.persons, data.panel, data.code_map, cfg.mapping, id_col=cfg.data.id,
+                         start_col=cfg.data.start, treatment=cfg.data.treatment)
     if cfg.journeys is not None:
         from evaltool.registers.journeys import journeys
 
@@ -70,13 +78,25 @@ def run_process_stage(cfg: StudyConfig, data: Any, persons: pd.DataFrame, design
         from evaltool.process.duration import run_case_duration
 
         cd = run_case_duration(persons, data.panel, data.code_map, cfg.case_duration, **kw)
+    parts = []
+    if cfg.process:
+        from evaltool.process.contacts import run_column_effects
+
+        parts.append(run_column_effects(design, persons, list(cfg.process), alpha=cfg.effects.spec().alpha))
     if cfg.contacts is not None:
         from evaltool.process.contacts import run_process
 
         log = read_contact_log(cfg, persons)
-        proc = run_process(log, design, cfg.contacts, id_col=cfg.data.id, start_col=cfg.data.start)
+        parts.append(run_process(log, design, cfg.contacts, id_col=cfg.data.id, start_col=cfg.data.start))
+    if parts:
+        from evaltool.process.contacts import ProcessResult
+
+        proc = parts[0] if len(parts) == 1 else ProcessResult(
+            rows=pd.concat([p.rows for p in parts], ignore_index=True),
+            measures=pd.concat([p.measures.set_axis(persons.index) for p in parts], axis=1),  # rows: persons
+            spec={"columns": parts[0].spec, "contacts": parts[1].spec})
     if cfg.cost is not None:
         from evaltool.process.cost import run_cost
 
         cost = run_cost(cfg.cost, effects.effects)
-    return ProcessStageResult(journeys=jr, case_duration=cd, process=proc, cost=cost)
+    return ProcessStageResult(mapping=mp, journeys=jr, case_duration=cd, process=proc, cost=cost)
