@@ -166,7 +166,7 @@ def _cost(env: Any, cost: Any) -> dict[str, Any]:
 
 
 def _mapping(env: Any, m: Any) -> dict[str, Any]:
-    from evaltool.report.mapping_report import mapping_tables
+    from evaltool.report.mapping_tables import mapping_tables
 
     return mapping_tables(m, env.language)
 
