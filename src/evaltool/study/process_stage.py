@@ -21,13 +21,22 @@ from evaltool.config.schema import StudyConfig
 from evaltool.exceptions import DataError
 from evaltool.process.result import ProcessStageResult
 
-__all__ = ["run_process_stage", "read_contact_log", "any_process_section"]
+__all__ = ["run_process_stage", "read_contact_log", "any_process_section", "check_process_categories",
+           "check_contact_log"]
 
 
 def any_process_section(cfg: StudyConfig) -> bool:
     """True if the config asks for any analysis of this stage."""
     return bool(cfg.process) or any(getattr(cfg, k) is not None
                                     for k in ("mapping", "journeys", "case_duration", "contacts", "cost"))
+
+
+def _missing_contact_columns(cfg: StudyConfig, path: Path, found: list[str]) -> None:
+    cols = cfg.contacts.columns
+    need = [c for c in (cols.person, cols.date, cols.kind, cols.status, cols.caseworker) if c not in found]
+    if need:
+        raise DataError(f"{path.name}: contact log column(s) {', '.join(need)} not found; set their roles in "
+                        f"`contacts.columns` (found: {', '.join(map(str, found[:20]))})")
 
 
 def read_contact_log(cfg: StudyConfig, persons: pd.DataFrame) -> pd.DataFrame:
@@ -42,12 +51,37 @@ def read_contact_log(cfg: StudyConfig, persons: pd.DataFrame) -> pd.DataFrame:
 
     path = resolve_path(cfg, Path(spec.path), "contacts.path")
     log = read_table(path)
-    cols = spec.columns
-    need = [c for c in (cols.person, cols.date, cols.kind, cols.status, cols.caseworker) if c not in log.columns]
-    if need:
-        raise DataError(f"{path.name}: contact log column(s) {', '.join(need)} not found; set their roles in "
-                        f"`contacts.columns` (found: {', '.join(map(str, log.columns[:20]))})")
+    _missing_contact_columns(cfg, path, list(map(str, log.columns)))
     return log
+
+
+def check_contact_log(cfg: StudyConfig) -> list[str]:
+    """``evaltool validate``: the contact log file exists and has the columns ``contacts.columns`` names."""
+    if cfg.contacts is None or cfg.contacts.path is None:
+        return []
+    from evaltool.config import resolve_path
+    from evaltool.data.readers import peek_columns
+
+    path = resolve_path(cfg, Path(cfg.contacts.path), "contacts.path")
+    _missing_contact_columns(cfg, path, list(map(str, peek_columns(path))))
+    return [f"{path.name}: contact log columns ok"]
+
+
+def check_process_categories(cfg: StudyConfig, code_map: Any) -> None:
+    """``evaltool validate``: every code-map category or group the process sections name exists (the
+    process stage resolves the same names; an unknown one is an error naming the key and the valid names)."""
+    names: list[tuple[str, list[str]]] = []
+    if cfg.journeys is not None:
+        names += [(f"journeys.states.{k}", list(v)) for k, v in cfg.journeys.states.items()]
+    if cfg.case_duration is not None:
+        names += [("case_duration.support_categories", list(cfg.case_duration.support_categories)),
+                  ("case_duration.offer_categories", list(cfg.case_duration.offer_categories))]
+    if cfg.mapping is not None:
+        names += [(f"mapping.benefits.{k}", list(v)) for k, v in cfg.mapping.benefits.items()]
+        if cfg.mapping.entitlement is not None:
+            names.append(("mapping.entitlement.categories", list(cfg.mapping.entitlement.categories)))
+    for what, members in names:
+        code_map.resolve(members, what=what)
 
 
 def run_process_stage(cfg: StudyConfig, data: Any, persons: pd.DataFrame, design: Any,
@@ -59,6 +93,8 @@ def run_process_stage(cfg: StudyConfig, data: Any, persons: pd.DataFrame, design
     """
     if not any_process_section(cfg):
         return None
+    if data.code_map is not None:  # the same check as `evaltool validate`, so both name the same key
+        check_process_categories(cfg, data.code_map)
     w = design.weights.reindex(persons.index).fillna(0).to_numpy()
     sub = design.subclass.reindex(persons.index)
     cluster = None if bool(sub.isna().all()) else sub.to_numpy()
