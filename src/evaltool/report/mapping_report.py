@@ -31,11 +31,10 @@ def control_mapping_document(doc: MappingDocument, rules: DisclosureRules | None
 
 def _guide(doc: MappingDocument, _: Translator) -> dict[str, Any]:
     """The reading guide of ``base.html``: what the mapping shows, the table marks, the data sources."""
-    from evaltool.report.frontmatter import KNOWN_SOURCES
-
+    # the mapping always reads these three (files or the simulator): persons, the weekly panel, the code map
     return {"title": _("guide.title"), "text": _("map.guide"), "marks": _("guide.marks", m=doc.mapping.min_cell),
             "sources_title": _("guide.sources"),
-            "sources": [_(f"source.{n}") if n in KNOWN_SOURCES else n for n in doc.inputs]}
+            "sources": [_(f"source.{n}") for n in ("persons", "weekly_status", "code_map")]}
 
 
 def render_mapping_report(doc: MappingDocument, language: str, log: DisclosureLog) -> str:
