@@ -188,12 +188,12 @@ def process_toc(env: Any, toc: list[dict[str, str]]) -> list[dict[str, str]]:
         return toc
     ids = [e["id"] for e in toc]
     at = ids.index("implementation") + 1 if "implementation" in ids else len([e for e in toc if e["number"].isdigit()])
-    out = toc[:at] + extra + toc[at:]
-    k = 0
-    for e in out:
+    out, k = [], 0
+    for e in toc[:at] + extra + toc[at:]:  # new entries; appendices keep their letters
         if e["number"] == "" or e["number"].isdigit():
             k += 1
-            e["number"] = str(k)
+            e = {**e, "number": str(k)}
+        out.append(e)
     return out
 
 
