@@ -113,6 +113,15 @@ def test_contrast_covers_oracle_truth(matched):
             if sum(row_counts):
                 assert sum(row_shares) == pytest.approx(1.0)
     assert d["pathways"][0]["group"] == "treated" and " → " in "".join(p["pathway"] for p in d["pathways"])
+    # the contrasts are differences of the transition matrices' cells (one period here): the matrices'
+    # cash -> b shares are the probabilities whose difference covers the oracle truth above
+    mats = {t["group"]: t for t in d["transitions"] if t["from_period"] == 0}
+    a = list(d["states"]).index("kontanthjaelp")
+    for row in res.to_frame().itertuples():
+        b = list(d["states"]).index(row.to_state)
+        assert row.p_treated == pytest.approx(mats["treated"]["shares"][a][b], abs=1e-12)
+        assert row.p_control == pytest.approx(mats["comparison"]["shares"][a][b], abs=1e-12)
+        assert row.estimate == pytest.approx(row.p_treated - row.p_control, abs=1e-12)
     fig1, fig2 = alluvial_figure(res, "comparison"), state_distribution_figure(res)
     assert len(fig1.axes) == 1 and len(fig2.axes) == 2
     with pytest.raises(evaltool.EstimationError, match="`group` 'nobody' not in the journeys"):

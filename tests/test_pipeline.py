@@ -52,6 +52,17 @@ def test_copenhagen_output_folder(copenhagen_run):
              if s["variable"] == "age_group" and s["outcome"] == "internship_or_wage_subsidy_52w"]
     assert bands == ["<40", "40-49", "50+"]  # cut bands in their natural order, not sorted as text
     assert [b["level"] for b in results["target_group"]["by"] if b["variable"] == "age_group"] == bands
+    # issue 16: the process blocks (schema v2) and their chapters in the contents of both languages
+    assert results["schema_version"] == 2
+    assert results["journeys"]["transitions"] and results["case_duration"]["summary"] and results["cost"]
+    assert all(r["ci_low"] is not None for r in results["process"] if r["note"] is None)
+    for lang, title in (("da", "Borgerrejsen"), ("en", "Citizen journeys")):
+        html = (out / f"report_final_{lang}.html").read_text(encoding="utf-8")
+        toc = html[html.index('<nav class="toc"'):html.index("</nav>")]
+        assert f"{title}</a>" in toc
+        for cid in ("journeys", "case-duration", "process-effects", "cost"):
+            assert f'<a href="#{cid}">' in toc and f'<section id="{cid}" class="chapter">' in html, (lang, cid)
+        assert '<figure id="fig-alluvial-treated"' in html and '<table id="tab-alluvial-treated">' in html
 
 
 @pytest.mark.slow

@@ -96,6 +96,24 @@ def test_process_effects_cover_truth(matched):
     assert {"indicator", "estimate", "ci_low", "ci_high"} <= set(d["effects"][0])
 
 
+def test_process_column_effects_cover_the_simulated_truth(matched):
+    """The config's `process:` columns get effects with CIs (results.json `process`, source "column"):
+    the simulator's person-level process measures have homogeneous additive effects of outreach
+    (evaltool.simulate.population.PROCESS_EFFECTS), so the ATT is the truth; 3-SE tolerance as above."""
+    from evaltool.process.contacts import run_column_effects
+    from evaltool.simulate.population import PROCESS_EFFECTS
+
+    sim, persons, design = matched
+    res = run_column_effects(design, persons, list(PROCESS_EFFECTS))
+    rows = res.rows.set_index("indicator")
+    assert list(rows.index) == list(PROCESS_EFFECTS) and set(rows["source"]) == {"column"}
+    for k, v in PROCESS_EFFECTS.items():
+        r = rows.loc[k]
+        assert abs(r["estimate"] - v) <= 3 * r["std_error"], (k, v, r.to_dict())
+        assert r["ci_low"] < r["estimate"] < r["ci_high"] and r["unit"] == "level"
+        assert r["ci_high"] < 0 or r["ci_low"] > 0  # every effect is found (CI excludes 0)
+
+
 def test_social_register_effects_cover_truth(matched):
     sim, persons, design = matched
     social = simulate_social_register(sim.persons, sim.code_map, seed=22)

@@ -33,17 +33,24 @@ def result():
 
 def test_blocks_are_typed_and_round_trip_byte_identical(result):
     doc = result.document()
-    pa = doc.process_analyses
-    assert pa is not None and pa.journeys is not None and pa.case_duration is not None and pa.cost is not None
-    assert all(isinstance(r, ProcessEffectRow) for r in pa.effects)
+    assert doc.schema_version == 2
+    assert doc.mapping is not None and doc.journeys is not None and doc.case_duration is not None
+    assert doc.cost is not None and doc.process
+    assert all(isinstance(r, ProcessEffectRow) for r in doc.process)
     text = doc.to_json()
     again = ResultsDocument.from_dict(json.loads(text)).to_json()
     assert again == text
-    assert list(json.loads(text)["process_analyses"]) == ["journeys", "case_duration", "effects", "cost"]
+    keys = list(json.loads(text))
+    assert "process_analyses" not in keys
+    assert keys[-4:] == ["mapping", "journeys", "case_duration", "cost"] and "process" in keys
+    t = json.loads(text)["journeys"]["transitions"][0]
+    assert list(t) == ["group", "from_period", "to_period", "states", "counts", "shares"]
+    for row in t["shares"]:  # each row of shares sums to 1 (a row nobody started in is null)
+        assert row is None or all(v is None for v in row) or sum(row) == pytest.approx(1.0)
 
 
 def test_process_effects_have_intervals_that_cover_the_simulated_truth(result):
-    rows = {r.indicator: r for r in result.document().process_analyses.effects if r.subgroup is None}
+    rows = {r.indicator: r for r in result.document().process if r.subgroup is None}
     truth = result.blocks.simulation["truth"]["contacts"]  # evaltool.simulate.contacts.CONTACT_EFFECTS
     checked = 0
     for name in ("meetings_scheduled", "no_show_rate"):
@@ -57,7 +64,7 @@ def test_process_effects_have_intervals_that_cover_the_simulated_truth(result):
 
 def test_cost_reads_the_study_effect(result):
     doc = result.document()
-    cost = doc.process_analyses.cost
+    cost = doc.cost
     eff = doc.effect("internship_or_wage_subsidy_52w")
     row = cost.per_outcome[0]
     assert cost.extra_cost_per_participant == 38000 - 21000  # configs/splejse_mapping.yaml
@@ -70,8 +77,8 @@ def test_cost_reads_the_study_effect(result):
 
 def test_transition_counts_are_suppressed_and_not_recoverable(result):
     controlled, log = apply_disclosure(result.document())
-    jr = controlled.process_analyses.journeys
-    raw = result.document().process_analyses.journeys
+    jr = controlled.journeys
+    raw = result.document().journeys
     assert any(1 <= v <= 4 for t in raw.transitions for row in t.counts for v in row), "test needs small cells"
     hidden_share = {(d.group, d.week, d.state): int(d.share is None and "share" in d.suppressed)
                     for d in jr.distribution}
@@ -96,10 +103,40 @@ def test_report_has_the_process_chapters_in_both_languages(result):
     en = render_report(doc, "midterm", "en").html
     for html, words in ((da, ("Borgerrejsen", "CFBU", "procentpoint", "Udeblivelser pr. planlagt møde")),
                         (en, ("Citizen journeys", "CFBU", "percentage points", "No-shows per scheduled meeting"))):
-        assert 'id="process-analyses"' in html
+        toc = html[html.index('<nav class="toc"'):html.index("</nav>")]
+        numbers = []
+        for cid in ("mapping", "journeys", "case-duration", "process-effects", "cost"):
+            m = re.search(rf'<a href="#{cid}"><span class="num">(\d+)</span>', toc)
+            assert m, cid  # every process chapter is in the table of contents ...
+            numbers.append(int(m.group(1)))
+            assert f'<section id="{cid}" class="chapter">' in html, cid  # ... and in the report
+        impl = int(re.search(r'<a href="#implementation"><span class="num">(\d+)</span>', toc).group(1))
+        assert numbers == list(range(impl + 1, impl + 6))  # right after "Implementation", numbered in order
         for w in words:
             assert w in html, w
+        for group in ("treated", "comparison"):  # the alluvial figure: alt text and a data table
+            fig = html[html.index(f'<figure id="fig-alluvial-{group}"'):]
+            fig = fig[:fig.index("</figure>")]
+            assert 'role="img"' in fig and re.search(r"<title id=\"fig-alluvial-[a-z]+-title\">[^<]{80,}</title>", fig)
+            assert f'<table id="tab-alluvial-{group}">' in fig
+            counts = [int(x.replace(".", "")) for x in re.findall(r'<td class="num">([\d.]+)</td>', fig)]
+            assert counts and min(counts) >= 5  # no flow of fewer than 5 persons is drawn or listed
     assert re.search(r"−\d+,\d procentpoint", da)  # decimal comma, typographic minus
+
+
+def test_alluvial_draws_only_published_flows(result):
+    from evaltool.report.journey_figure import drawn_flows
+
+    controlled, _log = apply_disclosure(result.document())
+    raw = result.document().journeys
+    for t_raw, t in zip(raw.transitions, controlled.journeys.transitions):
+        (drawn,) = drawn_flows([t.counts], 5)
+        for a, row in enumerate(t_raw.counts):
+            for b, v in enumerate(row):
+                if t.counts[a][b] is None or v < 5:  # suppressed (primary or secondary) or small: not drawn
+                    assert drawn[a, b] == 0
+                else:
+                    assert drawn[a, b] == v
 
 
 @pytest.mark.parametrize("edit, match", [

@@ -65,9 +65,23 @@ def test_target_group_and_process_labels(data, design):
     assert [r.variable for r in tg.by] == ["sex", "sex"] and [r.level for r in tg.by] == ["f", "m"]
     assert sum(r.n_treated for r in tg.by) == tg.n_treated == int(data["treat"].sum())
     assert sum(r.share_pool for r in tg.by) == pytest.approx(1.0)
-    rows = blocks.process_rows(["meetings_held"], data, design.treat, design.weights)
-    assert rows[0].label == {"da": "Afholdte samtaler (første år)", "en": "Meetings held (first year)"}
+    labels = blocks.indicator_labels(["meetings_held", "no_show_rate", "not_in_any_catalogue"])
+    assert labels["meetings_held"] == {"da": "Afholdte samtaler (første år)", "en": "Meetings held (first year)"}
+    assert labels["no_show_rate"]["en"] == "No-shows per scheduled meeting"  # proc.ind.* when no indicator.*
+    assert labels["not_in_any_catalogue"] == {"da": "not_in_any_catalogue", "en": "not_in_any_catalogue"}
+
+
+def test_process_columns_get_effects_with_the_old_weighted_means(data, design):
+    from evaltool.process.contacts import run_column_effects
+
+    rows = run_column_effects(design, data, ["meetings_held"]).rows
+    r = rows.iloc[0]
     kept = design.weights > 0
     t = kept & (design.treat == 1)
-    assert rows[0].mean_treated == pytest.approx(data.loc[t, "meetings_held"].mean())
-    assert rows[0].n_treated == int(t.sum())
+    c = kept & (design.treat == 0)
+    assert r["indicator"] == "meetings_held"
+    assert r["mean_treated"] == pytest.approx(data.loc[t, "meetings_held"].mean())
+    assert r["mean_control"] == pytest.approx(
+        (data.loc[c, "meetings_held"] * design.weights[c]).sum() / design.weights[c].sum())
+    assert r["n_treated"] == int(t.sum())
+    assert r["ci_low"] < r["estimate"] < r["ci_high"]

@@ -151,7 +151,10 @@ def validate(config: str, overrides: tuple[str, ...], quick: bool) -> None:
             warnings.simplefilter("ignore", EvaltoolWarning)
             result = run_study(cfg)
         n_used = result.data_report.n_used if result.data_report is not None else None
-        click.echo(f"dry run ok: {n_used} persons used" if n_used is not None else "dry run ok: area analysis only")
+        stage = getattr(result, "process_stage", None)  # the area-only result has no process stage
+        ran = f"; process stage: {', '.join(stage.to_dict())}" if stage is not None else ""
+        click.echo(f"dry run ok: {n_used} persons used{ran}" if n_used is not None
+                   else "dry run ok: area analysis only")
     click.echo(f"{config}: valid")
 
 

@@ -33,7 +33,8 @@ import pandas as pd
 from evaltool._result import ResultMixin, frame_records, jsonable
 from evaltool.exceptions import DataError, DataWarning
 
-__all__ = ["MEASURES", "RATES", "process_measures", "ProcessResult", "run_process"]
+__all__ = ["MEASURES", "RATES", "process_measures", "ProcessResult", "run_process", "process_effects",
+           "run_column_effects"]
 
 MEASURES = ("meetings_scheduled", "meetings_held", "no_show_rate", "cancellation_rate", "spontaneous_visits",
             "days_to_first_meeting", "n_caseworkers", "continuity_index", "own_caseworker_share",
@@ -180,26 +181,55 @@ def run_process(log: pd.DataFrame, design: Any, spec: Any, *, id_col: str = "per
     ``same_caseworker_across_change``; ``subgroups`` (columns of ``design.data``) adds subgroup rows.
     Measures without a value for anyone in a group are reported as not estimable.
     """
-    from evaltool.effects import estimate
-
     data = design.data
     measures = process_measures(log, data, spec, id_col=id_col, start_col=start_col, caseworker_col=caseworker_col,
                                 change_day=change_day)
     frame = pd.DataFrame(measures.to_numpy(), index=data.index, columns=measures.columns)
     if extra is not None:
         frame = frame.join(extra, how="left")
+    rows = process_effects(design, frame, alpha=spec.alpha, percent=[r for r in RATES if r in frame.columns],
+                           subgroups=subgroups)
+    rows.insert(1, "source", "contacts")
+    return ProcessResult(rows=rows, measures=measures, spec=spec.model_dump())
+
+
+def process_effects(design: Any, frame: pd.DataFrame, *, alpha: float = 0.05, percent: list[str] | None = None,
+                    subgroups: list[str] | None = None) -> pd.DataFrame:
+    """Effect rows (``indicator`` first) of ``design`` on each per-person measure of ``frame``.
+
+    ``frame`` is indexed like ``design.data``; ``percent`` names the measures that are shares
+    (reported in percent / percentage points). A measure without a value for anyone in one group
+    of the design is a row with only its ``note`` ("not estimable: ...").
+    """
+    from evaltool.effects import estimate
+
+    data = design.data
     in_design = design.weights.reindex(data.index).fillna(0).to_numpy() > 0
     t = design.treat.reindex(data.index).to_numpy()
+    frame = frame.reindex(data.index)
     usable = [col for col in frame.columns
-              if all(np.isfinite(frame[col].to_numpy()[in_design & (t == g)]).any() for g in (0, 1))]
+              if all(np.isfinite(frame[col].to_numpy(dtype=float)[in_design & (t == g)]).any() for g in (0, 1))]
     skipped = [col for col in frame.columns if col not in usable]
-    with warnings.catch_warnings():  # rates are NA for persons without meetings, by definition
-        warnings.simplefilter("ignore", category=DataWarning)
-        res = estimate(design, frame[usable], alpha=spec.alpha, percent=[r for r in RATES if r in usable],
-                       subgroups=subgroups)
-    rows = pd.concat([res.effects, res.subgroups], ignore_index=True) if len(res.subgroups) else res.effects.copy()
+    rows = pd.DataFrame({"outcome": []})
+    if usable:
+        with warnings.catch_warnings():  # rates are NA for persons without meetings, by definition
+            warnings.simplefilter("ignore", category=DataWarning)
+            res = estimate(design, frame[usable], alpha=alpha, percent=[r for r in percent or () if r in usable],
+                           subgroups=subgroups)
+        rows = pd.concat([res.effects, res.subgroups], ignore_index=True) if len(res.subgroups) else res.effects.copy()
     if skipped:
         na = pd.DataFrame({"outcome": skipped, "note": "not estimable: no values in one group"})
-        rows = pd.concat([rows, na], ignore_index=True)
-    rows = rows.rename(columns={"outcome": "indicator"})
-    return ProcessResult(rows=rows, measures=measures, spec=spec.model_dump())
+        rows = pd.concat([rows, na], ignore_index=True) if len(rows) else na
+    return rows.rename(columns={"outcome": "indicator"})
+
+
+def run_column_effects(design: Any, persons: pd.DataFrame, columns: list[str], *, alpha: float = 0.05) -> ProcessResult:
+    """Effects on the person-level process columns of the config's ``process:`` list (numbers; other values NA)."""
+    missing = [c for c in columns if c not in persons.columns]
+    if missing:
+        raise DataError(f"`process` names column(s) {', '.join(missing)}, not in the person data; "
+                        f"columns: {', '.join(map(str, persons.columns[:20]))}")
+    frame = persons[list(columns)].apply(pd.to_numeric, errors="coerce").astype(float)
+    rows = process_effects(design, frame, alpha=alpha)
+    rows.insert(1, "source", "column")
+    return ProcessResult(rows=rows, measures=frame, spec={"columns": list(columns), "alpha": alpha})

@@ -26,7 +26,7 @@ from evaltool.report.area_context import area_context, area_toc
 from evaltool.report.headline import headline
 from evaltool.report._env import ReportEnv
 from evaltool.report.i18n import LANGUAGES, Translator
-from evaltool.results.schema import SCHEMA_VERSION, ResultsDocument
+from evaltool.results.schema import READABLE_VERSIONS, SCHEMA_VERSION, ResultsDocument
 
 __all__ = ["ReportContext", "build_context", "as_document", "TEMPLATES", "CHAPTERS"]
 
@@ -79,7 +79,7 @@ class ReportContext:
     disclosure_log: DisclosureLog
     area: dict[str, Any] | None = None  # the area chapter (report/area_chapter.py); None without an area block
     area_only: dict[str, Any] | None = None  # area-only study: {"summary", "appendix"}; None otherwise
-    process_analyses: dict[str, Any] | None = None  # issue 16: journeys, case duration, process effects, cost
+    process_analyses: dict[str, Any] | None = None  # issue 16: mapping, journeys, case duration, process effects, cost
 
     def template_vars(self) -> dict[str, Any]:
         """The variables passed to the template (``t`` holds the language's texts)."""
@@ -117,7 +117,7 @@ def as_document(results: ResultsDocument | dict[str, Any], what: str = "results"
     if missing:
         raise ReportError(f"`{what}` is not a complete results dict (schema v{SCHEMA_VERSION}): missing "
                           f"{', '.join(map(repr, missing))}")
-    if results["schema_version"] != SCHEMA_VERSION:
+    if results["schema_version"] not in READABLE_VERSIONS:
         raise ReportError(f"`{what}`: schema_version {SCHEMA_VERSION} expected; got {results['schema_version']!r}")
     _refuse_ids(results, what)
     try:
@@ -181,7 +181,8 @@ def build_context(results: ResultsDocument | dict[str, Any], template: str = "fi
     return ReportContext(
         template=template, language=language, texts=dict(_.messages),
         title=_.label(study.title, "") or _("title.default"), subtitle=subtitle,
-        stage=_(f"stage.{template}"), toc=area_toc(env, CHAPTERS[template], APPENDICES) or _toc(_, template),
+        stage=_(f"stage.{template}"),
+        toc=process_sections.process_toc(env, area_toc(env, CHAPTERS[template], APPENDICES) or _toc(_, template)),
         headline=headline(env), cover=frontmatter.cover(env), guide=frontmatter.guide(env),
         free=frontmatter.texts(env),
         summary=summary(env), effort=effort(env), target=target_group(env),

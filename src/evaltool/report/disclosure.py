@@ -272,9 +272,6 @@ def apply_disclosure(results: ResultsDocument, rules: DisclosureRules | None = N
             dn = c.hide(dn, [parts[i]], "secondary", "design", "sample flow",
                         "complement of a suppressed cell in the sample flow", column=parts[i])
 
-    process = tuple(c.group_stats(r, "process", r.indicator,
-                                  (("n_treated", "mean_treated"), ("n_control", "mean_control")))
-                    for r in results.process)
     balance = replace(results.balance, rows=tuple(_balance_row(c, r, dn) for r in results.balance.rows))
 
     effects = list(results.effects)
@@ -285,12 +282,12 @@ def apply_disclosure(results: ResultsDocument, rules: DisclosureRules | None = N
     traj = list(results.trajectories)
     _trajectories(c, traj)
     tte = tuple(replace(t, km=tuple(_km_point(c, t.outcome, p) for p in t.km)) for t in results.time_to_event)
-    out = replace(results, target_group=tg, data_report=dr, design=replace(results.design, n=dn), process=process,
+    out = replace(results, target_group=tg, data_report=dr, design=replace(results.design, n=dn),
                   balance=balance, effects=tuple(effects), subgroups=tuple(subs), trajectories=tuple(traj),
                   time_to_event=tte, propensity=_propensity(c, results.propensity))
     out = replace(out, area=control_area(out.area, m, c.log))  # housing areas: report/area_disclosure.py
-    from evaltool.report.process_disclosure import control_process  # issue 16: process_analyses block
-    out = replace(out, process_analyses=control_process(c, out.process_analyses))
+    from evaltool.report.process_disclosure import control_process  # issue 16: mapping .. cost, process effects
+    out = control_process(c, out)
     if results.sensitivity is not None:
         out = replace(out, sensitivity=control_sensitivity(results.sensitivity, out, m, c.log))
     out = _rounding(c, out)

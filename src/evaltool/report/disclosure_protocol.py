@@ -37,7 +37,8 @@ from typing import Any
 
 from evaltool.results._record import Record
 from evaltool.results.effects import (ByWeekRow, EffectRow, KmPoint, SubgroupRow, TrajectoryRow)
-from evaltool.results.schema import (DataReportBlock, DesignBlock, DroppedRows, ProcessRow, SampleSizes, TargetGroupBlock,
+from evaltool.results.process import ProcessEffectRow
+from evaltool.results.schema import (DataReportBlock, DesignBlock, DroppedRows, SampleSizes, TargetGroupBlock,
                                      TargetRow)
 
 __all__ = ["CountFields", "REGISTRY", "register", "fields_of", "generic_pass"]
@@ -91,9 +92,7 @@ register(DataReportBlock, counts=("n_read", "n_used", "n_treated", "n_control", 
                                   "pseudo_starts"))
 register(SampleSizes, counts=("treated_all", "treated_matched", "treated_discarded", "treated_unmatched",
                               "control_all", "control_matched", "control_discarded", "control_unmatched"))
-register(ProcessRow, counts=("n_treated", "n_control"),
-         stats={"mean_treated": "n_treated", "mean_control": "n_control"})
-for _cls in (EffectRow, SubgroupRow):
+for _cls in (EffectRow, SubgroupRow, ProcessEffectRow):
     register(_cls, counts=("n_treated", "n_control"),
              stats={**{s: "n_treated" for s in _STATS}, "mean_control": "n_control"})
 register(TrajectoryRow, counts=("n",), stats={"share": "n"}, shares={"share": "n"})

@@ -15,7 +15,7 @@ from evaltool.report.disclosure import DisclosureLog, DisclosureRules, _Controll
 from evaltool.report.formatting import NumberFormat
 from evaltool.report.i18n import Translator
 from evaltool.report.process_disclosure import control_mapping
-from evaltool.report.tables import Cells, pretty, table
+from evaltool.report.mapping_tables import mapping_tables
 from evaltool.results.process import MappingDocument
 
 __all__ = ["control_mapping_document", "mapping_tables", "render_mapping_report"]
@@ -29,51 +29,12 @@ def control_mapping_document(doc: MappingDocument, rules: DisclosureRules | None
     return replace(doc, mapping=control_mapping(c, doc.mapping)), DisclosureLog(tuple(c.entries), rules)
 
 
-def _count_table(id_: str, caption: str, rows: tuple, cols: list[str], cells: Cells, _: Translator,
-                 share: bool = True, within: str | None = None) -> dict:
-    body = []
-    for r in rows:
-        head = " · ".join(_(f"map.level.{r.keys[k]}") if f"map.level.{r.keys[k]}" in _.messages
-                          else pretty(r.keys[k]) for k in cols)
-        cs = [cells.cell(r, "n", "count")]
-        if share:
-            cs.append(cells.cell(r, "share", "share"))
-        if within:
-            cs.append(cells.cell(r, "share_within", "share"))
-        body.append({"head": head, "cells": cs})
-    columns = [" · ".join(_(f"map.col.{k}") if f"map.col.{k}" in _.messages else pretty(k) for k in cols),
-               _("map.col.n")]
-    if share:
-        columns.append(_("map.col.share"))
-    if within:
-        columns.append(_("map.col.share_within", by=_(f"map.col.{within}") if f"map.col.{within}" in _.messages
-                         else pretty(within)))
-    return table(id_, caption, columns, body, [cells.sup_note()])
-
-
-def mapping_tables(m: Any, language: str) -> dict[str, Any]:
-    """Template variables of the mapping chapters from a *controlled* mapping block."""
-    _ = Translator(language)
-    fmt = NumberFormat(language)
-    cells = Cells(fmt, _, m.min_cell)
-    margins = [_count_table(f"tab-map-margin-{col}", _("map.margin.caption", by=_(f"map.col.{col}")
-                            if f"map.col.{col}" in _.messages else pretty(col)),
-                            tuple(r for r in m.margins if col in r.keys), [col], cells, _) for col in m.by]
-    ent = timeline = None
-    if m.entitlement:
-        keys = list(m.entitlement[0].keys)
-        ent = _count_table("tab-map-entitlement", _("map.entitlement.caption"), m.entitlement, keys, cells, _,
-                           share=False)
-    if m.timeline:
-        timeline = _count_table("tab-map-timeline", _("map.timeline.caption"), m.timeline, ["month"], cells, _,
-                                share=False)
-    starts = _count_table("tab-map-starts", _("map.starts.caption"), m.starts, ["period"], cells, _, share=False)
-    crosstab = _count_table("tab-map-crosstab", _("map.crosstab.caption"), m.crosstab, list(m.by), cells, _,
-                            within=m.by[0])
-    n_text = cells.cell(m, "n_mapped", "count")["text"]
-    return {"intro": _("map.intro", week=f"{m.reference_week // 100}-W{m.reference_week % 100:02d}", n=n_text,
-                       m=m.min_cell),
-            "margins": margins, "entitlement": ent, "timeline": timeline, "starts": starts, "crosstab": crosstab}
+def _guide(doc: MappingDocument, _: Translator) -> dict[str, Any]:
+    """The reading guide of ``base.html``: what the mapping shows, the table marks, the data sources."""
+    # the mapping always reads these three (files or the simulator): persons, the weekly panel, the code map
+    return {"title": _("guide.title"), "text": _("map.guide"), "marks": _("guide.marks", m=doc.mapping.min_cell),
+            "sources_title": _("guide.sources"),
+            "sources": [_(f"source.{n}") for n in ("persons", "weekly_status", "code_map")]}
 
 
 def render_mapping_report(doc: MappingDocument, language: str, log: DisclosureLog) -> str:
@@ -87,6 +48,6 @@ def render_mapping_report(doc: MappingDocument, language: str, log: DisclosureLo
     toc = [{"id": cid, "number": str(i), "title": t} for i, (cid, t) in enumerate(chapters, start=1)]
     return render_context({"template": "mapping", "language": language, "t": dict(_.messages), "title": title,
                            "subtitle": None, "stage": _("map.stage"), "toc": toc, "chapters": toc,
-                           "cover": None, "headline": None, "guide": None,
+                           "cover": [], "headline": None, "guide": _guide(doc, _),
                            "map": mapping_tables(doc.mapping, language),
                            "n_suppressed": NumberFormat(language).count(len(log))}, "mapping")

@@ -1,5 +1,5 @@
-"""Disclosure control of the process blocks: ``process_analyses`` (journeys, case duration, process
-effects, cost) and ``mapping``.
+"""Disclosure control of the process blocks of ``results.json``: ``mapping``, ``journeys``,
+``case_duration`` and ``process`` (effect rows); ``cost`` holds no person counts.
 
 Primary: every head count of 1..min_cell-1 persons is suppressed, with every share that implies it.
 Secondary: published counts are tied by linear equations (a crosstab cell and its one-way margins; the
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from evaltool.results.process import MappingBlock, ProcessAnalysesBlock
+from evaltool.results.process import MappingBlock
 
 __all__ = ["protect", "control_process", "control_mapping"]
 
@@ -192,14 +192,13 @@ def _duration(c: Any, cd: Any) -> Any:
     return replace(cd, analyses=tuple(out))
 
 
-def control_process(c: Any, block: ProcessAnalysesBlock | None) -> ProcessAnalysesBlock | None:
-    """The controlled ``process_analyses`` block (``None`` stays ``None``)."""
-    if block is None:
-        return None
-    effects = list(block.effects)
-    c.effect_rows(effects, "process_effects", lambda r: r.indicator if r.subgroup is None
-                  else f"{r.indicator}: {r.subgroup}={r.level}", ("indicator", "subgroup"))
-    return replace(block, journeys=None if block.journeys is None else _journeys(c, block.journeys),
-                   case_duration=None if block.case_duration is None else _duration(c, block.case_duration),
-                   effects=tuple(effects))
-
+def control_process(c: Any, doc: Any) -> Any:
+    """The document with its process blocks controlled (``mapping``, ``journeys``, ``case_duration``,
+    ``process``; a block that is ``None`` stays ``None``)."""
+    effects = list(doc.process)
+    c.effect_rows(effects, "process", lambda r: r.indicator if r.subgroup is None
+                  else f"{r.indicator}: {r.subgroup}={r.level}", ("source", "indicator", "subgroup"))
+    return replace(doc, process=tuple(effects),
+                   mapping=None if doc.mapping is None else control_mapping(c, doc.mapping),
+                   journeys=None if doc.journeys is None else _journeys(c, doc.journeys),
+                   case_duration=None if doc.case_duration is None else _duration(c, doc.case_duration))

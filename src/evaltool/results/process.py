@@ -1,5 +1,6 @@
-"""Records of the process blocks of ``results.json``: ``process_analyses`` (journeys, case duration,
-process effects, cost; written by ``evaltool run``) and ``mapping`` (written by ``evaltool map``).
+"""Records of the process blocks of ``results.json`` (schema v2): ``mapping``, ``journeys``,
+``case_duration``, ``process`` (effect rows) and ``cost``, top-level blocks written by ``evaltool run``
+(``mapping`` also as the one block of the ``evaltool map`` document).
 
 Counts are written as computed; disclosure control (:mod:`evaltool.report.process_disclosure`)
 returns a controlled copy with suppressed counts set to ``None`` and marked in ``_suppressed``.
@@ -16,7 +17,7 @@ from evaltool.results._record import Record, _frozen
 
 __all__ = ["TransitionTable", "PathwayRow", "TimeInStateRow", "ContrastRow", "DistributionRow", "JourneysBlock",
            "DurationSummaryRow", "DurationAnalysis", "CaseDurationBlock", "ProcessEffectRow", "CostRow",
-           "CostBlock", "ProcessAnalysesBlock", "CountRow", "MappingBlock", "MappingDocument", "process_block",
+           "CostBlock", "ProcessBlocks", "CountRow", "MappingBlock", "MappingDocument", "process_blocks",
            "mapping_block"]
 
 
@@ -121,9 +122,15 @@ class CaseDurationBlock(Record):
 
 @dataclass(frozen=True)
 class ProcessEffectRow(Record):
-    """Effect of outreach on one process measure (rates in percentage points)."""
+    """Effect of outreach on one process measure, with its group means (rates in percentage points).
+
+    ``source`` is ``"column"`` for a person-level column of the config's ``process:`` list and
+    ``"contacts"`` for a measure derived from the contact log (both may hold e.g. ``meetings_held``);
+    ``label`` is ``{da, en}`` from the report catalogues."""
 
     indicator: str
+    source: str | None = None
+    label: Any = None
     subgroup: str | None = None
     level: str | None = None
     estimand: str | None = None
@@ -170,15 +177,14 @@ class CostBlock(Record):
 
 
 @dataclass(frozen=True)
-class ProcessAnalysesBlock(Record):
-    """The ``process_analyses`` block: each part is null when its config section was not given."""
+class ProcessBlocks:
+    """The process stage's typed blocks, each ``None`` (``process``: empty) when its section was not given."""
 
+    mapping: "MappingBlock | None" = None
     journeys: JourneysBlock | None = None
     case_duration: CaseDurationBlock | None = None
-    effects: tuple[ProcessEffectRow, ...] = ()
+    process: tuple[ProcessEffectRow, ...] = ()
     cost: CostBlock | None = None
-    _nested = {"journeys": JourneysBlock, "case_duration": CaseDurationBlock, "effects": ProcessEffectRow,
-               "cost": CostBlock}
 
 
 @dataclass(frozen=True)
@@ -225,8 +231,9 @@ def _rec(cls: type, row: dict[str, Any], ints: tuple[str, ...] = ()) -> Any:
     return cls(**kw)
 
 
-def process_block(stage: dict[str, Any]) -> ProcessAnalysesBlock:
-    """The typed block from ``ProcessStageResult.to_dict()`` (the blocks of the process stage)."""
+def process_blocks(stage: dict[str, Any], labels: dict[str, dict[str, Any]] | None = None) -> ProcessBlocks:
+    """The typed blocks from ``ProcessStageResult.to_dict()``; ``labels[source][indicator]`` is ``{da, en}``."""
+    labels = labels or {}
     jr = cd = cost = None
     if "journeys" in stage:
         j = stage["journeys"]
@@ -251,8 +258,10 @@ def process_block(stage: dict[str, Any]) -> ProcessAnalysesBlock:
         cost = CostBlock(**{k: c[k] for k in ("currency", "cost_per_participant", "comparison_cost_per_participant",
                                               "extra_cost_per_participant", "method")},
                          per_outcome=tuple(_rec(CostRow, r) for r in c["per_outcome"]))
-    effects = tuple(_rec(ProcessEffectRow, r, ("n_treated", "n_control")) for r in stage.get("process", ()))
-    return ProcessAnalysesBlock(journeys=jr, case_duration=cd, effects=effects, cost=cost)
+    process = tuple(_rec(ProcessEffectRow, {**r, "label": _frozen(labels.get(r["source"], {}).get(r["indicator"]))},
+                         ("n_treated", "n_control")) for r in stage.get("process", ()))
+    mapping = mapping_block(stage["mapping"]) if "mapping" in stage else None
+    return ProcessBlocks(mapping=mapping, journeys=jr, case_duration=cd, process=process, cost=cost)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
-"""Typed ``results.json`` (schema version 1): one frozen record per block.
+"""Typed ``results.json`` (schema version 2): one frozen record per block.
 
 :class:`ResultsDocument` is what a study run writes and what ``evaltool report``,
 the report context and disclosure control read. It is built from the stage
 results (:meth:`evaltool.study.result.StudyResult.document`), written with
 :meth:`ResultsDocument.to_json` and read back with :meth:`ResultsDocument.read`;
 written -> read -> written gives identical bytes. Field order is key order; the
-keys are documented in ``docs/results-schema.md``. No person ids appear in it.
+keys are documented in ``docs/results-schema.md``. No person ids appear in it. A version-1 file
+is read through :func:`upgrade_v1` (its process means become ``process`` rows without an effect,
+its ``process_analyses`` parts the top-level blocks).
 
 Examples
 --------
@@ -24,18 +26,19 @@ from typing import Any
 from evaltool.exceptions import DataError
 from evaltool.results._record import Record
 from evaltool.results.areas import AreaBlock
-from evaltool.results.process import ProcessAnalysesBlock
+from evaltool.results.process import CaseDurationBlock, CostBlock, JourneysBlock, MappingBlock, ProcessEffectRow
 from evaltool.results.sensitivity import SensitivityBlock
 from evaltool.results.effects import (ByWeekRow, CoxRow, EffectRow, KmPoint, MedianRow, SubgroupRow, SubgroupTest,
                                       TimeToEventBlock, TrajectoryRow)
 
-__all__ = ["SCHEMA_VERSION", "ResultsDocument", "StudyInfo", "Provenance", "SampleRule", "DesignConfig",
+__all__ = ["SCHEMA_VERSION", "READABLE_VERSIONS", "upgrade_v1", "ResultsDocument", "StudyInfo", "Provenance", "SampleRule", "DesignConfig",
            "ConfigBlock", "OutcomeInfo", "DroppedRows", "DataReportBlock", "TargetRow", "TargetGroupBlock",
-           "ProcessRow", "SampleSizes", "DesignBlock", "BalanceRow", "BalanceBlock", "PropensityHistogram",
+           "ProcessEffectRow", "SampleSizes", "DesignBlock", "BalanceRow", "BalanceBlock", "PropensityHistogram",
            "EffectRow", "SubgroupRow", "SubgroupTest", "TrajectoryRow", "KmPoint", "MedianRow", "CoxRow",
            "ByWeekRow", "TimeToEventBlock", "dumps_json"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # a version-1 file is upgraded on reading (upgrade_v1)
 
 Label = Any  # str or {"da": str, "en": str}
 
@@ -165,16 +168,6 @@ class TargetGroupBlock(Record):
 
 
 @dataclass(frozen=True)
-class ProcessRow(Record):
-    indicator: str
-    label: Label = None
-    mean_treated: float | None = None
-    mean_control: float | None = None
-    n_treated: int | None = None
-    n_control: int | None = None
-
-
-@dataclass(frozen=True)
 class SampleSizes(Record):
     """The one shape of a design's sample sizes: persons per side and stage, and the effective sizes."""
 
@@ -245,7 +238,7 @@ class PropensityHistogram(Record):
 
 @dataclass(frozen=True)
 class ResultsDocument(Record):
-    """The whole ``results.json`` (schema version 1), typed.
+    """The whole ``results.json`` (schema version 2), typed.
 
     Written from the stage results by :meth:`evaltool.study.result.StudyResult.document`; read by
     :meth:`read`. Disclosure control returns a controlled copy of the same type.
@@ -259,7 +252,7 @@ class ResultsDocument(Record):
     categories_labels: dict = field(default_factory=dict)
     data_report: DataReportBlock = field(default_factory=DataReportBlock)
     target_group: TargetGroupBlock = field(default_factory=TargetGroupBlock)
-    process: tuple[ProcessRow, ...] = ()
+    process: tuple[ProcessEffectRow, ...] = ()  # effects on the process measures (with CIs and group means)
     design: DesignBlock = field(default_factory=DesignBlock)
     balance: BalanceBlock = field(default_factory=BalanceBlock)
     propensity: PropensityHistogram | None = None
@@ -272,9 +265,15 @@ class ResultsDocument(Record):
     warnings: tuple[str, ...] = ()
     sensitivity: SensitivityBlock | None = None
     area: AreaBlock | None = None  # the area-level analysis (``area_panel:``), None without one
-    process_analyses: ProcessAnalysesBlock | None = None  # issue 16; null when no process section was run
-    _nested = {"sensitivity": SensitivityBlock, "area": AreaBlock, "process_analyses": ProcessAnalysesBlock, "study": StudyInfo, "provenance": Provenance, "config": ConfigBlock, "outcomes": OutcomeInfo,
-               "data_report": DataReportBlock, "target_group": TargetGroupBlock, "process": ProcessRow,
+    # issue 16: each null when its config section was not given (``process`` above holds the process effects)
+    mapping: MappingBlock | None = None
+    journeys: JourneysBlock | None = None
+    case_duration: CaseDurationBlock | None = None
+    cost: CostBlock | None = None
+    _nested = {"sensitivity": SensitivityBlock, "area": AreaBlock, "mapping": MappingBlock, "journeys": JourneysBlock,
+               "case_duration": CaseDurationBlock, "cost": CostBlock, "study": StudyInfo, "provenance": Provenance,
+               "config": ConfigBlock, "outcomes": OutcomeInfo,
+               "data_report": DataReportBlock, "target_group": TargetGroupBlock, "process": ProcessEffectRow,
                "design": DesignBlock, "balance": BalanceBlock, "propensity": PropensityHistogram,
                "effects": EffectRow, "subgroups": SubgroupRow, "subgroup_tests": SubgroupTest,
                "trajectories": TrajectoryRow, "time_to_event": TimeToEventBlock}
@@ -291,15 +290,17 @@ class ResultsDocument(Record):
 
     @classmethod
     def from_dict(cls, data: Any, path: str = "results") -> "ResultsDocument":
-        """A parsed results.json; a :class:`DataError` names a missing block or a wrong version."""
+        """A parsed results.json (v2, or v1 upgraded); a :class:`DataError` names a missing block or a wrong version."""
         if not isinstance(data, dict):
             raise DataError(f"{path}: expected a results dict (parsed results.json); got {type(data).__name__}")
         missing = [k for k in cls.REQUIRED if k not in data]
         if missing:
             raise DataError(f"{path}: not a complete results dict (schema v{SCHEMA_VERSION}): missing "
                             f"{', '.join(map(repr, missing))}")
-        if data["schema_version"] != SCHEMA_VERSION:
-            raise DataError(f"{path}: schema_version {SCHEMA_VERSION} expected; got {data['schema_version']!r}")
+        if data["schema_version"] not in READABLE_VERSIONS:
+            raise DataError(f"{path}: schema_version {SCHEMA_VERSION} (or 1) expected; got {data['schema_version']!r}")
+        if data["schema_version"] == 1:
+            data = upgrade_v1(data)
         return super().from_dict(data, path)  # type: ignore[return-value]
 
     def to_json(self) -> str:
@@ -308,7 +309,7 @@ class ResultsDocument(Record):
 
     @classmethod
     def read(cls, path: str | Path) -> "ResultsDocument":
-        """Read a ``results.json``; a one-line :class:`DataError` if it is missing or not schema v1."""
+        """Read a ``results.json``; a one-line :class:`DataError` if it is missing or not schema v1/v2."""
         path = Path(path)
         if not path.is_file():
             raise DataError(f"{path}: file not found")
@@ -316,7 +317,7 @@ class ResultsDocument(Record):
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise DataError(f"{path}: not a readable results.json ({exc.__class__.__name__})") from None
-        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        if not isinstance(data, dict) or data.get("schema_version") not in READABLE_VERSIONS:
             raise DataError(f"{path}: not an evaltool results.json (schema_version {SCHEMA_VERSION} expected)")
         return cls.from_dict(data, str(path))
 
@@ -331,3 +332,25 @@ class ResultsDocument(Record):
     def subgroup_test(self, outcome: str, variable: str) -> SubgroupTest | None:
         """The test of equal effects across the levels of ``variable`` for ``outcome`` (None if not run)."""
         return next((t for t in self.subgroup_tests if t.outcome == outcome and t.variable == variable), None)
+
+def upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 results dict in the version-2 shape (a new dict; ``data`` is not changed).
+
+    v1 ``process`` rows (``indicator``, ``label``, group means and sizes, no uncertainty) become v2
+    ``process`` rows with the effect fields null; the parts of v1 ``process_analyses`` become the
+    top-level ``journeys``, ``case_duration`` and ``cost`` blocks, its ``effects`` follow the
+    ``process`` rows.
+
+    Examples
+    --------
+    >>> upgrade_v1({"schema_version": 1, "process": [], "process_analyses": None})
+    {'schema_version': 2, 'process': []}
+    """
+    out = {k: v for k, v in data.items() if k != "process_analyses"}
+    out["schema_version"] = 2
+    pa = data.get("process_analyses") or {}
+    out["process"] = list(data.get("process") or []) + list(pa.get("effects") or [])
+    for key in ("journeys", "case_duration", "cost"):
+        if pa.get(key) is not None:
+            out[key] = pa[key]
+    return out

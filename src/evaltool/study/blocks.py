@@ -1,5 +1,5 @@
 """Results blocks no single estimation stage owns: study facts, provenance, the design that ran,
-outcome definitions, the target group (treated vs pool crosstabs) and process indicators.
+outcome definitions, the target group (treated vs pool crosstabs) and the process indicators' labels.
 
 Each function takes stage results (and the validated config for what only the config knows:
 titles, labels, effect settings) and returns a typed block of :mod:`evaltool.results.schema`.
@@ -18,16 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 import evaltool
-from evaltool.results.schema import (ConfigBlock, DesignBlock, DesignConfig, OutcomeInfo, ProcessRow, Provenance,
+from evaltool.results.schema import (ConfigBlock, DesignBlock, DesignConfig, OutcomeInfo, Provenance,
                                    PropensityHistogram, SampleRule, SampleSizes, StudyInfo, TargetGroupBlock,
                                    TargetRow)
 
 __all__ = ["StudyBlocks", "TARGET_VARS", "study_info", "provenance", "config_block", "outcomes_block",
-           "target_group", "process_rows", "design_block", "sample_sizes", "propensity_block", "category_labels"]
+           "target_group", "indicator_labels", "design_block", "sample_sizes", "propensity_block", "category_labels"]
 
 TARGET_VARS = ("area", "benefit_type", "match_group", "origin", "sex", "education")
 
@@ -42,14 +41,13 @@ class StudyBlocks:
     outcomes: tuple[OutcomeInfo, ...]
     categories_labels: dict
     target_group: TargetGroupBlock
-    process: tuple[ProcessRow, ...]
     design: DesignBlock
     propensity: PropensityHistogram | None
     simulation: dict | None
 
     def __repr__(self) -> str:
         return (f"StudyBlocks(stage={self.study.stage!r}, {len(self.outcomes)} outcomes, "
-                f"{len(self.target_group.by)} target-group cells, {len(self.process)} process indicators)")
+                f"{len(self.target_group.by)} target-group cells)")
 
 
 def _label(value: Any) -> Any:
@@ -119,28 +117,18 @@ def target_group(persons: pd.DataFrame, treat: pd.Series, extra: list[str]) -> T
     return TargetGroupBlock(n_treated=n_t, n_pool=n_p, by=tuple(rows))
 
 
-def process_rows(columns: list[str], persons: pd.DataFrame, treat: pd.Series,
-                 weights: pd.Series) -> tuple[ProcessRow, ...]:
-    """Weighted means of each process indicator in the matched sample (labels from the report catalogues)."""
+def indicator_labels(codes: list[str], first: str = "indicator") -> dict[str, dict[str, str]]:
+    """``{code: {da, en}}`` for process indicators, from the report catalogues: ``{first}.*`` (``indicator``
+    for person-level columns, ``proc.ind`` for contact-log measures), then the other, then the code."""
     from evaltool.report.i18n import LANGUAGES, catalogue
 
-    rows = []
-    for col in columns:
-        x = pd.to_numeric(persons[col], errors="coerce")
-        t = (treat == 1) & (weights > 0)
-        c = (treat == 0) & (weights > 0)
-        label = {lang: catalogue(lang).get(f"indicator.{col}", col) for lang in LANGUAGES}
-        rows.append(ProcessRow(
-            indicator=col, label=label,
-            mean_treated=_finite(np.average(x[t], weights=weights[t])) if t.any() else None,
-            mean_control=_finite(np.average(x[c], weights=weights[c])) if c.any() else None,
-            n_treated=int(t.sum()), n_control=int(c.sum())))
-    return tuple(rows)
+    prefixes = (first,) + tuple(p for p in ("indicator", "proc.ind") if p != first)
 
+    def one(lang: str, code: str) -> str:
+        cat = catalogue(lang)
+        return next((cat[f"{p}.{code}"] for p in prefixes if f"{p}.{code}" in cat), code)
 
-def _finite(value: Any) -> float | None:
-    v = float(value)
-    return v if np.isfinite(v) else None
+    return {code: {lang: one(lang, code) for lang in LANGUAGES} for code in codes}
 
 
 def sample_sizes(bal: Any) -> SampleSizes:

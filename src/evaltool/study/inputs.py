@@ -74,13 +74,18 @@ def _file_covariates(cfg: StudyConfig) -> list[str]:
 
 
 def _needs_panel(cfg: StudyConfig) -> bool:
-    return any(o.kind != "column" for o in cfg.outcomes) or bool(cfg.data.history) or cfg.data.pseudo_start
+    return (any(o.kind != "column" for o in cfg.outcomes) or bool(cfg.data.history) or cfg.data.pseudo_start
+            or any(getattr(cfg, k) is not None for k in ("mapping", "journeys", "case_duration")))
 
 
 def _needed_columns(cfg: StudyConfig) -> tuple[list[str], list[str]]:
     other = [sg.column for sg in cfg.subgroups] + list(cfg.process)
     other += [o.column for o in cfg.outcomes if o.kind == "column" and o.column]
     other += [r.column for r in cfg.data.sample]
+    if cfg.journeys is not None:  # the process stage's person columns (issue 16)
+        other += list(cfg.journeys.subgroups)
+    if cfg.mapping is not None:
+        other += [c for c in cfg.mapping.by if c != "benefit"]  # `benefit` is read from the weekly panel
     for t in [*(cfg.design.mahvars or ()), *(cfg.effects.covariates or ())]:
         num, lo = term_column_roles(t)
         other += num + lo
@@ -208,6 +213,9 @@ def _check_code_map(cfg: StudyConfig) -> str:
     code_map = load_code_map(cm)
     for i, h in enumerate(cfg.data.history):
         code_map.resolve((h.category,), what=f"data.history[{i}].category")
+    from evaltool.study.process_stage import check_process_categories
+
+    check_process_categories(cfg, code_map)
     return f"{cm.name}: code map ok"
 
 
@@ -224,7 +232,7 @@ def validate_study(cfg: StudyConfig) -> list[str]:
         lines.append(f"data: simulated (n={d.simulate.n}, seed={d.simulate.seed})")
         if _needs_panel(cfg):
             lines.append(_check_code_map(cfg))
-        return lines + (check_area_panel(cfg) if cfg.area_panel is not None else [])
+        return lines + _contact_log_lines(cfg) + (check_area_panel(cfg) if cfg.area_panel is not None else [])
     path = resolve_path(cfg, d.persons, "data.persons")
     frame = read_table(path)
     exact, other = _needed_columns(cfg)
@@ -247,4 +255,10 @@ def validate_study(cfg: StudyConfig) -> list[str]:
                 if col not in areas.columns:
                     raise DataError(f"{apath.name}: area panel column {col!r} not found")
         lines.append(f"{apath.name}: {len(areas)} rows")
-    return lines + (check_area_panel(cfg) if cfg.area_panel is not None else [])
+    return lines + _contact_log_lines(cfg) + (check_area_panel(cfg) if cfg.area_panel is not None else [])
+
+
+def _contact_log_lines(cfg: StudyConfig) -> list[str]:
+    from evaltool.study.process_stage import check_contact_log
+
+    return check_contact_log(cfg)

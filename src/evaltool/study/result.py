@@ -2,7 +2,7 @@
 
 :class:`StudyResult` holds every stage's result object and the blocks assembled
 next to them (:class:`~evaltool.study.blocks.StudyBlocks`); :meth:`StudyResult.document`
-builds the typed results document (schema v1, :class:`~evaltool.results.schema.ResultsDocument`,
+builds the typed results document (schema v2, :class:`~evaltool.results.schema.ResultsDocument`,
 see ``docs/results-schema.md``) that results.json is written from and the reports
 render from. No person ids appear in it.
 """
@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from evaltool._result import ResultMixin, frame_records, jsonable
-from evaltool.results.process import process_block
+from evaltool.results.process import ProcessBlocks, process_blocks
 from evaltool.results.sensitivity import SensitivityBlock
 from evaltool.results.schema import (SCHEMA_VERSION, BalanceBlock, DataReportBlock, EffectRow, ResultsDocument,
                                    SubgroupRow, SubgroupTest, TimeToEventBlock, TrajectoryRow)
@@ -91,11 +91,12 @@ class StudyResult(ResultMixin):
         """The typed results document built from the stage results."""
         b = self.blocks
         eff = self.effects.to_dict()
+        proc = self._process_blocks()
         return ResultsDocument(
             schema_version=SCHEMA_VERSION, study=b.study, provenance=b.provenance, config=b.config,
             outcomes=b.outcomes, categories_labels=b.categories_labels,
             data_report=DataReportBlock.from_dict(self.data_report.to_dict(), "data_report"),
-            target_group=b.target_group, process=b.process, design=b.design,
+            target_group=b.target_group, process=proc.process, design=b.design,
             balance=BalanceBlock(threshold=float(self.balance.threshold),
                                  rows=_rows(BalanceBlock._nested["rows"], frame_records(self.balance.to_frame()),
                                             "balance.rows")),
@@ -110,12 +111,23 @@ class StudyResult(ResultMixin):
             sensitivity=(SensitivityBlock.from_result(self.sensitivity.to_dict())
                          if self.sensitivity is not None else None),
             area=self.area.block if self.area is not None else None,
-            process_analyses=(process_block(jsonable(self.process_stage.to_dict()))
-                              if self.process_stage is not None else None),
+            mapping=proc.mapping, journeys=proc.journeys, case_duration=proc.case_duration, cost=proc.cost,
         )
 
+    def _process_blocks(self) -> ProcessBlocks:
+        """The process stage's blocks, process indicators labelled from the report catalogues."""
+        if self.process_stage is None:
+            return ProcessBlocks()
+        from evaltool.study.blocks import indicator_labels
+
+        stage = jsonable(self.process_stage.to_dict())
+        rows = stage.get("process", ())
+        labels = {src: indicator_labels(list(dict.fromkeys(r["indicator"] for r in rows if r["source"] == src)), first)
+                  for src, first in (("column", "indicator"), ("contacts", "proc.ind"))}
+        return process_blocks(stage, labels)
+
     def to_dict(self) -> dict[str, Any]:
-        """results.json as a dict (schema v1)."""
+        """results.json as a dict (schema v2)."""
         return self.document().to_dict()
 
     def to_json(self) -> str:

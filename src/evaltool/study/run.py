@@ -269,7 +269,6 @@ def _blocks(cfg: StudyConfig, data: StudyData, persons: pd.DataFrame, design, ba
         outcomes=blocks.outcomes_block(cfg, outcome_frame),
         categories_labels=blocks.category_labels(data.code_map),
         target_group=blocks.target_group(persons, design.treat, [sg.name for sg in cfg.subgroups]),
-        process=blocks.process_rows(list(cfg.process), persons, design.treat, design.weights),
         design=blocks.design_block(design, bal),
         propensity=blocks.propensity_block(design),
         simulation={"truth": data.truth} if data.truth is not None else None,
