@@ -16,7 +16,7 @@ from typing import Any
 from evaltool.report._env import ReportEnv
 from evaltool.report.area_disclosure import hidden_areas
 from evaltool.report.area_figures import event_plot, trend_plot
-from evaltool.report.formatting import DASH
+from evaltool.report.formatting import DASH, SUPPRESSED
 from evaltool.report.tables import table
 from evaltool.results.areas import AreaBlock, AreaEstimateRow
 
@@ -238,7 +238,7 @@ def area_appendix(env: ReportEnv) -> dict[str, Any]:
         ft = int(r.get("first_treated") or 0)
         rows.append({"head": str(r["unit"]), "cells": [
             {"text": str(ft) if ft else _("area.never"), "num": False, "sup": False},
-            {"text": f"<{env.min_cell}" if mark == "area" else DASH if sup else env.fmt.count(None if r.get("population_min") is None
+            {"text": f"<{env.min_cell}" if mark == "area" else SUPPRESSED if sup else env.fmt.count(None if r.get("population_min") is None
                                                                     else int(r["population_min"])),
              "num": True, "sup": sup}]})
     tb = table("tab-area-populations", _("area.app.pop_caption"), ["", _("area.col.start"), _("area.col.residents")],

@@ -11,6 +11,7 @@ from typing import Any
 from evaltool.report.disclosure import suppressed_fields
 from evaltool.report import figures as fg
 from evaltool.report._env import ReportEnv
+from evaltool.report.formatting import SUPPRESSED
 from evaltool.report.tables import table
 from evaltool.results.schema import EffectRow, PropensityHistogram, SampleSizes, TimeToEventBlock, TrajectoryRow
 
@@ -149,12 +150,11 @@ def _families(env: ReportEnv, effects: list[EffectRow]) -> list[tuple[str, list[
 
 
 def _over_time(env: ReportEnv, effects: list[EffectRow]) -> dict | None:
-    fams = _families(env, effects)
-    if not fams:
-        return None
+    """Effects at every horizon (26/52/104/156 weeks): outcome families measured at two or more horizons,
+    and each time-to-event outcome's effect on the share with the event by week k."""
     _, c = env._, env.cells
     series, rows = [], []
-    for name, members in fams:
+    for name, members in _families(env, effects):
         hz = [env.labels.outcomes[m.outcome].horizon for m in members]
         series.append((name, hz, [m.estimate for m in members], [m.ci_low for m in members],
                        [m.ci_high for m in members]))
@@ -162,6 +162,23 @@ def _over_time(env: ReportEnv, effects: list[EffectRow]) -> dict | None:
         for h, m in zip(hz, members):
             rows.append({"head": _("week_n", week=env.fmt.count(h)), "tag": None,
                          "cells": [c.cell(m, "estimate", "effect"), c.ci(m)]})
+    for tte in env.results.time_to_event:
+        points = [b for b in tte.by_week if b.estimate is not None and not suppressed_fields(b)]
+        if len(points) < 2:
+            continue
+        o = env.labels.outcomes.get(tte.outcome)
+        cats = env.findings.join([env.labels.category(cat) for cat in o.categories]) if o else ""
+        name = _("fig.time.event", categories=cats or env.labels.outcome(tte.outcome))
+        pct = [(100 * b.estimate, 100 * b.ci_low, 100 * b.ci_high) for b in points]
+        series.append((name, [b.week for b in points], [p[0] for p in pct], [p[1] for p in pct],
+                       [p[2] for p in pct]))
+        rows.append({"group": name})
+        for b, (est, lo, hi) in zip(points, pct):
+            rows.append({"head": _("week_n", week=env.fmt.count(b.week)), "tag": None,
+                         "cells": [c.plain(env.fmt.signed(est), True),
+                                   c.plain(_("ci", low=env.fmt.number(lo), high=env.fmt.number(hi)), True)]})
+    if not series:
+        return None
     svg = fg.effect_over_time("fig-over-time", _("fig.time.title"), series,
                               {"x": _("fig.time.x"), "y": _("fig.effects.x")}, env.num)
     t = table("tab-over-time", _("fig.time.title"), ["", _("col.difference_unit"), _("col.ci")], rows)
@@ -196,7 +213,11 @@ def _trajectories(env: ReportEnv) -> dict | None:
                [share("comparison", cat, w) for w in weeks]) for cat in cats]
     svg = fg.trajectories_plot("fig-trajectories", _("fig.traj.title"), weeks, panels,
                                {"treated": _("group.treated"), "comparison": _("group.comparison"),
-                                "x": _("fig.traj.x"), "pct": _("pct_suffix")}, env.num)
+                                "x": _("fig.traj.x"), "pct": _("pct_suffix"), "hidden": _("fig.traj.hidden")},
+                               env.num)
+    # the parallel-trends reading is offered only where the weeks before the start are all shown
+    gaps_before = any(w < 0 and (t is None or k is None) for _n, tr, co in panels
+                      for w, t, k in zip(weeks, tr, co))
     cols = [_("col.week")]
     for cat in cats:
         lab = env.labels.category(cat)
@@ -214,7 +235,9 @@ def _trajectories(env: ReportEnv) -> dict | None:
     if any(c["sup"] for r in rows for c in r["cells"]) or any(
             "share" in suppressed_fields(r) for r in traj):
         t["notes"].append(c.sup_note() + " " + _("note.gaps"))
-    return figure("fig-trajectories", _("fig.traj.caption"), svg, t)
+    fig = figure("fig-trajectories", _("fig.traj.caption"), svg, t)
+    fig["text"] = _("results.trajectories_text_gaps" if gaps_before else "results.trajectories_text")
+    return fig
 
 
 def _km_summary(env: ReportEnv, tte: TimeToEventBlock) -> list[str]:
@@ -300,7 +323,7 @@ def results_chapter(env: ReportEnv) -> dict[str, Any]:
             "withheld": [env.labels.outcome(name) for name in withheld],
             "withheld_text": _("results.withheld", weeks=env.fmt.count(env.followup)) if withheld else None,
             "table": t, "figure": _effects_figure(env, shown, t),
-            "over_time": _over_time(env, shown) if env.final else None,
+            "over_time": _over_time(env, shown),
             "trajectories": _trajectories(env), "km": _km(env)}
 
 
@@ -353,7 +376,7 @@ def _propensity(env: ReportEnv, ps: PropensityHistogram) -> dict:
             vals = getattr(ps, series)
             rule = marks.get(f"{series}.{i}")
             if rule:
-                cells.append({"text": f"<{env.min_cell}" if rule == "count" else "–", "num": True, "sup": True})
+                cells.append({"text": f"<{env.min_cell}" if rule == "count" else SUPPRESSED, "num": True, "sup": True})
             else:
                 cells.append(c.plain(env.fmt.count(vals[i] if i < len(vals) else None), True))
         rows.append({"head": f"{env.fmt.number(edges[i], 2)}–{env.fmt.number(edges[i + 1], 2)}", "tag": None,
