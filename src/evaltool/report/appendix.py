@@ -169,7 +169,8 @@ def provenance(env: ReportEnv) -> list[tuple[str, str]]:
              (_("prov.seed"), _or_dash(p.seed)), (_("prov.row_order"), _row_order(_, _or_dash(p.row_order)))]
     for name, digest in p.inputs.items():
         hashed = bool(re.fullmatch(r"[0-9a-f]{64}", str(digest)))
-        items.append((_("prov.input" if hashed else "prov.input_spec", name=name), str(digest)))
+        label = _(f"source.{name}") if name in frontmatter.KNOWN_SOURCES else name
+        items.append((_("prov.input" if hashed else "prov.input_spec", name=label), str(digest)))
     return items
 
 
