@@ -204,7 +204,8 @@ def area_chapter(env: ReportEnv) -> dict[str, Any] | None:
             "before_after": _before_after(env, b, f), "trends": _trend_figure(env, b, f),
             "event": _event_figure(env, b, f), "table": _estimates_table(env, b, f),
             "assumptions": _assumptions(env, b, f), "pretrend": _pretrend(env, b),
-            "hidden": env._("area.hidden", n=env.fmt.count(len(hidden)), min_cell=env.min_cell) if hidden else None}
+            "hidden": env._("area.hidden.one" if len(hidden) == 1 else "area.hidden",
+                            n=env.fmt.count(len(hidden)), min_cell=env.min_cell) if hidden else None}
 
 
 def area_summary(env: ReportEnv) -> dict[str, Any]:

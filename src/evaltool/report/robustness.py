@@ -117,7 +117,8 @@ def _placebos(env: ReportEnv, sens: SensitivityBlock, names: list[str]) -> dict[
               [_("effects.note_units")])
     if c.any_suppressed([t]):
         t["notes"].append(c.sup_note())
-    verdict = (_("robust.placebo_fail", n=env.fmt.count(len(outside)), outcomes=env.findings.join(outside))
+    fail = "robust.placebo_fail.one" if len(outside) == 1 else "robust.placebo_fail"
+    verdict = (_(fail, n=env.fmt.count(len(outside)), outcomes=env.findings.join(outside))
                if outside else _("robust.placebo_ok"))
     return {"text": _("robust.placebo_text"), "verdict": verdict, "table": t}
 
