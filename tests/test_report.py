@@ -70,7 +70,9 @@ def test_final_has_every_section_once(final_da):
 def test_midterm_sections_and_preliminary(midterm_da):
     html = midterm_da.html
     assert '<section id="comparison"' not in html and '<section id="conclusions"' not in html
-    assert "fig-forest" not in html and "fig-over-time" not in html
+    assert "fig-forest" not in html
+    # issue 17: the effect-over-time figure is drawn whenever an outcome has two or more horizons
+    assert '<figure id="fig-over-time"' in html
     assert "Midtvejsevaluering" in html
     assert html.count('<span class="tag">foreløbig</span>') == 7   # every effect row is marked preliminary
 
@@ -114,12 +116,12 @@ def test_outcome_labels_come_from_results(final, final_en):
             assert o["label"]["en"] in final_en.html
 
 
-def test_suppressed_subgroup_shown_as_dash_and_logged(final_da):
+def test_suppressed_subgroup_shown_as_hidden_mark_and_logged(final_da):
     html = final_da.html
     table = html[html.index('id="tab-sub-1"'):]
     table = table[:table.index("</table>")]
     row = re.search(r"Uddannelsesparat</th>(.*?)</tr>", table, flags=re.S).group(1)
-    assert row.count('class="num sup">–</td>') == 7
+    assert row.count('class="num sup">..</td>') == 7  # issue 17: ".." is hidden, "–" not applicable
     log = final_da.disclosure_log
     assert ((log["table"] == "subgroups") & log["row"].str.contains("uddannelsesparat")).sum() == 2
     assert "diskretionering" in text_of(html)

@@ -128,7 +128,7 @@ def _lock_in_doc(fin: dict) -> dict:
     doc = copy.deepcopy(fin)
     for e in doc["effects"]:
         if e["outcome"] == "self_support_13w":
-            e.update(estimate=-1.6, ci_low=-3.2, ci_high=0.0, mean_treated=3.6, mean_control=5.2,
+            e.update(estimate=-1.6, ci_low=-3.2, ci_high=-0.1, mean_treated=3.6, mean_control=5.2,
                      relative_change=-0.31)
     return doc
 
@@ -140,6 +140,13 @@ def test_lock_in_is_explained_only_when_the_pattern_is_there(docs):
     note = _comparison(doc, mid, "da")["lock_in"]
     assert note.startswith("Fastlåsning:")
     assert "Selvforsørget i uge 13" in note and "Virksomhedspraktik eller løntilskud inden for 52 uger" in note
+    assert "Selvforsørget i uge 13: −1,6 procentpoint" in note  # each outcome with its effect, a whole phrase
+    # an early effect whose interval reaches zero is not called "lower"
+    touching = copy.deepcopy(doc)
+    for e in touching["effects"]:
+        if e["outcome"] == "self_support_13w":
+            e["ci_high"] = 0.0
+    assert _comparison(touching, mid, "da")["lock_in"] is None
     controlled, _l = apply_disclosure(as_document(doc), DisclosureRules(min_cell=5))
     assert any(n.startswith("Lock-in:") for n in headline(ReportEnv(controlled, "final", "en", 5))["notes"])
     # without more internships/wage subsidy there is no lock-in story

@@ -20,7 +20,8 @@ from evaltool.report import render_report
 from evaltool.report.i18n import catalogue
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
-FOREIGN = {"da": ("the", "and", "effect", "week", "not"), "en": ("og", "ikke", "uge", "procentpoint")}
+FOREIGN = {"da": ("the", "and", "effect", "week", "not", "largest", "smallest", "simulate"),
+           "en": ("og", "ikke", "uge", "procentpoint", "simulerede")}
 
 
 def visible_text(html: str, lang: str) -> str:
@@ -73,3 +74,33 @@ def test_no_raw_keys_and_no_foreign_words(reports, variant):
     if found:
         where = {w: re.findall(rf".{{0,60}}\b{w}\b.{{0,60}}", text, flags=re.I)[:2] for w in found}
         pytest.fail(f"{variant}: words of the other language {where}")
+
+
+CONCLUSION = {"da": r"Den fremskudte indsats har (øget|mindsket) (andelen|resultatet) for »[^«]+«: [+−][\d,]+( procentpoint)? "
+                    r"\(95 %-KI: −?[\d,]+ til −?[\d,]+\)\.",
+              "en": r"The outreach effort has (increased|reduced) the (share|result) for “[^”]+”: [+−][\d.]+"
+                    r"( percentage points)? \(95% CI: −?[\d.]+ to −?[\d.]+\)\."}
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_conclusions_are_whole_sentences_with_whole_labels(lang):
+    """Issue 17: not "reduced self-supported in week 26" (a label bent into a phrase) but one sentence per
+    clear effect, the label quoted whole with the effect and its interval; plural chosen by the count."""
+    final = json.loads((FIXTURES / "results_example.json").read_text(encoding="utf-8"))
+    final["effects"][0].update(p_value=0.0001, p_value_adj=0.0004)  # one clear effect
+    html = render_report(final, "final", lang).html
+    sec = html[html.index('<section id="conclusions"'):]
+    items = [visible_text(i, lang).strip() for i in re.findall(r"<p>(.*?)</p>", sec[:sec.index("</section>")],
+                                                                flags=re.S)]
+    clear = [i for i in items if re.fullmatch(CONCLUSION[lang], i)]
+    assert clear, items
+    labels = [o["label"][lang] for o in final["outcomes"]]
+    for item in items:
+        for label in labels:
+            assert label.lower() not in item or label.lower() == label, (label, item)
+    none = [i for i in items if i.startswith(("No effect", "Der er ikke fundet"))]
+    assert none
+    for i in none:  # plural by the number of outcomes named
+        many = i.count("“" if lang == "en" else "»") > 1
+        assert i.startswith(("No effects were found", "Der er ikke fundet effekter") if many else
+                            ("No effect was found", "Der er ikke fundet en effekt")), i

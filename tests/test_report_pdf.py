@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import browser_unavailable
+from pdf_pages import near_empty_pages, pages, pdftotext_available
 
 from evaltool.report import render_report, write_report
 
@@ -36,7 +37,7 @@ def test_pdf_of_the_final_report_is_compact(tmp_path):
     import shutil
     import subprocess
     if shutil.which("pdftotext") is None:
-        _unavailable("pdftotext not found (apt-get install poppler-utils)")
+        browser_unavailable("pdftotext not found (apt-get install poppler-utils)")
     page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
                            check=True).stdout
     page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True,
@@ -52,7 +53,7 @@ def test_cli_report_pdf_writes_the_pdf_beside_the_html(tmp_path, capsys):
     from evaltool.report.pdf import chromium_path
 
     if chromium_path() is None:
-        _unavailable("Chromium not found (apt-get install chromium)")
+        browser_unavailable("Chromium not found (apt-get install chromium)")
     out = tmp_path / "x.html"
     code = _run(main, "report", str(FIXTURES / "results_example.json"), "--template", "final", "--lang", "da",
                 "--out", str(out), "--compare-with", str(FIXTURES / "results_midterm.json"), "--pdf")
@@ -77,3 +78,55 @@ def _run(main, *args: str) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0
+
+
+# --- issue 17 acceptance: the demo's reports on paper -------------------------------------------------------
+
+DEMO_VARIANTS = [("final", "en"), ("final", "da"), ("midterm", "en"), ("midterm", "da")]
+
+
+@pytest.fixture(scope="module")
+def demo_pdfs(tmp_path_factory) -> dict[tuple[str, str], tuple[Path, Path]]:
+    """`evaltool demo` at its bundled size (the acceptance is about this demo), each report printed."""
+    from evaltool.report.pdf import chromium_path, pdf_beside
+    from evaltool.study.demo import write_demo
+
+    if chromium_path() is None:
+        browser_unavailable("Chromium not found (apt-get install chromium)")
+    if not pdftotext_available():
+        browser_unavailable("pdftotext not found (apt-get install poppler-utils)")
+    folder, _ = write_demo(tmp_path_factory.mktemp("demo") / "demo")
+    out = {}
+    for template, lang in DEMO_VARIANTS:
+        html = folder / template / f"report_{template}_{lang}.html"
+        out[(template, lang)] = (html, pdf_beside(html, language=lang, title="evaltool demo"))
+    return out
+
+
+@pytest.mark.parametrize("template, lang", DEMO_VARIANTS)
+def test_demo_report_prints_compactly_without_near_empty_pages(demo_pdfs, template, lang):
+    """<= 14 A4 pages, and no page more than half empty unless a chapter ends there (issue 17)."""
+    html, pdf = demo_pdfs[(template, lang)]
+    printed = pages(pdf)
+    assert 4 <= len(printed) <= MAX_FINAL_PAGES, f"{pdf.name}: {len(printed)} pages"
+    bad = near_empty_pages(pdf, html.read_text(encoding="utf-8"))
+    assert bad == [], [(p.number, round(p.fill, 2), p.first_line[:40]) for p in bad]
+
+
+@pytest.mark.parametrize("template, lang", DEMO_VARIANTS)
+def test_demo_pdf_holds_every_figure_table_and_the_marks(demo_pdfs, template, lang):
+    """Print loses nothing: every figure's numbers (collapsed on screen) and the reading guide's marks."""
+    import subprocess
+
+    html, pdf = demo_pdfs[(template, lang)]
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    source = html.read_text(encoding="utf-8")
+    captions = [" ".join(re.sub(r"<[^>]+>", "", c).split())
+                for c in re.findall(r"<details>\s*<summary>.*?</summary>.*?<caption>(.*?)</caption>", source, re.S)]
+    assert captions, "the demo's figures have tables"
+    import html as html_mod
+    for cap in captions:
+        assert html_mod.unescape(cap)[:40] in text, cap
+    marks = "Tegn i tabeller og figurer:" if lang == "da" else "Marks in the tables and figures:"
+    assert marks in text

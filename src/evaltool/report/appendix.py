@@ -61,9 +61,11 @@ def method(env: ReportEnv) -> dict[str, Any]:
                if d.caliper is not None else _("method.no_caliper"))
     items = [
         (_("method.estimand"), lab.code("estimand", estimand)),
-        (_("method.matching"), _("method.matching_text", method=lab.code("matching_method", d.method),
+        (_("method.matching"), _("method.matching_text_one" if d.ratio == 1 else "method.matching_text",
+                                 method=lab.code("matching_method", d.method),
                                  ratio=fmt.count(d.ratio), replace=_("word.yes") if d.replace else _("word.no"),
-                                 distance=lab.code("distance", d.distance), order=d.m_order or "–")),
+                                 distance=lab.code("distance", d.distance),
+                                 order=lab.code("m_order", d.m_order) if d.m_order else "–")),
         (_("method.caliper_label"), caliper),
         (_("method.exact"), ", ".join(lab.variable(v) for v in d.exact) or _("word.none")),
         (_("method.covariates"), ", ".join(lab.term(v) for v in d.covariates) or _("word.none")),
@@ -167,7 +169,8 @@ def provenance(env: ReportEnv) -> list[tuple[str, str]]:
              (_("prov.seed"), _or_dash(p.seed)), (_("prov.row_order"), _row_order(_, _or_dash(p.row_order)))]
     for name, digest in p.inputs.items():
         hashed = bool(re.fullmatch(r"[0-9a-f]{64}", str(digest)))
-        items.append((_("prov.input" if hashed else "prov.input_spec", name=name), str(digest)))
+        label = _(f"source.{name}") if name in frontmatter.KNOWN_SOURCES else name
+        items.append((_("prov.input" if hashed else "prov.input_spec", name=label), str(digest)))
     return items
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from evaltool.report._env import ReportEnv
 from evaltool.report.area_disclosure import hidden_areas
 from evaltool.report.area_figures import event_plot, trend_plot
-from evaltool.report.formatting import DASH
+from evaltool.report.formatting import DASH, SUPPRESSED
 from evaltool.report.tables import table
 from evaltool.results.areas import AreaBlock, AreaEstimateRow
 
@@ -198,7 +198,8 @@ def area_chapter(env: ReportEnv) -> dict[str, Any] | None:
             "before_after": _before_after(env, b, f), "trends": _trend_figure(env, b, f),
             "event": _event_figure(env, b, f), "table": _estimates_table(env, b, f),
             "assumptions": _assumptions(env, b, f), "pretrend": _pretrend(env, b),
-            "hidden": env._("area.hidden", n=env.fmt.count(len(hidden)), min_cell=env.min_cell) if hidden else None}
+            "hidden": env._("area.hidden.one" if len(hidden) == 1 else "area.hidden",
+                            n=env.fmt.count(len(hidden)), min_cell=env.min_cell) if hidden else None}
 
 
 def area_summary(env: ReportEnv) -> dict[str, Any]:
@@ -233,7 +234,7 @@ def area_appendix(env: ReportEnv) -> dict[str, Any]:
         residents = None if r.population_min is None else int(r.population_min)
         rows.append({"head": r.unit, "cells": [
             {"text": str(ft) if ft else _("area.never"), "num": False, "sup": False},
-            {"text": f"<{env.min_cell}" if mark == "area" else DASH if sup else env.fmt.count(residents),
+            {"text": f"<{env.min_cell}" if mark == "area" else SUPPRESSED if sup else env.fmt.count(residents),
              "num": True, "sup": sup}]})
     tb = table("tab-area-populations", _("area.app.pop_caption"), ["", _("area.col.start"), _("area.col.residents")],
                rows)

@@ -7,6 +7,7 @@ from typing import Any
 from evaltool.report.disclosure import suppressed_fields
 from evaltool.report import figures as fg
 from evaltool.report._env import ReportEnv
+from evaltool.report.formatting import SUPPRESSED
 from evaltool.report.tables import figure, table
 from evaltool.results.schema import PropensityHistogram
 
@@ -62,7 +63,7 @@ def _propensity(env: ReportEnv, ps: PropensityHistogram) -> dict:
             vals = getattr(ps, series)
             rule = marks.get(f"{series}.{i}")
             if rule:
-                cells.append({"text": f"<{env.min_cell}" if rule == "count" else "–", "num": True, "sup": True})
+                cells.append({"text": f"<{env.min_cell}" if rule == "count" else SUPPRESSED, "num": True, "sup": True})
             else:
                 cells.append(c.plain(env.fmt.count(vals[i] if i < len(vals) else None), True))
         rows.append({"head": f"{env.fmt.number(edges[i], 2)}–{env.fmt.number(edges[i + 1], 2)}", "tag": None,

@@ -120,10 +120,13 @@ def lock_in(env: ReportEnv) -> str | None:
         if o is None or e.estimate is None or env.findings.hidden(e) or e.subgroup is not None:
             continue
         cats = set(o.categories)
-        if cats and cats <= SELF_SUPPORT and o.horizon is not None and o.horizon <= EARLY_WEEKS and e.estimate < 0:
-            early.append(env.labels.outcome(e.outcome))
-        if cats & PLACEMENT and o.kind == "any" and e.estimate > 0:
-            placement.append(env.labels.outcome(e.outcome))
+        # only effects whose interval agrees: "lower"/"more" is not said of an interval that crosses zero
+        item = env._("cmp.lock_in.item", outcome=env.labels.outcome(e.outcome), effect=env.fmt.signed(e.estimate))
+        if (cats and cats <= SELF_SUPPORT and o.horizon is not None and o.horizon <= EARLY_WEEKS
+                and e.estimate < 0 and e.ci_high is not None and e.ci_high < 0):
+            early.append(item)
+        if cats & PLACEMENT and o.kind == "any" and e.estimate > 0 and e.ci_low is not None and e.ci_low > 0:
+            placement.append(item)
     if not early or not placement:
         return None
     return env._("cmp.lock_in", early=env.findings.join(early), placement=env.findings.join(placement))

@@ -71,12 +71,11 @@ def _families(env: ReportEnv, effects: list[EffectRow]) -> list[tuple[str, list[
 
 
 def _over_time(env: ReportEnv, effects: list[EffectRow]) -> dict | None:
-    fams = _families(env, effects)
-    if not fams:
-        return None
+    """Effects at every horizon (26/52/104/156 weeks): outcome families measured at two or more horizons,
+    and each time-to-event outcome's effect on the share with the event by week k."""
     _, c = env._, env.cells
     series, rows = [], []
-    for name, pairs in fams:
+    for name, pairs in _families(env, effects):
         members, hz = [m for m, _h in pairs], [h for _m, h in pairs]
         series.append((name, hz, [m.estimate for m in members], [m.ci_low for m in members],
                        [m.ci_high for m in members]))
@@ -84,6 +83,23 @@ def _over_time(env: ReportEnv, effects: list[EffectRow]) -> dict | None:
         for m, h in pairs:
             rows.append({"head": _("week_n", week=env.fmt.count(h)), "tag": None,
                          "cells": [c.cell(m, "estimate", "effect"), c.ci(m)]})
+    for tte in env.results.time_to_event:
+        points = [b for b in tte.by_week if b.estimate is not None and not suppressed_fields(b)]
+        if len(points) < 2:
+            continue
+        o = env.results.outcome(tte.outcome)
+        cats = env.findings.join([env.labels.category(cat) for cat in o.categories]) if o else ""
+        name = _("fig.time.event", categories=cats or env.labels.outcome(tte.outcome))
+        pct = [(100 * b.estimate, 100 * b.ci_low, 100 * b.ci_high) for b in points]
+        series.append((name, [b.week for b in points], [p[0] for p in pct], [p[1] for p in pct],
+                       [p[2] for p in pct]))
+        rows.append({"group": name})
+        for b, (est, lo, hi) in zip(points, pct):
+            rows.append({"head": _("week_n", week=env.fmt.count(b.week)), "tag": None,
+                         "cells": [c.plain(env.fmt.signed(est), True),
+                                   c.plain(_("ci", low=env.fmt.number(lo), high=env.fmt.number(hi)), True)]})
+    if not series:
+        return None
     svg = fg.effect_over_time("fig-over-time", _("fig.time.title"), series,
                               {"x": _("fig.time.x"), "y": _("fig.effects.x")}, env.num)
     t = table("tab-over-time", _("fig.time.title"), ["", _("col.difference_unit"), _("col.ci")], rows)
@@ -100,5 +116,5 @@ def results_chapter(env: ReportEnv) -> dict[str, Any]:
             "withheld": [env.labels.outcome(name) for name in withheld],
             "withheld_text": _("results.withheld", weeks=env.fmt.count(env.followup)) if withheld else None,
             "table": t, "figure": _effects_figure(env, shown, t),
-            "over_time": _over_time(env, shown) if env.final else None,
+            "over_time": _over_time(env, shown),
             "trajectories": trajectories_figure(env), "km": km_figures(env)}

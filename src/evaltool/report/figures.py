@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 __all__ = ["love_plot", "propensity_overlap", "effects_plot", "effect_over_time", "forest_plot",
-           "trajectories_plot", "km_plot", "TREATED", "COMPARISON"]
+           "trajectories_plot", "km_plot", "hidden_runs", "TREATED", "COMPARISON"]
 
 TREATED = "#1b4f72"
 COMPARISON = "#a04000"
@@ -55,7 +55,8 @@ def _svg(fig, key: str, title: str) -> str:
     text = buf.getvalue()
     text = text[text.index("<svg"):]
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
-    text = re.sub(r'\s(width|height)="[\d.]+pt"', "", text, count=2)
+    # width/height (pt) stay: a figure prints at its drawn size (text at its font size) and shrinks
+    # only where the page or screen is narrower (report.css: width auto, max-width 100 %)
     tid = f"{key}-title"
     text = text.replace("<svg ", f'<svg class="chart" role="img" aria-labelledby="{tid}" ', 1)
     head_end = text.index(">") + 1
@@ -91,7 +92,7 @@ def love_plot(key: str, title: str, terms: list[str], before: list[float | None]
               threshold: float, labels: dict[str, str], num: Num) -> str:
     """Absolute standardised mean differences before and after matching, one row per term."""
     with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(7.2, 0.32 * len(terms) + 1.3))
+        fig, ax = plt.subplots(figsize=(6.4, 0.19 * len(terms) + 0.9))
         y = list(range(len(terms)))[::-1]
         ax.scatter([abs(v) for v in _nan(before)], y, facecolors="white", edgecolors=GREY, s=28,
                    label=labels["before"], zorder=3)
@@ -111,7 +112,7 @@ def propensity_overlap(key: str, title: str, edges: list[float], panels: list[tu
     mids = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
     width = min(b - a for a, b in zip(edges[:-1], edges[1:])) * 0.9
     with plt.rc_context(_RC):
-        fig, axes = plt.subplots(1, len(panels), figsize=(7.2, 2.8), sharey=True, sharex=True)
+        fig, axes = plt.subplots(1, len(panels), figsize=(6.4, 2.5), sharey=True, sharex=True)
         axes = [axes] if len(panels) == 1 else list(axes)
         for ax, (panel_title, treated, control) in zip(axes, panels):
             for counts, colour, lab, sign in ((treated, TREATED, labels["treated"], 1),
@@ -135,7 +136,7 @@ def effects_plot(key: str, title: str, names: list[str], est: list[float | None]
                  hi: list[float | None], labels: dict[str, str], num: Num) -> str:
     """Point estimates with 95 % confidence intervals, one row per outcome."""
     with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(names) + 1.2))
+        fig, ax = plt.subplots(figsize=(6.4, 0.34 * len(names) + 0.9))
         y = list(range(len(names)))[::-1]
         e, low, high = _nan(est), _nan(lo), _nan(hi)
         ax.hlines(y, low, high, color=TREATED, linewidth=2)
@@ -152,7 +153,7 @@ def effect_over_time(key: str, title: str, series: list[tuple[str, list[int], li
     """Effects (with 95 % CI bands) by horizon in weeks, one line per outcome family."""
     colours = [TREATED, COMPARISON, "#196f3d", "#6c3483"]
     with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(7.2, 3.2))
+        fig, ax = plt.subplots(figsize=(6.0, 2.3))
         for i, (name, weeks, est, lo, hi) in enumerate(series):
             c = colours[i % len(colours)]
             ax.fill_between(weeks, _nan(lo), _nan(hi), color=c, alpha=0.15, linewidth=0)
@@ -160,10 +161,14 @@ def effect_over_time(key: str, title: str, series: list[tuple[str, list[int], li
         ax.axhline(0, color="#444444", linewidth=0.9)
         ax.set_xlabel(labels["x"])
         ax.set_ylabel(labels["y"])
-        ax.set_xticks(sorted({w for _n, weeks, *_r in series for w in weeks}))
+        # ticks at the horizons themselves (26, 52, 104, 156 weeks), not at round numbers between them
+        horizons = sorted({w for _n, weeks, *_r in series for w in weeks})
+        ax.set_xticks(horizons, [num(w, 0) for w in horizons])
+        ax.grid(axis="x", visible=False)
         _axis_fmt(ax, num, "y", 1)
-        _axis_fmt(ax, num, "x", 0)
-        ax.legend(loc="best", fontsize=8)
+        # above the axes: a legend inside may cover a band
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=8, borderaxespad=0.2,
+                  ncol=min(2, len(series)))
         return _svg(fig, key, title)
 
 
@@ -171,7 +176,7 @@ def forest_plot(key: str, title: str, rows: list[tuple[str, float | None, float 
                 overall: float | None, labels: dict[str, str], num: Num) -> str:
     """Subgroup effects with 95 % CIs; ``rows`` are (label, est, lo, hi, is_heading)."""
     with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(7.2, 0.3 * len(rows) + 1.2))
+        fig, ax = plt.subplots(figsize=(5.6, 0.2 * len(rows) + 0.9))
         y = list(range(len(rows)))[::-1]
         names = []
         for yi, (label, est, lo, hi, heading) in zip(y, rows):
@@ -183,7 +188,8 @@ def forest_plot(key: str, title: str, rows: list[tuple[str, float | None, float 
         ax.axvline(0, color="#444444", linewidth=0.9)
         if overall is not None:
             ax.axvline(overall, color=COMPARISON, linestyle="--", linewidth=1, label=labels["overall"])
-            ax.legend(loc="lower right", fontsize=8)
+            # above the axes, right-aligned: a legend inside would cover an interval (issue 17: the 50+ row)
+            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, borderaxespad=0.2)
         ax.set_yticks(y, names)
         for tick, (_l, _e, _lo, _hi, heading) in zip(ax.get_yticklabels(), rows):
             tick.set_fontweight("bold" if heading else "normal")
@@ -199,13 +205,23 @@ def trajectories_plot(key: str, title: str, weeks: list[int],
     ncol = 2 if len(panels) > 1 else 1
     nrow = math.ceil(len(panels) / ncol)
     with plt.rc_context(_RC):
-        fig, axes = plt.subplots(nrow, ncol, figsize=(7.2, 2.5 * nrow), squeeze=False)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(6.8, 1.9 * nrow), squeeze=False)
         flat = [a for row in axes for a in row]
         for ax, (name, treated, comparison) in zip(flat, panels):
-            ax.plot(weeks, [v * 100 for v in _nan(treated)], color=TREATED, linewidth=1.6,
-                    label=labels["treated"])
-            ax.plot(weeks, [v * 100 for v in _nan(comparison)], color=COMPARISON, linewidth=1.4,
-                    linestyle="--", label=labels["comparison"])
+            # hidden weeks (disclosure control) are shaded gaps, so a broken line reads as "not shown",
+            # and a point standing alone between gaps is a dot rather than vanishing
+            for start, end in hidden_runs(weeks, treated, comparison):
+                ax.axvspan(start - 0.5, end + 0.5, color="#d9d9d9", alpha=0.6, linewidth=0,
+                           label=labels["hidden"])
+            for values, colour, style, width, lab in ((treated, TREATED, "-", 1.6, labels["treated"]),
+                                                      (comparison, COMPARISON, "--", 1.4, labels["comparison"])):
+                ys = [v * 100 for v in _nan(values)]
+                ax.plot(weeks, ys, color=colour, linewidth=width, linestyle=style, label=lab)
+                alone = [i for i, v in enumerate(ys) if not math.isnan(v)
+                         and (i == 0 or math.isnan(ys[i - 1])) and (i == len(ys) - 1 or math.isnan(ys[i + 1]))]
+                if alone:
+                    ax.plot([weeks[i] for i in alone], [ys[i] for i in alone], linestyle="none", marker="o",
+                            markersize=2.2, color=colour)
             ax.axvline(0, color=GREY, linewidth=0.8)
             ax.set_title(name, fontsize=9)
             ax.set_ylim(bottom=0)
@@ -214,17 +230,34 @@ def trajectories_plot(key: str, title: str, weeks: list[int],
             ax.set_xlabel(labels["x"])
         for ax in flat[len(panels):]:
             ax.set_visible(False)
-        handles, names = flat[0].get_legend_handles_labels()
+        seen: dict[str, Any] = {}
+        for ax in flat[:len(panels)]:
+            for h, n in zip(*ax.get_legend_handles_labels()):
+                seen.setdefault(n, h)
+        order = [n for n in (labels["treated"], labels["comparison"], labels["hidden"]) if n in seen]
         fig.tight_layout(rect=(0, 0.06 if nrow > 1 else 0.1, 1, 1))  # room for one legend below the panels
-        fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, frameon=False)
+        fig.legend([seen[n] for n in order], order, loc="lower center", ncol=len(order), fontsize=8,
+                   frameon=False)
         return _svg(fig, key, title)
+
+
+def hidden_runs(weeks: Sequence[int], *series: Sequence[float | None]) -> list[tuple[int, int]]:
+    """Runs of consecutive weeks (first, last) in which any of ``series`` is hidden (None)."""
+    runs: list[tuple[int, int]] = []
+    for i, w in enumerate(weeks):
+        if any(i < len(s) and s[i] is None for s in series):
+            if runs and i > 0 and runs[-1][1] == weeks[i - 1]:
+                runs[-1] = (runs[-1][0], w)
+            else:
+                runs.append((w, w))
+    return runs
 
 
 def km_plot(key: str, title: str, curves: list[tuple[str, list[int], list[float | None]]],
             labels: dict[str, str], num: Num) -> str:
     """Cumulative share with the event (1 − Kaplan–Meier survival), step curves per group."""
     with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(7.2, 3.0))
+        fig, ax = plt.subplots(figsize=(6.0, 2.5))
         for (name, weeks, surv), colour, style in zip(curves, [TREATED, COMPARISON, GREY], ["-", "--", ":"]):
             ax.step(weeks, [100 * (1 - v) for v in _nan(surv)], where="post", color=colour, linestyle=style,
                     label=name)

@@ -80,15 +80,20 @@ class Findings:
             if self.hidden(e):
                 continue
             sig = self.significance(e)
-            label = self.labels.outcome(e.outcome).lower()
+            # the outcome's label is quoted whole: it is a name, not a phrase to bend into the sentence
+            label = self._("word.quote", text=self.labels.outcome(e.outcome))
             if sig == "adjusted":
-                groups["up" if e.estimate > 0 else "down"].append(label)
+                # one whole sentence per clear effect, with its size; "share" only for percentage points
+                key = ("conclusion.up" if e.estimate > 0 else "conclusion.down") + ("_share" if e.unit == "pp" else "")
+                groups["up" if e.estimate > 0 else "down"].append(
+                    self._(key, label=label, diff=self.diff(e), ci=self.ci(e)))
             else:
                 groups[sig].append(label)
-        out = []
-        for key in ("up", "down", "nominal", "none"):
+        out = groups["up"] + groups["down"]
+        for key in ("nominal", "none"):
             if groups[key]:
-                out.append(self._(f"conclusion.{key}", outcomes=self.join(groups[key])))
+                n = "one" if len(groups[key]) == 1 else "other"
+                out.append(self._(f"conclusion.{key}.{n}", outcomes=self.join(groups[key])))
         if not groups["up"] and not groups["down"]:
             out.append(self._("conclusion.no_clear_effect"))
         out.append(self._("conclusion.caveat"))

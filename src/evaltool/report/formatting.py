@@ -25,9 +25,12 @@ from dataclasses import dataclass
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
 
-__all__ = ["NumberFormat", "DASH", "MINUS"]
+__all__ = ["NumberFormat", "DASH", "MINUS", "SUPPRESSED"]
 
-DASH = "\u2013"
+DASH = "\u2013"  # not applicable: the value does not exist or cannot be computed
+#: A value hidden by disclosure control (a count below the threshold is "<5" instead); Statistics
+#: Denmark's mark for confidential figures, distinct from "–" (not applicable) and "0" (a real zero).
+SUPPRESSED = ".."
 MINUS = "\u2212"
 _LOCALES = {"da": "da_DK", "en": "en_GB"}
 

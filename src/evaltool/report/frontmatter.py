@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from evaltool.report._env import ReportEnv
+from evaltool.report.formatting import DASH, SUPPRESSED
 from evaltool.report.markdown import free_texts
 
-__all__ = ["metadata", "cover", "guide", "texts"]
+__all__ = ["metadata", "cover", "guide", "marks", "texts"]
 
-KNOWN_SOURCES = ("persons", "weekly_status", "contacts", "residence", "area_panel", "code_map")
+KNOWN_SOURCES = ("persons", "weekly_status", "contacts", "residence", "area_panel", "code_map", "simulate")
 
 
 def metadata(env: ReportEnv) -> list[tuple[str, str | None]]:
@@ -39,8 +40,15 @@ def guide(env: ReportEnv) -> dict[str, Any]:
     names = list(env.results.provenance.inputs)
     sources = [_(f"source.{n}") if n in KNOWN_SOURCES else n for n in names]
     return {"title": _("guide.title"), "text": _("guide.final" if env.final else "guide.midterm"),
-            "marks": _("guide.marks", m=env.min_cell),
+            "marks": _("guide.marks"), "mark_items": marks(env), "gap": _("guide.mark.gap"),
             "sources_title": _("guide.sources"), "sources": sources}
+
+
+def marks(env: ReportEnv) -> list[tuple[str, str]]:
+    """The table marks and what each means: suppressed count, hidden number, not applicable, zero."""
+    _, m = env._, env.min_cell
+    return [(f"<{m}", _("guide.mark.count", n=m - 1)), (SUPPRESSED, _("guide.mark.hidden", m=m)),
+            (DASH, _("guide.mark.none")), ("0", _("guide.mark.zero"))]
 
 
 def texts(env: ReportEnv) -> dict[str, Any]:

@@ -132,6 +132,6 @@ def headline(env: ReportEnv) -> dict[str, Any] | None:
         notes.append(_("note.suppressed", m=env.min_cell))
     return {"title": _("headline.title"), "items": items, "process": _process_line(env),
             "figure": {"id": "fig-headline", "caption": _("headline.figure.caption"), "svg": svg, "table": None,
-                       "ref": None},
+                       "ref": "tab-effects", "ref_text": _("headline.figure.numbers")},
             "notes": notes}
 

@@ -29,7 +29,11 @@ from pathlib import Path
 
 from evaltool.exceptions import ReportError
 
-__all__ = ["chromium_path", "html_to_pdf", "pdf_beside"]
+__all__ = ["chromium_path", "html_to_pdf", "pdf_beside", "MARGINS_MM"]
+
+#: Page margins in millimetres; the running header and the page numbers print inside the top and
+#: bottom ones.
+MARGINS_MM = {"top": 15, "bottom": 15, "left": 14, "right": 14}
 
 _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -37,7 +41,7 @@ _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-n
 _FOOTER = ('<div style="font-size:8pt;width:100%;text-align:center;color:#4a4a4a;'
            'font-family:Arial,sans-serif;">{page} <span class="pageNumber"></span> / '
            '<span class="totalPages"></span></div>')
-_HEADER = ('<div style="font-size:8pt;width:100%;padding:0 16mm;color:#4a4a4a;'
+_HEADER = ('<div style="font-size:8pt;width:100%;padding:0 14mm;color:#4a4a4a;'
            'font-family:Arial,sans-serif;">{title}</div>')
 
 
@@ -95,7 +99,7 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *, title: str = "",
                 page.pdf(path=str(target), format="A4", print_background=True, display_header_footer=True,
                          header_template=_HEADER.format(title=html.escape(title)),
                          footer_template=_FOOTER.format(page=html.escape(page_word)),
-                         margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
+                         margin={side: f"{mm}mm" for side, mm in MARGINS_MM.items()},
                          tagged=True, outline=True, prefer_css_page_size=False)
             finally:
                 ctx.close()

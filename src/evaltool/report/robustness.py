@@ -1,7 +1,7 @@
 """The robustness chapter ("Hvor robust er resultatet?"): hidden bias, placebos, the headline interval
 and the specification curve, in plain language, from the controlled ``sensitivity`` block.
 
-Numbers arrive formatted; a value suppressed by disclosure control is shown as "–" with a note.
+Numbers arrive formatted; a value suppressed by disclosure control is shown as ".." with a note.
 When the study ran without a sensitivity block, the chapter says which analyses are not included.
 """
 
@@ -117,7 +117,8 @@ def _placebos(env: ReportEnv, sens: SensitivityBlock, names: list[str]) -> dict[
               [_("effects.note_units")])
     if c.any_suppressed([t]):
         t["notes"].append(c.sup_note())
-    verdict = (_("robust.placebo_fail", n=env.fmt.count(len(outside)), outcomes=env.findings.join(outside))
+    fail = "robust.placebo_fail.one" if len(outside) == 1 else "robust.placebo_fail"
+    verdict = (_(fail, n=env.fmt.count(len(outside)), outcomes=env.findings.join(outside))
                if outside else _("robust.placebo_ok"))
     return {"text": _("robust.placebo_text"), "verdict": verdict, "table": t}
 
@@ -195,7 +196,7 @@ def speccurve_svg(key: str, title: str, est: list, lo: list, hi: list, headline:
                   labels: dict[str, str], num) -> str:
     """Specification curve: every design's estimate with its 95 % CI, sorted by size; the headline dashed."""
     with plt.rc_context(fg._RC):
-        fig, ax = plt.subplots(figsize=(7.2, 2.8))
+        fig, ax = plt.subplots(figsize=(6.0, 2.3))
         x = list(range(1, len(est) + 1))
         e, low, high = fg._nan(est), fg._nan(lo), fg._nan(hi)
         ax.vlines(x, low, high, color=fg.GREY, linewidth=1.2)

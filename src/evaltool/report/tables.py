@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evaltool.report.disclosure import suppressed_fields
-from evaltool.report.formatting import DASH, NumberFormat
+from evaltool.report.formatting import DASH, SUPPRESSED, NumberFormat
 from evaltool.report.i18n import Translator
 
 __all__ = ["Cells", "pretty", "table", "figure"]
@@ -61,7 +61,7 @@ class Cells:
         """One formatted cell of a typed record (None: no record); ``kind`` is count, number, percent, ..."""
         rule = suppressed_fields(rec).get(field)
         if rule is not None:
-            text = f"<{self.min_cell}" if rule == "count" and kind == "count" else DASH
+            text = f"<{self.min_cell}" if rule == "count" and kind == "count" else SUPPRESSED
             return {"text": text, "num": True, "sup": True}
         value = None if rec is None else getattr(rec, field)
         return {"text": self.text(value, kind, decimals, unit), "num": kind != "text", "sup": False}
@@ -85,8 +85,10 @@ class Cells:
     def ci(self, rec: Any, decimals: int = 1) -> dict[str, Any]:
         """The "low to high" cell of a confidence interval."""
         marks = suppressed_fields(rec)
-        if "ci_low" in marks or "ci_high" in marks or rec.ci_low is None:
-            return {"text": DASH, "num": True, "sup": "ci_low" in marks}
+        if "ci_low" in marks or "ci_high" in marks:
+            return {"text": SUPPRESSED, "num": True, "sup": True}
+        if rec.ci_low is None:
+            return {"text": DASH, "num": True, "sup": False}
         return {"text": self._("ci", low=self.fmt.number(rec.ci_low, decimals),
                                high=self.fmt.number(rec.ci_high, decimals)), "num": True, "sup": False}
 

@@ -44,7 +44,11 @@ def trajectories_figure(env: ReportEnv) -> dict | None:
                [share("comparison", cat, w) for w in weeks]) for cat in cats]
     svg = fg.trajectories_plot("fig-trajectories", _("fig.traj.title"), weeks, panels,
                                {"treated": _("group.treated"), "comparison": _("group.comparison"),
-                                "x": _("fig.traj.x"), "pct": _("pct_suffix")}, env.num)
+                                "x": _("fig.traj.x"), "pct": _("pct_suffix"), "hidden": _("fig.traj.hidden")},
+                               env.num)
+    # the parallel-trends reading is offered only where the weeks before the start are all shown
+    gaps_before = any(w < 0 and (t is None or k is None) for _n, tr, co in panels
+                      for w, t, k in zip(weeks, tr, co))
     cols = [_("col.week")]
     for cat in cats:
         lab = env.labels.category(cat)
@@ -62,7 +66,9 @@ def trajectories_figure(env: ReportEnv) -> dict | None:
     if any(c["sup"] for r in rows for c in r["cells"]) or any(
             "share" in suppressed_fields(r) for r in traj):
         t["notes"].append(c.sup_note() + " " + _("note.gaps"))
-    return figure("fig-trajectories", _("fig.traj.caption"), svg, t)
+    fig = figure("fig-trajectories", _("fig.traj.caption"), svg, t)
+    fig["text"] = _("results.trajectories_text_gaps" if gaps_before else "results.trajectories_text")
+    return fig
 
 
 def _km_summary(env: ReportEnv, tte: TimeToEventBlock) -> list[str]:
