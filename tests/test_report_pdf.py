@@ -130,3 +130,38 @@ def test_demo_pdf_holds_every_figure_table_and_the_marks(demo_pdfs, template, la
         assert html_mod.unescape(cap)[:40] in text, cap
     marks = "Tegn i tabeller og figurer:" if lang == "da" else "Marks in the tables and figures:"
     assert marks in text
+
+
+def test_run_with_pdf_format_writes_a_pdf_beside_each_report(tmp_path):
+    """`report.formats: [html, pdf]` in a config: `evaltool run` prints each report beside its HTML
+    (a run-level path the CLI `report --pdf` test does not reach)."""
+    from evaltool.cli import main
+    from evaltool.report.pdf import chromium_path
+
+    if chromium_path() is None:
+        browser_unavailable("Chromium not found (apt-get install chromium)")
+    cfg = tmp_path / "study.yaml"
+    cfg.write_text("""\
+study:
+  title: {da: "Lille studie", en: "Small study"}
+data:
+  simulate: {n: 800, seed: 5}
+design:
+  covariates: [age, C(origin), prior_support_share]
+outcomes:
+  - name: placement_52w
+    label: {da: "Praktik eller løntilskud", en: "Internship or wage subsidy"}
+    kind: any
+    categories: [virksomhedspraktik, loentilskud]
+    weeks: [1, 52]
+report:
+  templates: [final]
+  languages: [da]
+  formats: [html, pdf]
+""", encoding="utf-8")
+    out = tmp_path / "out"
+    assert _run(main, "run", str(cfg), "--out", str(out)) == 0
+    pdfs = sorted(p.name for p in out.glob("*.pdf"))
+    htmls = sorted(p.name for p in out.glob("*.html"))
+    assert htmls and pdfs == [h[:-5] + ".pdf" for h in htmls]
+    assert (out / pdfs[0]).read_bytes().startswith(b"%PDF-")

@@ -140,7 +140,7 @@ def fill_output_folder(tmp: Path, result: StudyResult, controlled: ResultsDocume
         if "pdf" in result.config.report.formats:
             from evaltool.report.pdf import pdf_beside
 
-            pdf_beside(tmp / name, language=rendered.language, title=_title(results, rendered.language))
+            pdf_beside(tmp / name, language=rendered.language, title=_title(controlled, rendered.language))
         if len(rendered.disclosure_log):
             logs.append(rendered.disclosure_log.assign(report=name))
     frame = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(
