@@ -126,8 +126,8 @@ def test_weighting_surface(lalonde):
 
 
 @pytest.mark.parametrize("kw,msg", [
-    (dict(method="ipw", estimand="ATO"), "must be one of ATT, ATC, ATE"),
-    (dict(method="overlap", estimand="ATT"), "must be one of ATO"),
+    (dict(method="ipw", estimand="ATO"), "must be one of 'ATT', 'ATC', 'ATE'"),
+    (dict(method="overlap", estimand="ATT"), "must be one of 'ATO'"),
     (dict(method="entropy", trim=0.05), "entropy balancing"),
     (dict(method="overlap", stabilize=True), "`stabilize` applies"),
     (dict(trim=0.7), "`trim` must be"),

@@ -24,11 +24,9 @@ from evaltool.exceptions import EvaltoolError
 from evaltool.config.data_section import DataSection, HistorySpec, SampleRule, SimulateSection
 from evaltool.config.area_section import AreaPanelSection, AreaResidenceSection, AreaSimulateSection
 from evaltool.specs.effects import EffectsSpec
-from evaltool.specs.matching import MatchSpec
-from evaltool.specs.propensity import PropensitySpec
+from evaltool.config.design_section import ComparisonDesignSection, DesignSection, PropensitySection
 from evaltool.specs.process import CaseDurationSpec, ContactsSpec, CostSpec, JourneySpec, MappingSpec
 from evaltool.config.sensitivity import SensitivitySection
-from evaltool.terms import parse_term
 
 __all__ = [
     "Labels", "StudySection", "SimulateSection", "SampleRule", "HistorySpec", "DataSection",
@@ -65,70 +63,6 @@ class StudySection(_Model):
     organisation: Annotated[str, Field(min_length=1)] | None = None
     data_extracted: datetime.date | None = None
     register_period: Annotated[str, Field(min_length=1)] | None = None
-
-
-class PropensitySection(_Model):
-    """The propensity model; builds :class:`~evaltool.specs.propensity.PropensitySpec`."""
-
-    model: str = "logit"
-
-    @model_validator(mode="after")
-    def _spec(self) -> "PropensitySection":
-        self.spec()
-        return self
-
-    def spec(self) -> PropensitySpec:
-        return PropensitySpec(model=self.model)
-
-
-def _terms(terms: list[str] | None) -> list[str] | None:
-    """Covariate terms through the one parser of :mod:`evaltool.terms` (compacted)."""
-    if terms is None:
-        return None
-    return [parse_term(t).text for t in terms]
-
-
-class DesignSection(_Model):
-    """The matching design; builds :class:`~evaltool.specs.matching.MatchSpec` (all rules live there).
-
-    ``distance`` is ``glm`` (the propensity model of ``propensity``), ``logit`` (the
-    same) or ``mahalanobis``; a score column is a Python-API option only.
-    """
-
-    method: str = "nearest"
-    estimand: str = "ATT"
-    covariates: list[str] = Field(min_length=1)
-    exact: list[str] = Field(default_factory=list)
-    propensity: PropensitySection = Field(default_factory=PropensitySection)
-    distance: str = "glm"
-    mahvars: list[str] | None = None
-    ratio: int = 1
-    replace: bool = False
-    caliper: float | None = None
-    std_caliper: bool = True
-    caliper_scale: str = "distance"
-    m_order: str | None = None
-    discard: str = "none"
-    ties: bool = False
-
-    _check_terms = field_validator("covariates")(classmethod(lambda cls, v: _terms(v)))
-
-    @model_validator(mode="after")
-    def _spec(self) -> "DesignSection":
-        if self.distance not in ("glm", "logit", "mahalanobis"):
-            raise EvaltoolError(f"`distance` must be one of 'glm', 'logit', 'mahalanobis' in a config "
-                                f"(a score column is a Python-API option); got {self.distance!r}",
-                                key="distance")
-        self.match_spec(seed=0)
-        return self
-
-    def match_spec(self, seed: int | None, distance: object = None) -> MatchSpec:
-        """The :class:`MatchSpec` of this section (``distance`` overrides, e.g. a classifier)."""
-        return MatchSpec(method=self.method, ratio=self.ratio, replace=self.replace, caliper=self.caliper,
-                         std_caliper=self.std_caliper, caliper_scale=self.caliper_scale,
-                         exact=list(self.exact) or None, m_order=self.m_order,
-                         distance=self.distance if distance is None else distance, mahvars=self.mahvars,
-                         discard=self.discard, estimand=self.estimand, seed=seed, ties=self.ties)
 
 
 class EffectsSection(_Model):
@@ -272,6 +206,7 @@ class StudyConfig(_Model):
     study: StudySection
     data: DataSection | None = None  # None: an area-only study (just `study` and `area_panel`)
     design: DesignSection | None = None
+    comparison_designs: list[ComparisonDesignSection] = Field(default_factory=list)
     effects: EffectsSection = Field(default_factory=EffectsSection)
     outcomes: list[OutcomeSection] = Field(default_factory=list)
     subgroups: list[SubgroupSection] = Field(default_factory=list)
@@ -331,10 +266,7 @@ class StudyConfig(_Model):
             if d.weekly_status is None and not (d.simulate is not None and d.simulate.panel):
                 raise EvaltoolError("`residence` needs the weekly panel of `data` (`weekly_status`, or "
                                     "`simulate` with `panel: true`)", key="area_panel.residence")
-        try:
-            self.effects.spec().resolve(self.design.match_spec(seed=0).default_variance)
-        except EvaltoolError as exc:
-            raise EvaltoolError(str(exc), key=f"effects.{exc.key}" if exc.key else "effects") from None
+        self._effects_fit_designs()
         names = [o.name for o in self.outcomes]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -356,6 +288,31 @@ class StudyConfig(_Model):
             raise ValueError("every outcome is a placebo outcome (or time to event): at least one outcome "
                              "must be an effect to estimate")
         return self
+
+    def _effects_fit_designs(self) -> None:
+        """The effects settings resolve against the main design and every comparison design."""
+        designs = [("design", self.design)] + [(f"comparison_designs.{i}", d)
+                                               for i, d in enumerate(self.comparison_designs)]
+        names = [d.name for d in self.comparison_designs]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise EvaltoolError(f"comparison design names must be unique; repeated: {', '.join(dup)}",
+                                key="comparison_designs")
+        for where, dz in designs:
+            if dz.method == "aipw":
+                if where == "design" and self.effects.model_fields_set & {"method", "variance", "ps_adjust"}:
+                    key = sorted(self.effects.model_fields_set & {"method", "variance", "ps_adjust"})[0]
+                    raise EvaltoolError(f"`{key}` does not apply to design method 'aipw' (AIPW estimates "
+                                        "its effect with its influence-function standard error); remove it",
+                                        key=f"effects.{key}")
+                continue
+            try:
+                self.effects.spec().resolve(dz.default_variance)
+            except EvaltoolError as exc:
+                key = f"effects.{exc.key}" if exc.key else "effects"
+                if where != "design":
+                    raise EvaltoolError(f"{exc} (with comparison design {dz.name!r})", key=key) from None
+                raise EvaltoolError(str(exc), key=key) from None
 
     @property
     def area_only(self) -> bool:
