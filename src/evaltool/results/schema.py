@@ -24,6 +24,7 @@ from typing import Any
 from evaltool.exceptions import DataError
 from evaltool.results._record import Record
 from evaltool.results.areas import AreaBlock
+from evaltool.results.comparison import ComparisonDesignsBlock
 from evaltool.results.process import ProcessAnalysesBlock
 from evaltool.results.sensitivity import SensitivityBlock
 from evaltool.results.effects import (ByWeekRow, CoxRow, EffectRow, KmPoint, MedianRow, SubgroupRow, SubgroupTest,
@@ -99,6 +100,7 @@ class DesignConfig(Record):
     covariates: tuple = ()
     m_order: str | None = None
     discard: str | None = None
+    options: dict = field(default_factory=dict)  # the whole recipe of the design that ran (its spec)
 
 
 @dataclass(frozen=True)
@@ -273,7 +275,8 @@ class ResultsDocument(Record):
     sensitivity: SensitivityBlock | None = None
     area: AreaBlock | None = None  # the area-level analysis (``area_panel:``), None without one
     process_analyses: ProcessAnalysesBlock | None = None  # issue 16; null when no process section was run
-    _nested = {"sensitivity": SensitivityBlock, "area": AreaBlock, "process_analyses": ProcessAnalysesBlock, "study": StudyInfo, "provenance": Provenance, "config": ConfigBlock, "outcomes": OutcomeInfo,
+    comparison_designs: ComparisonDesignsBlock | None = None  # issue 15; null without `comparison_designs:`
+    _nested = {"comparison_designs": ComparisonDesignsBlock, "sensitivity": SensitivityBlock, "area": AreaBlock, "process_analyses": ProcessAnalysesBlock, "study": StudyInfo, "provenance": Provenance, "config": ConfigBlock, "outcomes": OutcomeInfo,
                "data_report": DataReportBlock, "target_group": TargetGroupBlock, "process": ProcessRow,
                "design": DesignBlock, "balance": BalanceBlock, "propensity": PropensityHistogram,
                "effects": EffectRow, "subgroups": SubgroupRow, "subgroup_tests": SubgroupTest,

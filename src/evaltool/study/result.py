@@ -63,6 +63,7 @@ class StudyResult(ResultMixin):
     sensitivity: Any = None
     area: Any = None  # evaltool.study.area_run.AreaStage of ``area_panel:``, or None
     process_stage: Any = None  # ProcessStageResult (journeys, case duration, process effects, cost) or None
+    comparison_designs: Any = None  # ComparisonDesignsBlock of ``comparison_designs:``, or None
 
     _title = "Study result"
 
@@ -101,6 +102,7 @@ class StudyResult(ResultMixin):
             area=self.area.block if self.area is not None else None,
             process_analyses=(process_block(jsonable(self.process_stage.to_dict()))
                               if self.process_stage is not None else None),
+            comparison_designs=self.comparison_designs,
         )
 
     def to_dict(self) -> dict[str, Any]:
