@@ -7,13 +7,10 @@ A small simulated study (``data.simulate``) keeps each run to seconds.
 from __future__ import annotations
 
 import json
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from evaltool.config.loader import config_from_dict
 from evaltool.report.disclosure import DisclosureRules
@@ -55,7 +52,7 @@ def test_weighting_design_runs_from_a_config():
     doc = res.document()
     assert doc.config.design.method == "weighting" and doc.config.design.estimand == "ATE"
     assert doc.config.design.options["method"] == "entropy" and doc.config.design.options["moments"] == 2
-    assert doc.config.variance == "hc1" and doc.effects[0].variance == "hc1"
+    assert doc.config.variance == "m_estimation" and doc.effects[0].variance == "m_estimation"
     # entropy balancing: weighted comparison means equal the whole sample's (ATE) -> SMD after ~ 0
     smd = [r.smd_after for r in doc.balance.rows if r.term == "age"]
     assert abs(smd[0]) < 1e-6

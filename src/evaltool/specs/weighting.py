@@ -123,8 +123,9 @@ class WeightingSpec:
 
     @property
     def default_variance(self) -> str:
-        """``"m_estimation"`` for logit IPW/overlap weights (the score stacked); ``"hc1"`` otherwise."""
-        return "m_estimation" if self.method in ("ipw", "overlap") and self.uses_logit else "hc1"
+        """``"m_estimation"`` (the weights' own estimating equations stacked) for logit IPW/overlap
+        weights and entropy balancing; ``"hc1"`` for a classifier's propensity weights."""
+        return "m_estimation" if self.method == "entropy" or self.uses_logit else "hc1"
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "estimand": self.estimand.value, "stabilize": self.stabilize,
