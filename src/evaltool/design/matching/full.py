@@ -55,6 +55,23 @@ def _bounds(n_rows: int, n_cols: int, min_controls: float, max_controls: float) 
     return flipped, mxc, mnc, mxr
 
 
+def _arcs(score: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+          width: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """(row index, column index) of every admissible pair: all pairs, or those within ``width``
+    found on the sorted scores without forming the n_rows x n_cols matrix."""
+    if width is None:
+        ii, jj = np.divmod(np.arange(rows.size * cols.size), cols.size)
+        return ii, jj
+    order = np.argsort(score[cols], kind="stable")
+    sc = score[cols][order]
+    lo = np.searchsorted(sc, score[rows] - width, "left")
+    hi = np.searchsorted(sc, score[rows] + width, "right")
+    counts = hi - lo
+    ii = np.repeat(np.arange(rows.size), counts)
+    start = np.repeat(lo - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    return ii, order[start + np.arange(ii.size)]
+
+
 def full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, min_controls: float = 0.0,
               max_controls: float = math.inf, width: float | None = None,
               tol: float = TOL) -> list[np.ndarray]:
@@ -64,30 +81,30 @@ def full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, min_cont
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    d = np.abs(score[rows][:, None] - score[cols][None, :])
-    ok = np.ones(d.shape, dtype=bool) if width is None else d <= width
-    keep_r, keep_c = ok.any(axis=1), ok.any(axis=0)
-    rows, cols, d, ok = rows[keep_r], cols[keep_c], d[keep_r][:, keep_c], ok[keep_r][:, keep_c]
-    if rows.size == 0 or cols.size == 0:
+    ii, jj = _arcs(score, rows, cols, width)
+    used_r, used_c = np.unique(ii), np.unique(jj)
+    if used_r.size == 0:
         return []
+    rows, cols = rows[used_r], cols[used_c]  # units without an admissible partner are left out
+    ii, jj = np.searchsorted(used_r, ii), np.searchsorted(used_c, jj)
     flipped, mxc, mnc, mxr = _bounds(rows.size, cols.size, min_controls, max_controls)
     if flipped:
-        rows, cols, d, ok = cols, rows, d.T, ok.T
+        rows, cols, ii, jj = cols, rows, jj, ii
     nt, nc = rows.size, cols.size
     if (mxr > 1 and nt / mxr > nc) or (mxr == 1 and nt * mnc > nc) or nt * mxc < nc:
         raise MatchingError(f"full matching is infeasible with min_controls={min_controls:g}, "
                             f"max_controls={max_controls:g} ({nt} focal, {nc} control units in a "
                             "stratum); relax the bounds")
+    d = np.abs(score[rows][ii] - score[cols][jj])
     total = nt + nc
     eps = max(float(d.max()) / (2**31 / 64 - 2), tol * total / (total - 2) if nt > 1 and nc > 1 else 0.0)
     cost_int = np.ceil(0.5 + d / eps) if eps > 0 else np.ones_like(d)
-    ii, jj = np.nonzero(ok)
     na = ii.size
     end, sink = total, total + 1
     tail = np.concatenate([ii, np.arange(nt), nt + np.arange(nc), nt + np.arange(nc)])
     head = np.concatenate([nt + jj, np.full(nt, end), np.full(nc, end), np.full(nc, sink)])
     cap = np.concatenate([np.ones(na), np.full(nt, mxc - mnc), np.full(nc, mxr - 1), np.ones(nc)])
-    cost = np.concatenate([cost_int[ii, jj], np.zeros(nt + 2 * nc)])
+    cost = np.concatenate([cost_int, np.zeros(nt + 2 * nc)])
     m = tail.size
     A = coo_matrix((np.concatenate([np.ones(m), -np.ones(m)]),
                     (np.concatenate([tail, head]), np.concatenate([np.arange(m), np.arange(m)]))),
