@@ -344,3 +344,13 @@ def test_spec_names_match_the_registries():
     assert sorted(n for n, cls in VARIANCES.items() if not cls.supports_regression) == sorted(DIFFERENCE_ONLY)
     for name, cls in VARIANCES.items():
         assert cls.name == name
+
+
+def test_specification_curve_needs_nearest_matching(tmp_path):
+    path, where = _config(tmp_path, {"method": "weighting"})
+    text = path.read_text() + "sensitivity:\n  specification_curve:\n    caliper: [0.1, 0.2]\n"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="the specification curve varies the choices of nearest matching; "
+                                          "design method 'weighting' has none") as cfg:
+        load_config(path)
+    assert f"{path}:{HEAD_LINES + 3}: sensitivity.specification_curve:" in str(cfg.value)

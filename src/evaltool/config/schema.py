@@ -298,6 +298,10 @@ class StudyConfig(_Model):
         if dup:
             raise EvaltoolError(f"comparison design names must be unique; repeated: {', '.join(dup)}",
                                 key="comparison_designs")
+        if self.sensitivity.specification_curve is not None and self.design.method != "nearest":
+            raise EvaltoolError(f"the specification curve varies the choices of nearest matching; design method "
+                                f"{self.design.method!r} has none (declare `comparison_designs` to compare "
+                                "designs)", key="sensitivity.specification_curve")
         for where, dz in designs:
             if dz.method == "aipw":
                 if where == "design" and self.effects.model_fields_set & {"method", "variance", "ps_adjust"}:
