@@ -1,8 +1,8 @@
 """One design, one process: the worker of benchmarks/bench_designs.py.
 
 Read the CSV of bench_matchit.py (pyarrow), build the design on the 15 design columns, its
-balance table, and the effect on a deterministic outcome column (``y``: prior employment plus
-the treatment, no noise, so every design does the same arithmetic), and write the weights.
+balance table, and the effect on an outcome column (``y``: prior employment plus the treatment plus
+seeded normal noise), and write the weights.
 
 Usage: python benchmarks/_evaltool_design.py DATA.csv DESIGN OUT.csv
 DESIGN is one of the names in DESIGNS (bench_designs.py lists them with their options).
@@ -38,7 +38,9 @@ def main(argv: list[str]) -> None:
 
     path, name, out = argv[:3]
     d = pd.read_csv(path, engine="pyarrow")
-    d["y"] = d["prior_employment"] + 0.1 * d["treat"]
+    # seeded noise: without it overlap weights (exact mean balance on the logit's covariates) give an
+    # effect with zero variance, which evaltool reports as not estimable
+    d["y"] = d["prior_employment"] + 0.1 * d["treat"] + np.random.default_rng(7).normal(size=len(d))
     kind, kw = DESIGNS[name]
     import evaltool
 

@@ -7,7 +7,7 @@ Usage::
 
 Each run is one process (``_evaltool_design.py``): read the CSV of ``bench_matchit.py`` (same
 synthetic persons, ~20 % treated, cached in ``$EVALTOOL_BENCH_DATA``), build the design on the 15
-design columns, its balance table and the effect on a deterministic outcome, write the weights.
+design columns, its balance table and the effect on a seeded outcome, write the weights.
 Runs of the designs alternate; the table holds the median wall time and peak RSS (GNU time). A
 run longer than ``--limit`` seconds is stopped and reported as such (the design's honest limit at
 that size). The lower bound (start Python, read the CSV, sort a column) is the first row.
