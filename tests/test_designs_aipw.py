@@ -74,7 +74,7 @@ def test_tree_learner_runs_and_is_seeded():
     assert abs(r1.estimate - 2.0) < 4 * r1.std_error + 0.3  # true ATE 2 (x1 centred)
 
 
-@pytest.mark.parametrize("kw,msg", [(dict(estimand="ATC"), "ATE or ATT"),
+@pytest.mark.parametrize("kw,msg", [(dict(estimand="ATC"), "must be one of 'ATE', 'ATT'"),
                                     (dict(n_folds=0), "`n_folds`"),
                                     (dict(outcome_learner="lasso"), "`outcome_learner`"),
                                     (dict(trim=0.7), "`trim`")])

@@ -76,7 +76,7 @@ def test_errors():
     with pytest.raises(ConfigError, match="ATT or ATC"):
         OptimalSpec(estimand="ATE")
     d = pd.DataFrame({"t": [1, 1, 0], "x": [0.0, 1.0, 0.5]})
-    with pytest.raises(ConfigError, match="takes ratio, caliper, exact"):
+    with pytest.raises(ConfigError, match="`replace` is not an option of method 'optimal'"):
         match(d, "t", ["x"], method="optimal", replace=True)
 
 

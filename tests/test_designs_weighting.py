@@ -126,8 +126,8 @@ def test_weighting_surface(lalonde):
 
 
 @pytest.mark.parametrize("kw,msg", [
-    (dict(method="ipw", estimand="ATO"), "must be one of ATT, ATC, ATE"),
-    (dict(method="overlap", estimand="ATT"), "must be one of ATO"),
+    (dict(method="ipw", estimand="ATO"), "must be one of 'ATT', 'ATC', 'ATE'"),
+    (dict(method="overlap", estimand="ATT"), "must be one of 'ATO'"),
     (dict(method="entropy", trim=0.05), "entropy balancing"),
     (dict(method="overlap", stabilize=True), "`stabilize` applies"),
     (dict(trim=0.7), "`trim` must be"),
@@ -139,7 +139,18 @@ def test_spec_errors(kw, msg):
 
 
 def test_m_estimation_refuses_other_designs(lalonde):
-    w = _w(lalonde, method="entropy")
+    from sklearn.linear_model import LogisticRegression
+
+    w = _w(lalonde, method="ipw", distance=LogisticRegression(max_iter=1000))  # a classifier: no stacked score
     with pytest.raises(EstimationError, match="m_estimation"):
         estimate(w, "re78", variance="m_estimation")
     assert w.default_variance == "hc1"
+    m = evaltool_match(lalonde)
+    with pytest.raises(EstimationError, match="m_estimation"):
+        estimate(m, "re78", variance="m_estimation")
+
+
+def evaltool_match(d):
+    from evaltool import match
+
+    return match(d, "treat", ["age", "educ", "re74"])

@@ -33,7 +33,11 @@ VARIANTS = [dict(), dict(ratio=2), dict(replace=True), dict(caliper=0.1), dict(e
 
 
 # nearest-only options (replace, m_order, ...) are errors for the other methods
-OTHER_VARIANTS = {"optimal": [dict(), dict(exact=["sex"])]}
+OTHER_VARIANTS = {"optimal": [dict(), dict(exact=["sex"])],
+                  "full": [dict(), dict(estimand="ATE"), dict(caliper=0.1, exact=["sex"]),
+                           dict(min_controls=0.5, max_controls=3)],
+                  "cem": [dict(), dict(estimand="ATE"), dict(k2k=True, estimand="ATC")],
+                  "subclass": [dict(), dict(estimand="ATE"), dict(subclass=12, min_n=2)]}
 CASES = [(m, kw) for m in METHODS
          for kw in (VARIANTS if m == "nearest"
                     else OTHER_VARIANTS.get(m, [dict(), dict(estimand="ATC")]))]
@@ -53,7 +57,7 @@ def test_contract(method, kw, data):
         assert s.index.equals(idx)
     assert m.subclass.dtype == "Int64" and m.weights.dtype == float
     assert (m.weights >= 0).all() and not m.weights[m.discarded].any()
-    assert m.estimand in (Estimand.ATT, Estimand.ATM, Estimand.ATC)
+    assert m.estimand in (Estimand.ATT, Estimand.ATM, Estimand.ATC, Estimand.ATE)
     assert m.default_variance == ("abadie_imbens" if m.spec.replace else "cluster")
     p = m.pairs()
     assert list(p.columns) == ["subclass", "treated", "control", "slot", "weight"]

@@ -42,7 +42,7 @@ def test_blocks_are_typed_and_round_trip_byte_identical(result):
     assert again == text
     keys = list(json.loads(text))
     assert "process_analyses" not in keys
-    assert keys[-4:] == ["mapping", "journeys", "case_duration", "cost"] and "process" in keys
+    assert keys[-5:] == ["mapping", "journeys", "case_duration", "cost", "comparison_designs"] and "process" in keys
     t = json.loads(text)["journeys"]["transitions"][0]
     assert list(t) == ["group", "from_period", "to_period", "states", "counts", "shares"]
     for row in t["shares"]:  # each row of shares sums to 1 (a row nobody started in is null)

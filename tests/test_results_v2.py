@@ -47,7 +47,7 @@ def test_version_1_process_analyses_become_the_top_level_blocks():
     assert [r.indicator for r in doc.process][-1] == "no_show_rate"  # the effects follow the v1 means
     assert doc.process[-1].ci_high == -2.2 and doc.cost.extra_cost_per_participant == 17000.0
     keys = list(json.loads(doc.to_json()))
-    assert keys[-4:] == ["mapping", "journeys", "case_duration", "cost"]
+    assert keys[-5:] == ["mapping", "journeys", "case_duration", "cost", "comparison_designs"]
 
 
 @pytest.mark.parametrize("version", [0, 3, "2"])

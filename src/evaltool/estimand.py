@@ -17,9 +17,9 @@ class Estimand(str, Enum):
     ``ATM``: on the matched sample, when a caliper or common-support rule dropped
     treated units so the ATT is no longer what is estimated. ``ATO``: overlap weights.
 
-    ``ATE`` and ``ATO`` are reserved for weighting designs (``design/weighting/``,
-    next): no matching design produces them, and :class:`~evaltool.specs.MatchSpec`
-    accepts ATT and ATC only.
+    ``ATE`` comes from weighting designs, AIPW and the matching methods that have it in
+    MatchIt (``full``, ``subclass``, ``cem``; :class:`~evaltool.specs.MatchSpec` refuses it for
+    the others); ``ATO`` from overlap weights only.
 
     Attributes
     ----------

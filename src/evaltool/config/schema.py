@@ -27,11 +27,9 @@ from evaltool.exceptions import EvaltoolError
 from evaltool.config.data_section import DataSection, HistorySpec, SampleRule, SimulateSection
 from evaltool.config.area_section import AreaPanelSection, AreaResidenceSection, AreaSimulateSection
 from evaltool.specs.effects import EffectsSpec
-from evaltool.specs.matching import MatchSpec
-from evaltool.specs.propensity import PropensitySpec
+from evaltool.config.design_section import ComparisonDesignSection, DesignSection, PropensitySection
 from evaltool.specs.process import CaseDurationSpec, ContactsSpec, CostSpec, JourneySpec, MappingSpec
 from evaltool.config.sensitivity import SensitivitySection
-from evaltool.terms import parse_term
 
 __all__ = [
     "Labels", "StudySection", "SimulateSection", "SampleRule", "HistorySpec", "DataSection",
@@ -70,86 +68,6 @@ class StudySection(Section):
     """Date the register extract was drawn (`YYYY-MM-DD`), printed in the provenance appendix."""
     register_period: Annotated[str, Field(min_length=1)] | None = None
     """Calendar period the register extract covers, as free text (e.g. `2019W01-2025W26`)."""
-
-
-class PropensitySection(Section):
-    """The propensity model; builds :class:`~evaltool.specs.propensity.PropensitySpec`."""
-
-    model: str = "logit"
-    """Model of the propensity score: `logit` (the GLM MatchIt fits), `random_forest` or `gradient_boosting`."""
-
-    @model_validator(mode="after")
-    def _spec(self) -> "PropensitySection":
-        self.spec()
-        return self
-
-    def spec(self) -> PropensitySpec:
-        return PropensitySpec(model=self.model)
-
-
-def _terms(terms: list[str] | None) -> list[str] | None:
-    """Covariate terms through the one parser of :mod:`evaltool.terms` (compacted)."""
-    if terms is None:
-        return None
-    return [parse_term(t).text for t in terms]
-
-
-class DesignSection(Section):
-    """The matching design; builds :class:`~evaltool.specs.matching.MatchSpec` (all rules live there).
-
-    ``distance`` is ``glm`` (the propensity model of ``propensity``), ``logit`` (the
-    same) or ``mahalanobis``; a score column is a Python-API option only.
-    """
-
-    method: str = "nearest"
-    """Matching method: `nearest` (greedy nearest neighbour), `optimal`, `cem` (coarsened exact) or `subclass`."""
-    estimand: str = "ATT"
-    """Whom the effect is about: `ATT` (the effort's participants) or `ATC` (the comparison pool)."""
-    covariates: list[str] = Field(min_length=1)
-    """Covariate terms of the propensity model and the balance table (`age`, `C(origin)`, `log(x)`, `x^2`, `a:b`)."""
-    exact: list[str] = Field(default_factory=list)
-    """Columns matched exactly: a participant is only paired within their own stratum (e.g. `sex`, `benefit`)."""
-    propensity: PropensitySection = Field(default_factory=PropensitySection)
-    """The propensity-score model used when `distance` is `glm`/`logit`."""
-    distance: str = "glm"
-    """What is matched on: `glm`/`logit` (the propensity score) or `mahalanobis` (Mahalanobis distance on `covariates`)."""
-    mahvars: list[str] | None = None
-    """Terms for Mahalanobis-distance matching within the propensity-score caliper (none: match on the score itself)."""
-    ratio: int = 1
-    """Comparison persons per participant (k:1 matching; ≥ 1)."""
-    replace: bool = False
-    """Allow one comparison person to be matched to several participants (variance then defaults to Abadie-Imbens)."""
-    caliper: float | None = None
-    """Largest allowed distance between matched persons, in SDs of the score (see `std_caliper`, `caliper_scale`); none: no caliper."""
-    std_caliper: bool = True
-    """Read `caliper` in standard deviations of the distance (true) or in the distance's own units (false)."""
-    caliper_scale: str = "distance"
-    """Scale the caliper is measured on: `distance` (the propensity score) or `logit` (SDs of the logit score, Austin 2011)."""
-    m_order: str | None = None
-    """Order in which participants choose matches: `largest`, `smallest`, `closest`, `data` or `random`; none: MatchIt's default (`largest` score first)."""
-    discard: str = "none"
-    """Drop persons outside common support of the score before matching: `none`, `treated`, `control` or `both`."""
-    ties: bool = False
-    """With `replace`: keep every comparison person tied at the k-th distance, sharing the weight (R Matching's ties)."""
-
-    _check_terms = field_validator("covariates")(classmethod(lambda cls, v: _terms(v)))
-
-    @model_validator(mode="after")
-    def _spec(self) -> "DesignSection":
-        if self.distance not in ("glm", "logit", "mahalanobis"):
-            raise EvaltoolError(f"`distance` must be one of 'glm', 'logit', 'mahalanobis' in a config "
-                                f"(a score column is a Python-API option); got {self.distance!r}",
-                                key="distance")
-        self.match_spec(seed=0)
-        return self
-
-    def match_spec(self, seed: int | None, distance: object = None) -> MatchSpec:
-        """The :class:`MatchSpec` of this section (``distance`` overrides, e.g. a classifier)."""
-        return MatchSpec(method=self.method, ratio=self.ratio, replace=self.replace, caliper=self.caliper,
-                         std_caliper=self.std_caliper, caliper_scale=self.caliper_scale,
-                         exact=list(self.exact) or None, m_order=self.m_order,
-                         distance=self.distance if distance is None else distance, mahvars=self.mahvars,
-                         discard=self.discard, estimand=self.estimand, seed=seed, ties=self.ties)
 
 
 class EffectsSection(Section):
@@ -215,7 +133,9 @@ class StudyConfig(Section):
     data: DataSection | None = None  # None: an area-only study (just `study` and `area_panel`)
     """Person-level data: files or a simulation, column roles, sample rules (omit for an area-only study)."""
     design: DesignSection | None = None
-    """The matching design that forms the comparison group."""
+    """The design that forms the comparison group: a matching method, weighting or AIPW."""
+    comparison_designs: list[ComparisonDesignSection] = Field(default_factory=list)
+    """Alternative designs run beside the main one on the same data and outcomes (robustness chapter), each with a unique `name`."""
     effects: EffectsSection = Field(default_factory=EffectsSection)
     """How effects and their uncertainty are estimated on the matched sample."""
     outcomes: list[OutcomeSection] = Field(default_factory=list)
@@ -287,10 +207,7 @@ class StudyConfig(Section):
             if d.weekly_status is None and not (d.simulate is not None and d.simulate.panel):
                 raise EvaltoolError("`residence` needs the weekly panel of `data` (`weekly_status`, or "
                                     "`simulate` with `panel: true`)", key="area_panel.residence")
-        try:
-            self.effects.spec().resolve(self.design.match_spec(seed=0).default_variance)
-        except EvaltoolError as exc:
-            raise EvaltoolError(str(exc), key=f"effects.{exc.key}" if exc.key else "effects") from None
+        self._effects_fit_designs()
         names = [o.name for o in self.outcomes]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -312,6 +229,35 @@ class StudyConfig(Section):
             raise ValueError("every outcome is a placebo outcome (or time to event): at least one outcome "
                              "must be an effect to estimate")
         return self
+
+    def _effects_fit_designs(self) -> None:
+        """The effects settings resolve against the main design and every comparison design."""
+        designs = [("design", self.design)] + [(f"comparison_designs.{i}", d)
+                                               for i, d in enumerate(self.comparison_designs)]
+        names = [d.name for d in self.comparison_designs]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise EvaltoolError(f"comparison design names must be unique; repeated: {', '.join(dup)}",
+                                key="comparison_designs")
+        if self.sensitivity.specification_curve is not None and self.design.method != "nearest":
+            raise EvaltoolError(f"the specification curve varies the choices of nearest matching; design method "
+                                f"{self.design.method!r} has none (declare `comparison_designs` to compare "
+                                "designs)", key="sensitivity.specification_curve")
+        for where, dz in designs:
+            if dz.method == "aipw":
+                if where == "design" and self.effects.model_fields_set & {"method", "variance", "ps_adjust"}:
+                    key = sorted(self.effects.model_fields_set & {"method", "variance", "ps_adjust"})[0]
+                    raise EvaltoolError(f"`{key}` does not apply to design method 'aipw' (AIPW estimates "
+                                        "its effect with its influence-function standard error); remove it",
+                                        key=f"effects.{key}")
+                continue
+            try:
+                self.effects.spec().resolve(dz.default_variance)
+            except EvaltoolError as exc:
+                key = f"effects.{exc.key}" if exc.key else "effects"
+                if where != "design":
+                    raise EvaltoolError(f"{exc} (with comparison design {dz.name!r})", key=key) from None
+                raise EvaltoolError(str(exc), key=key) from None
 
     @property
     def area_only(self) -> bool:

@@ -25,23 +25,20 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from evaltool._checks import check_choice, check_int, check_number
 from evaltool._result import ResultMixin, jsonable
 from evaltool.design.balance import ess
 from evaltool.estimand import Estimand
-from evaltool.exceptions import ConfigError, EstimandWarning, EstimationError, WeightsWarning
+from evaltool.exceptions import EstimandWarning, EstimationError, WeightsWarning
+from evaltool.specs.weighting import WeightingSpec
 
 __all__ = ["WeightingSpec", "WeightingResult", "weight", "ipw_weights", "ipw_weight_slope",
            "WEIGHTING_METHODS"]
-
-_ESTIMANDS = {"ipw": ("ATT", "ATC", "ATE"), "overlap": ("ATO",), "entropy": ("ATT", "ATC", "ATE")}
-
 
 def ipw_weights(p: np.ndarray, t: np.ndarray, estimand: Estimand) -> np.ndarray:
     """Closed-form propensity weights of an estimand (table in the module docstring)."""
@@ -74,70 +71,6 @@ def ipw_weight_slope(p: np.ndarray, t: np.ndarray, estimand: Estimand) -> np.nda
     raise EstimationError(f"no propensity weights for estimand {estimand.value}")
 
 
-@dataclass(frozen=True)
-class WeightingSpec:
-    """The validated recipe of a weighting design (see :func:`weight`)."""
-
-    method: str = "ipw"
-    estimand: Estimand | str | None = None
-    stabilize: bool = False
-    trim: float | None = None
-    truncate: float | None = None
-    moments: int = 1
-    max_iter: int = 200
-    tol: float = 1e-10
-    distance: Any = field(default="glm", compare=False)
-
-    def __post_init__(self) -> None:
-        check_choice("method", self.method, list(WEIGHTING_METHODS), exc=ConfigError)
-        if self.estimand is None:
-            est = Estimand.ATO if self.method == "overlap" else Estimand.ATT
-        else:
-            est = Estimand.parse(self.estimand)
-        allowed = _ESTIMANDS[self.method]
-        if est.value not in allowed:
-            raise ConfigError(f"`estimand` for method={self.method!r} must be one of "
-                              f"{', '.join(allowed)}; got {est.value}")
-        object.__setattr__(self, "estimand", est)
-        if not isinstance(self.stabilize, bool):
-            raise ConfigError(f"`stabilize` must be True or False; got {self.stabilize!r}")
-        if self.stabilize and self.method != "ipw":
-            raise ConfigError(f"`stabilize` applies to method='ipw'; got method={self.method!r}")
-        check_number("trim", self.trim, low=0, high=0.4, low_open=True, allow_none=True,
-                     exc=ConfigError)
-        check_number("truncate", self.truncate, low=0.5, high=0.9999, low_open=True,
-                     allow_none=True, exc=ConfigError)
-        if self.method == "entropy" and (self.trim is not None or self.truncate is not None):
-            raise ConfigError("`trim`/`truncate` work on propensity weights; entropy balancing "
-                              "has none (drop units before weighting instead)")
-        object.__setattr__(self, "moments", check_int("moments", self.moments, low=1,
-                                                      exc=ConfigError))
-        if self.moments > 3:
-            raise ConfigError(f"`moments` must be 1, 2 or 3; got {self.moments}")
-        object.__setattr__(self, "max_iter", check_int("max_iter", self.max_iter, low=1,
-                                                       exc=ConfigError))
-        check_number("tol", self.tol, low=0, low_open=True, exc=ConfigError)
-        d = self.distance
-        if isinstance(d, str):
-            if d not in ("glm", "logit"):
-                raise ConfigError(f"`distance` must be 'glm' or a classifier with predict_proba; "
-                                  f"got {d!r}")
-        elif not (hasattr(d, "fit") and hasattr(d, "predict_proba")):
-            raise ConfigError(f"`distance` must be 'glm' or a classifier with predict_proba; got "
-                              f"{type(d).__name__}")
-
-    @property
-    def uses_logit(self) -> bool:
-        return isinstance(self.distance, str)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = self.distance
-        return {"method": self.method, "estimand": self.estimand.value, "stabilize": self.stabilize,
-                "trim": self.trim, "truncate": self.truncate, "moments": self.moments,
-                "max_iter": self.max_iter, "tol": self.tol,
-                "distance": d if isinstance(d, str) else type(d).__name__}
-
-
 @dataclass(frozen=True, repr=False)
 class WeightingResult(ResultMixin):
     """A weighting design: the same surface as ``MatchResult`` (weights, subclass, estimand).
@@ -168,9 +101,7 @@ class WeightingResult(ResultMixin):
     @property
     def default_variance(self) -> str:
         """``"m_estimation"`` for logit IPW/overlap weights; ``"hc1"`` otherwise."""
-        if self.spec.method in ("ipw", "overlap") and self.spec.uses_logit:
-            return "m_estimation"
-        return "hc1"
+        return self.spec.default_variance
 
     def pairs(self) -> pd.DataFrame:
         """No matched sets: an empty frame with the ``pairs()`` columns."""
@@ -287,6 +218,13 @@ def weight(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], 
         standardized imbalance.
     distance : "glm" or classifier
         Propensity model (``ipw``/``overlap``).
+
+    Returns
+    -------
+    WeightingResult
+        The weights (``weights``), the estimand, the propensity scores where a model was
+        fitted, the units kept, and ``summary()``; usable by :func:`evaltool.balance` and
+        :func:`evaltool.estimate` like a :class:`~evaltool.design.matching.result.MatchResult`.
 
     Examples
     --------

@@ -29,10 +29,10 @@ from scipy import stats
 from evaltool._result import ResultMixin, jsonable
 from evaltool.estimand import Estimand
 from evaltool.exceptions import ConfigError, EstimationError
+from evaltool.specs.weighting import LEARNERS, AIPWSpec
 
 __all__ = ["AIPWSpec", "AIPWResult", "aipw", "aipw_scores", "LEARNERS"]
 
-LEARNERS = ("logit", "ols", "gradient_boosting", "random_forest")
 
 
 class _Logit:
@@ -82,49 +82,6 @@ def _learner(name_or_obj: Any, kind: str, seed: int) -> Any:
 
     cls = RandomForestClassifier if kind == "classifier" else RandomForestRegressor
     return cls(n_estimators=200, min_samples_leaf=5, random_state=seed)
-
-
-@dataclass(frozen=True)
-class AIPWSpec:
-    """Recipe of an AIPW estimate; learners by name (``logit``, ``ols``,
-    ``gradient_boosting``, ``random_forest``) or scikit-learn estimators."""
-
-    estimand: Estimand | str = Estimand.ATE
-    n_folds: int = 5
-    seed: int = 0
-    propensity_learner: Any = "logit"
-    outcome_learner: Any = "ols"
-    trim: float = 0.01
-
-    def __post_init__(self) -> None:
-        est = Estimand.parse(self.estimand)
-        if est.value not in ("ATE", "ATT"):
-            raise ConfigError(f"`estimand` for aipw must be ATE or ATT; got {est.value}")
-        object.__setattr__(self, "estimand", est)
-        if isinstance(self.n_folds, bool) or not isinstance(self.n_folds, (int, np.integer)) \
-                or self.n_folds < 1:
-            raise ConfigError(f"`n_folds` must be an integer >= 1 (1 = no cross-fitting); got "
-                              f"{self.n_folds!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ConfigError(f"`seed` must be an integer >= 0; got {self.seed!r}")
-        for name, kind, default_ok in (("propensity_learner", "predict_proba", ("logit",)),
-                                       ("outcome_learner", "predict", ("ols",))):
-            v = getattr(self, name)
-            if isinstance(v, str):
-                if v not in default_ok + ("gradient_boosting", "random_forest"):
-                    raise ConfigError(f"`{name}` must be one of "
-                                      f"{', '.join(default_ok + ('gradient_boosting', 'random_forest'))}"
-                                      f" or a scikit-learn estimator; got {v!r}")
-            elif not (hasattr(v, "fit") and hasattr(v, kind)):
-                raise ConfigError(f"`{name}` must have fit and {kind}; got {type(v).__name__}")
-        if not isinstance(self.trim, (int, float)) or not 0 <= self.trim < 0.5:
-            raise ConfigError(f"`trim` must be a number in [0, 0.5); got {self.trim!r}")
-
-    def to_dict(self) -> dict[str, Any]:
-        name = (lambda v: v if isinstance(v, str) else type(v).__name__)
-        return {"estimand": self.estimand.value, "n_folds": int(self.n_folds), "seed": int(self.seed),
-                "propensity_learner": name(self.propensity_learner),
-                "outcome_learner": name(self.outcome_learner), "trim": float(self.trim)}
 
 
 @dataclass(frozen=True, repr=False)
@@ -210,6 +167,15 @@ def aipw(data: pd.DataFrame, treatment: str, outcome: str, covariates: str | Seq
         Propensity scores are clipped to ``[trim, 1 - trim]`` (DoubleML's default 0.01).
     folds : array of int, optional
         Fold id per row (overrides ``n_folds``/``seed`` for the split).
+
+    alpha : float
+        Level of the confidence interval (0.05: 95 %).
+
+    Returns
+    -------
+    AIPWResult
+        ``estimate``, ``std_error`` (influence function), ``conf_int``, ``pvalue``, the sample
+        sizes, the per-person ``scores`` and the cross-fitted ``nuisances``.
 
     Examples
     --------

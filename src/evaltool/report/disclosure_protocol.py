@@ -21,6 +21,7 @@ Examples
 --------
 >>> from dataclasses import dataclass
 >>> from evaltool.results._record import Record
+from evaltool.results.comparison import ComparisonDesignRow
 >>> @dataclass(frozen=True)
 ... class AreaRow(Record):
 ...     area: str
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from evaltool.results._record import Record
+from evaltool.results.comparison import ComparisonDesignRow
 from evaltool.results.effects import (ByWeekRow, EffectRow, KmPoint, SubgroupRow, TrajectoryRow)
 from evaltool.results.process import ProcessEffectRow
 from evaltool.results.schema import (DataReportBlock, DesignBlock, DroppedRows, SampleSizes, TargetGroupBlock,
@@ -97,6 +99,8 @@ for _cls in (EffectRow, SubgroupRow, ProcessEffectRow):
              stats={**{s: "n_treated" for s in _STATS}, "mean_control": "n_control"})
 register(TrajectoryRow, counts=("n",), stats={"share": "n"}, shares={"share": "n"})
 register(KmPoint, counts=("at_risk", "events", "n_at_risk"), stats={"survival": "at_risk", "std_error": "at_risk"})
+register(ComparisonDesignRow, counts=("n_treated", "n_control"),  # differencing across designs: report.gate
+         stats={s: "n_treated" for s in ("estimate", "std_error", "ci_low", "ci_high", "p_value")})
 register(DesignBlock)  # its counts live in SampleSizes
 register(ByWeekRow)  # its shares rest on the block's n (handled in evaltool.report.gate)
 

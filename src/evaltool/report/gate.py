@@ -18,7 +18,11 @@ On top of the block rules of :mod:`evaltool.report.disclosure` and the declarati
   smallest shown level is hidden as well; a χ² test over a variable with a hidden level is hidden;
 * **Kaplan–Meier steps**: a step is published only if the events since the last published step,
   and the persons who left the risk set in between, are each 0 or at least min_cell;
-* **by-week shares**: ``share x n`` of each group.
+* **by-week shares**: ``share x n`` of each group;
+* **comparison designs**: each design's analysed sample sizes (``comparison_designs`` rows) could be
+  differenced against the main design's sample flow and against each other; a comparison row's
+  count within 1 .. min_cell - 1 of a count already published for that side is hidden, and the
+  rest are rounded like every other count when ``rounding`` is set.
 """
 
 from __future__ import annotations
@@ -48,8 +52,33 @@ def control_document(results: ResultsDocument, rules: DisclosureRules | None = N
     out = _balance_vs_target(c, out)
     out = _subgroup_totals(c, results, out)
     out = replace(out, time_to_event=tuple(_km(c, t) for t in out.time_to_event))
+    out = _comparison_designs(c, results, out)
     out = generic_pass(out, c)
     return out, DisclosureLog(first.entries + tuple(c.entries), rules)
+
+
+def _comparison_designs(c: _Controller, raw: ResultsDocument, out: ResultsDocument) -> ResultsDocument:
+    block = raw.comparison_designs
+    if block is None:
+        return out
+    n = raw.design.n
+    published = {"n_treated": [n.count("treated", "all"), n.count("treated", "matched")],
+                 "n_control": [n.count("control", "all"), n.count("control", "matched")]}
+    for e in raw.effects:
+        published["n_treated"].append(e.n_treated)
+        published["n_control"].append(e.n_control)
+    rows = []
+    for r in block.rows:
+        for col in ("n_treated", "n_control"):
+            v = getattr(r, col)
+            if r.design != "main" and v is not None and any(p is not None and c.small(abs(v - p))
+                                                            for p in published[col]):
+                r = c.hide(r, [col], "secondary", "comparison_designs", f"{r.design}: {r.outcome}",
+                           f"differs from a published {col} by fewer than {c.m} persons", column=col)
+            elif v is not None:
+                published[col].append(v)
+        rows.append(c.round_counts(r, ("n_treated", "n_control"))[0] if c.rules.rounding else r)
+    return replace(out, comparison_designs=replace(block, rows=tuple(rows)))
 
 
 def _balance_vs_target(c: _Controller, out: ResultsDocument) -> ResultsDocument:

@@ -35,7 +35,8 @@ def robustness(env: ReportEnv) -> dict[str, Any]:
     shown, _w = env.visible_effects()
     names = [e.outcome for e in shown if e.subgroup is None]
     out: dict[str, Any] = {"text": _("robust.intro"), "included": included, "hidden": None, "placebo": None,
-                           "intervals": None, "curves": [], "absent": [_("robust.did_absent")]}
+                           "intervals": None, "curves": [], "absent": [_("robust.did_absent")],
+                           "designs": _designs(env, names)}
     if sens is None:  # results of a run without the sensitivity stage: say what is not there
         out["text"] = _("robust.text")
         out["absent"].insert(0, _("robust.sensitivity_absent"))
@@ -50,6 +51,26 @@ def robustness(env: ReportEnv) -> dict[str, Any]:
         if not present:
             out["absent"].insert(-1, _(key))
     return out
+
+
+def _designs(env: ReportEnv, names: list[str]) -> dict[str, Any] | None:
+    """The main design's effects beside each comparison design's (``comparison_designs``)."""
+    _, c, block = env._, env.cells, env.results.comparison_designs
+    if block is None or not block.rows:
+        return None
+    rows = []
+    for n in names:
+        rows.append({"group": env.labels.outcome(n)})
+        for r in (r for r in block.rows if r.outcome == n):
+            rows.append({"head": _("robust.designs_main") if r.design == "main" else r.design, "tag": r.method,
+                         "cells": [c.cell(r, "estimate", "effect"), c.ci(r), c.cell(r, "p_value", "p"),
+                                   c.cell(r, "n_treated", "count"), c.cell(r, "n_control", "count")]})
+    t = table("tab-designs", _("robust.designs_caption"),
+              ["", _("col.difference_unit"), _("col.ci"), _("col.p"), _("col.n_treated"), _("col.n_control")],
+              rows, [_("effects.note_units")])
+    if c.any_suppressed([t]):
+        t["notes"].append(c.sup_note())
+    return {"text": _("robust.designs_text"), "table": t}
 
 
 def _rows(rows, names: list[str]) -> list:

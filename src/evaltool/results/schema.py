@@ -26,6 +26,7 @@ from typing import Any
 from evaltool.exceptions import DataError
 from evaltool.results._record import Record
 from evaltool.results.areas import AreaBlock
+from evaltool.results.comparison import ComparisonDesignsBlock
 from evaltool.results.process import CaseDurationBlock, CostBlock, JourneysBlock, MappingBlock, ProcessEffectRow
 from evaltool.results.sensitivity import SensitivityBlock
 from evaltool.results.effects import (ByWeekRow, CoxRow, EffectRow, KmPoint, MedianRow, SubgroupRow, SubgroupTest,
@@ -102,6 +103,7 @@ class DesignConfig(Record):
     covariates: tuple = ()
     m_order: str | None = None
     discard: str | None = None
+    options: dict = field(default_factory=dict)  # the whole recipe of the design that ran (its spec)
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,8 @@ class ResultsDocument(Record):
     journeys: JourneysBlock | None = None
     case_duration: CaseDurationBlock | None = None
     cost: CostBlock | None = None
-    _nested = {"sensitivity": SensitivityBlock, "area": AreaBlock, "mapping": MappingBlock, "journeys": JourneysBlock,
+    comparison_designs: ComparisonDesignsBlock | None = None  # issue 15; null without `comparison_designs:`
+    _nested = {"comparison_designs": ComparisonDesignsBlock, "sensitivity": SensitivityBlock, "area": AreaBlock, "mapping": MappingBlock, "journeys": JourneysBlock,
                "case_duration": CaseDurationBlock, "cost": CostBlock, "study": StudyInfo, "provenance": Provenance,
                "config": ConfigBlock, "outcomes": OutcomeInfo,
                "data_report": DataReportBlock, "target_group": TargetGroupBlock, "process": ProcessEffectRow,

@@ -146,7 +146,11 @@ def run_sensitivity(design: Design, effects: EffectResult, data: pd.DataFrame | 
     rows = list(effects.effects.itertuples(index=False))
     gammas = spec.gamma_grid()
     sample = build_sample(design)
-    if spec.rosenbaum:
+    paired = callable(getattr(design, "pairs", None)) and not design.pairs().empty
+    if spec.rosenbaum and not paired:
+        notes.append("Rosenbaum bounds need matched pairs; this design (weights or subclasses without pairs) "
+                     "has none, so they are not computed")
+    if spec.rosenbaum and paired:
         ros = []
         for r in rows:
             sets = matched_sets(design, _outcome(design, data, r.outcome))

@@ -11,11 +11,14 @@ every stage and the config can import them.
 :class:`~evaltool.specs.matching.MatchSpec`        ``design:`` / ``evaltool.match``
 :class:`~evaltool.specs.propensity.PropensitySpec`  ``design.propensity:``
 :class:`~evaltool.specs.effects.EffectsSpec`        ``effects:`` / ``evaltool.estimate``
+:class:`~evaltool.specs.weighting.WeightingSpec`    ``design.method: weighting`` / ``evaltool.weight``
+:class:`~evaltool.specs.weighting.AIPWSpec`         ``design.method: aipw`` / ``evaltool.aipw``
 =====================================  =========================================
 """
 
 from evaltool.specs.effects import EffectsSpec
 from evaltool.specs.matching import MatchSpec
 from evaltool.specs.propensity import PropensitySpec
+from evaltool.specs.weighting import AIPWSpec, WeightingSpec
 
-__all__ = ["MatchSpec", "PropensitySpec", "EffectsSpec"]
+__all__ = ["MatchSpec", "PropensitySpec", "EffectsSpec", "WeightingSpec", "AIPWSpec"]

@@ -12,11 +12,17 @@ Cross-field rules (each error's ``key`` names the field it points at):
 * ``caliper`` needs a score (not ``distance="mahalanobis"``);
 * ``caliper_scale="logit"`` needs a fitted propensity score;
 * ``discard`` needs a score (not ``distance="mahalanobis"``);
-* ``m_order="random"`` needs a ``seed``.
+* ``m_order="random"`` needs a ``seed``;
+* ``estimand`` ATE only with a method that has it (MatchIt: ``full``, ``subclass``, ``cem``);
+* each method takes only its own options (:data:`METHOD_OPTIONS`): ``subclass``/``min_n``
+  are subclassification's, ``cutpoints``/``k2k`` CEM's, ``min_controls``/``max_controls``
+  full matching's, and ``min_controls <= max_controls``.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +31,25 @@ from evaltool.estimand import Estimand
 from evaltool.exceptions import ConfigError, EvaltoolError
 from evaltool.terms import parse_term
 
-__all__ = ["MatchSpec", "MATCH_METHODS", "M_ORDERS", "DISCARDS", "CALIPER_SCALES", "PS_DISTANCES"]
+__all__ = ["MatchSpec", "MATCH_METHODS", "ATE_METHODS", "METHOD_OPTIONS", "check_cutpoints", "M_ORDERS", "DISCARDS", "CALIPER_SCALES", "PS_DISTANCES"]
 
-MATCH_METHODS = ("nearest", "cem", "subclass", "optimal")
+MATCH_METHODS = ("nearest", "cem", "subclass", "optimal", "full")
 """Names of the matching methods; :data:`evaltool.design.matching.METHODS` maps each to its code."""
+ATE_METHODS = ("full", "subclass", "cem")
+"""Methods that can target the ATE (as in MatchIt); the others take ATT or ATC."""
+METHOD_OPTIONS = {
+    "nearest": ("ratio", "replace", "caliper", "std_caliper", "caliper_scale", "exact", "m_order",
+                "distance", "mahvars", "discard", "ties"),
+    "cem": ("cutpoints", "k2k"),
+    "subclass": ("distance", "subclass", "min_n"),
+    "optimal": ("ratio", "caliper", "exact", "distance"),
+    "full": ("caliper", "exact", "distance", "min_controls", "max_controls"),
+}
+"""The options each method implements; any other option set away from its default is an error."""
+_DEFAULTS = {"ratio": 1, "replace": False, "caliper": None, "std_caliper": True,
+             "caliper_scale": "distance", "exact": None, "m_order": None, "distance": "glm",
+             "mahvars": None, "discard": "none", "ties": False, "subclass": None, "min_n": None,
+             "cutpoints": None, "k2k": False, "min_controls": None, "max_controls": None}
 M_ORDERS = ("largest", "smallest", "closest", "data", "random")
 DISCARDS = ("none", "treated", "control", "both")
 CALIPER_SCALES = ("distance", "logit")
@@ -56,6 +77,31 @@ def _names(name: str, value: Any, *, terms: bool = False) -> tuple[str, ...] | N
 
 def _rule(key: str, message: str) -> ConfigError:
     return ConfigError(message, key=key)
+
+
+def _cut_ok(v: Any) -> bool:
+    if isinstance(v, str):
+        return v == "sturges"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v).is_integer() and v >= 0
+    if isinstance(v, Sequence):
+        return len(v) > 0 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                  and math.isfinite(x) for x in v)
+    return False
+
+
+def check_cutpoints(value: Any) -> Any:
+    """CEM ``cutpoints`` (MatchIt): ``"sturges"``, a number of bins (0 = exact on the raw
+    values), a list of cut points, or a mapping column -> one of those; returned normalised."""
+    items = value.items() if isinstance(value, Mapping) else [(None, value)]
+    for name, v in items:
+        if not _cut_ok(v):
+            where = "" if name is None else f" for {name!r}"
+            raise ConfigError(f"`cutpoints`{where} must be 'sturges', a number of bins >= 0 or a list "
+                              f"of cut points; got {v!r}", key="cutpoints")
+    if isinstance(value, Mapping):
+        return {k: (int(v) if isinstance(v, float) else v) for k, v in value.items()}
+    return int(value) if isinstance(value, float) else value
 
 
 @dataclass(frozen=True)
@@ -101,6 +147,12 @@ class MatchSpec:
     estimand: Estimand = Estimand.ATT
     seed: int | None = None
     ties: bool = False
+    subclass: int | None = None
+    min_n: int | None = None
+    cutpoints: Any = field(default=None, compare=False)
+    k2k: bool = False
+    min_controls: float | None = None
+    max_controls: float | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
@@ -124,10 +176,28 @@ class MatchSpec:
             est = Estimand.parse(self.estimand)
         except EvaltoolError:
             est = None
-        if est not in (Estimand.ATT, Estimand.ATC):
+        allowed = (Estimand.ATT, Estimand.ATC, Estimand.ATE) if self.method in ATE_METHODS else \
+            (Estimand.ATT, Estimand.ATC)
+        if est not in allowed:
             got = self.estimand.value if isinstance(self.estimand, Estimand) else self.estimand
-            raise _rule("estimand", f"`estimand` must be one of 'ATT', 'ATC'; got {got!r}")
+            hint = "" if self.method in ATE_METHODS or est is not Estimand.ATE else (
+                f"; method {self.method!r} has no ATE (as in MatchIt): use method 'full', "
+                "'subclass' or 'cem', or a weighting design")
+            raise _rule("estimand", f"`estimand` must be one of {', '.join(repr(e.value) for e in allowed)}; "
+                                    f"got {got!r}{hint}")
         set_(self, "estimand", est)
+        check_int("subclass", self.subclass, low=2, allow_none=True, exc=ConfigError)
+        check_int("min_n", self.min_n, low=0, allow_none=True, exc=ConfigError)
+        check_bool("k2k", self.k2k, exc=ConfigError)
+        if self.cutpoints is not None:
+            set_(self, "cutpoints", check_cutpoints(self.cutpoints))
+        for name in ("min_controls", "max_controls"):
+            check_number(name, getattr(self, name), low=0, low_open=True, allow_none=True, exc=ConfigError)
+        if self.method == "subclass":  # MatchIt's defaults, recorded in the spec that ran
+            set_(self, "subclass", 6 if self.subclass is None else self.subclass)
+            set_(self, "min_n", 1 if self.min_n is None else self.min_n)
+        if self.method == "cem" and self.cutpoints is None:
+            set_(self, "cutpoints", "sturges")
         check_int("seed", self.seed, low=0, allow_none=True, exc=ConfigError)
         d = self.distance
         if isinstance(d, str):
@@ -139,6 +209,22 @@ class MatchSpec:
                                     f"classifier with predict_proba; got {type(d).__name__}")
 
     def _check_rules(self) -> None:
+        own = METHOD_OPTIONS[self.method]
+        for name, default in _DEFAULTS.items():
+            value = getattr(self, name)
+            if name not in own and (hasattr(value, "fit") or value != default):
+                raise _rule(name, f"`{name}` is not an option of method {self.method!r} (its options: "
+                                  f"{', '.join(own)}); remove it")
+        if self.min_controls is not None and self.max_controls is not None \
+                and self.min_controls > self.max_controls:
+            raise _rule("min_controls", f"`min_controls` ({self.min_controls:g}) must not exceed "
+                                        f"`max_controls` ({self.max_controls:g})")
+        if self.k2k and self.estimand is Estimand.ATE:
+            raise _rule("k2k", "`k2k` pairs each focal unit with one control, so it targets ATT or ATC; "
+                               "got estimand 'ATE'")
+        if self.caliper is not None and self.min_controls is not None:
+            raise _rule("caliper", "`caliper` cannot be combined with `min_controls` in method 'full' "
+                                   "(as in MatchIt); drop one of them")
         if self.ties and not self.replace:
             raise _rule("ties", "`ties` (Matching-style ties) needs `replace` to be true")
         if self.mahvars is not None and self.is_mahalanobis:
@@ -191,8 +277,18 @@ class MatchSpec:
             "method": self.method, "ratio": self.ratio, "replace": self.replace,
             "caliper": self.caliper, "std_caliper": self.std_caliper,
             "caliper_scale": self.caliper_scale,
-            "exact": list(self.exact) if self.exact else None, "m_order": self.order,
+            "exact": list(self.exact) if self.exact else None, "m_order": self.order if self.method == "nearest" else None,
             "distance": self.distance_name,
             "mahvars": list(self.mahvars) if self.mahvars else None, "discard": self.discard,
             "estimand": self.estimand.value, "seed": self.seed, "ties": self.ties,
+            "subclass": self.subclass, "min_n": self.min_n, "cutpoints": _plain(self.cutpoints),
+            "k2k": self.k2k, "min_controls": self.min_controls, "max_controls": self.max_controls,
         }
+
+
+def _plain(cutpoints: Any) -> Any:
+    if isinstance(cutpoints, dict):
+        return {k: _plain(v) for k, v in cutpoints.items()}
+    if isinstance(cutpoints, Sequence) and not isinstance(cutpoints, str):
+        return list(cutpoints)
+    return cutpoints

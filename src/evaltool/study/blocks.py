@@ -75,15 +75,26 @@ def provenance(cfg: Any, inputs: dict, row_order: str) -> Provenance:
 def config_block(cfg: Any, design: Any) -> ConfigBlock:
     """The recipe: matching settings from the design that ran (``design.spec``), effect settings from the config."""
     spec, dz = design.spec, cfg.design
-    ran = DesignConfig(
-        method=spec.method, estimand=spec.estimand.value,
-        distance=spec.distance if isinstance(spec.distance, str) else dz.distance,
-        propensity_model=dz.propensity.model, ratio=spec.ratio, replace=spec.replace, caliper=spec.caliper,
-        caliper_scale=spec.caliper_scale if spec.std_caliper else "raw", exact=tuple(spec.exact or ()),
-        covariates=tuple(dz.covariates), m_order=spec.order, discard=spec.discard)
+    if dz.is_matching:
+        ran = DesignConfig(
+            method=spec.method, estimand=spec.estimand.value,
+            distance=spec.distance if isinstance(spec.distance, str) else dz.distance,
+            propensity_model=dz.propensity.model, ratio=spec.ratio, replace=spec.replace, caliper=spec.caliper,
+            caliper_scale=spec.caliper_scale if spec.std_caliper else "raw", exact=tuple(spec.exact or ()),
+            covariates=tuple(dz.covariates), m_order=spec.order if spec.method == "nearest" else None,
+            discard=spec.discard, options=spec.to_dict())
+        variance = cfg.effects.variance or design.default_variance
+    else:  # weighting, or aipw (whose balance design is the IPW weighting of its estimand)
+        own = dz.design_spec(seed=cfg.study.seed)
+        ran = DesignConfig(method=dz.method, estimand=own.estimand.value, distance="glm",
+                           propensity_model=(own.propensity_learner if dz.method == "aipw"
+                                             else dz.propensity.model),
+                           covariates=tuple(dz.covariates), options=own.to_dict())
+        variance = "influence_function" if dz.method == "aipw" else (cfg.effects.variance
+                                                                     or design.default_variance)
     rules = tuple(SampleRule(column=r.column, in_=None if r.values is None else tuple(r.values), min=r.min, max=r.max)
                   for r in cfg.data.sample)
-    return ConfigBlock(design=ran, variance=cfg.effects.variance or design.default_variance,
+    return ConfigBlock(design=ran, variance=variance,
                        effect_method=cfg.effects.method, adjust=cfg.effects.adjust,
                        min_cell=cfg.report.disclosure.min_cell, sample=rules)
 

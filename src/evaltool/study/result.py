@@ -74,6 +74,7 @@ class StudyResult(ResultMixin):
     sensitivity: Any = None
     area: Any = None  # evaltool.study.area_run.AreaStage of ``area_panel:``, or None
     process_stage: Any = None  # ProcessStageResult (journeys, case duration, process effects, cost) or None
+    comparison_designs: Any = None  # ComparisonDesignsBlock of ``comparison_designs:``, or None
 
     _title = "Study result"
 
@@ -112,6 +113,7 @@ class StudyResult(ResultMixin):
                          if self.sensitivity is not None else None),
             area=self.area.block if self.area is not None else None,
             mapping=proc.mapping, journeys=proc.journeys, case_duration=proc.case_duration, cost=proc.cost,
+            comparison_designs=self.comparison_designs,
         )
 
     def _process_blocks(self) -> ProcessBlocks:

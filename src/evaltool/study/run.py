@@ -22,6 +22,7 @@ from evaltool.study.inputs import (ROW_ORDER, StudyData, add_history_covariates,
                              validate_study)
 from evaltool.study.area_run import area_stage, run_area_study
 from evaltool.study.compare import compare_results
+from evaltool.study.design_stage import comparison_stage, design_effects
 from evaltool.study.outputs import output_dir_for, rerender_report, write_outputs
 from evaltool.study import blocks
 from evaltool.study.blocks import StudyBlocks
@@ -99,22 +100,9 @@ def _outcome_specs(outcomes: list, register: str = "weekly_status") -> list:
 
 
 def _design(cfg: StudyConfig, persons: pd.DataFrame):
-    from evaltool.design.matching import fit_match
-    from evaltool.design.propensity import classifier_by_name
+    from evaltool.study.design_stage import build_design
 
-    dz = cfg.design
-    model = dz.propensity.spec().model
-    distance = classifier_by_name(model, seed=cfg.study.seed) if model != "logit" and dz.distance != "mahalanobis" else None
-    spec = dz.match_spec(seed=cfg.study.seed, distance=distance)
-    return fit_match(persons, cfg.data.treatment, list(dz.covariates), spec)
-
-
-
-
-
-
-
-
+    return build_design(cfg, persons, cfg.design)
 
 
 def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -> StudyResult:
@@ -157,7 +145,6 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
     0  meetings      5.26       0.51
     """
     from evaltool.design.balance import balance
-    from evaltool.effects import estimate
 
     step = progress or (lambda _stage: None)
     if cfg.area_only:
@@ -201,13 +188,13 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
         step("estimating effects")
         placebos = set(placebo_names(cfg, outcomes))
         effect_names = [o.name for o in outcomes if o.kind != "time_to" and o.name not in placebos]
-        effects = estimate(
-            design, outcome_frame[effect_names], method=cfg.effects.method, variance=cfg.effects.variance,
-            subgroups=[sg.name for sg in cfg.subgroups] or None, adjust=cfg.effects.adjust,
-            covariates=cfg.effects.covariates, seed=cfg.study.seed, n_boot=cfg.effects.n_boot,
-            alpha=cfg.effects.alpha, n_jobs=cfg.effects.n_jobs, ps_adjust=cfg.effects.ps_adjust,
-            percent=[o.name for o in outcomes if o.kind == "share"],
-        )
+        percent = [o.name for o in outcomes if o.kind == "share"]
+        effects = design_effects(cfg, cfg.design, design, persons, outcome_frame[effect_names],
+                                 subgroups=[sg.name for sg in cfg.subgroups] or None, percent=percent)
+        comparison = None
+        if cfg.comparison_designs:
+            step("comparison designs")
+            comparison = comparison_stage(cfg, persons, effects, outcome_frame[effect_names], percent)
         step("sensitivity analyses")
         sens = sensitivity_stage(cfg, data, persons, design, effects, outcome_frame, outcomes, specs)
         traj = None
@@ -233,7 +220,8 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return StudyResult(config=cfg, data_report=report, design=design, balance=bal, effects=effects,
                        trajectories=traj, time_to_event=tuple(tte), blocks=blocks, sensitivity=sens,
-                       process_stage=process_stage, warnings=tuple(dict.fromkeys(caught)), area=area)
+                       process_stage=process_stage, warnings=tuple(dict.fromkeys(caught)), area=area,
+                       comparison_designs=comparison)
 
 
 

@@ -36,7 +36,10 @@ def match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], m
           std_caliper: bool = True, caliper_scale: str = "distance",
           exact: Sequence[str] | None = None, m_order: str | None = None, distance: Any = "glm",
           mahvars: Sequence[str] | None = None, discard: str = "none",
-          estimand: str | Estimand = "ATT", seed: int | None = None, ties: bool = False) -> MatchResult:
+          estimand: str | Estimand = "ATT", seed: int | None = None, ties: bool = False,
+          subclass: int | None = None, min_n: int | None = None, cutpoints: Any = None,
+          k2k: bool = False, min_controls: float | None = None,
+          max_controls: float | None = None) -> MatchResult:
     """Match treated to control units (MatchIt semantics, O(n log n) on a score).
 
     Parameters
@@ -75,13 +78,22 @@ def match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], m
         Mahalanobis distance on these terms, within the propensity caliper.
     discard : {"none", "treated", "control", "both"}, default "none"
         Drop units outside the other group's distance range before matching.
-    estimand : {"ATT", "ATC"}, default "ATT"
-        ATC swaps the roles of the groups, as MatchIt does.
+    estimand : {"ATT", "ATC", "ATE"}, default "ATT"
+        ATC swaps the roles of the groups, as MatchIt does; ATE only with methods
+        ``full``, ``subclass`` and ``cem`` (as in MatchIt).
     seed : int, optional
         Seed for ``m_order="random"``.
     ties : bool, default False
         With ``replace=True`` only: keep every control whose distance is within
         1e-5 of the ``ratio``-th nearest, each weighted 1/(number kept) (R Matching).
+    subclass, min_n : int, optional
+        Method ``subclass``: number of subclasses (default 6) and the least number of
+        units of each group per subclass, reached by "scooting" (MatchIt's ``min.n``, default 1).
+    cutpoints, k2k
+        Method ``cem``: MatchIt's cut points (``"sturges"``, a number of bins, cut
+        points, or a mapping column -> one of those) and 1:1 pairing within strata.
+    min_controls, max_controls : float, optional
+        Method ``full``: bounds on the controls per focal unit (MatchIt's names).
 
     Returns
     -------
@@ -112,7 +124,9 @@ def match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], m
     spec = MatchSpec(method=method, ratio=ratio, replace=replace, caliper=caliper,
                      std_caliper=std_caliper, caliper_scale=caliper_scale, exact=exact,
                      m_order=m_order, distance=distance, mahvars=mahvars, discard=discard,
-                     estimand=estimand, seed=seed, ties=ties)
+                     estimand=estimand, seed=seed, ties=ties, subclass=subclass, min_n=min_n,
+                     cutpoints=cutpoints, k2k=k2k, min_controls=min_controls,
+                     max_controls=max_controls)
     return fit_match(data, treatment, covariates, spec)
 
 

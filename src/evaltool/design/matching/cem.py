@@ -7,24 +7,29 @@ combination of coarsened values form a stratum; strata holding both treated and
 control units become subclasses (numbered in order of first appearance among the units
 of the treatment value seen first in the data, as MatchIt); the rest get weight 0.
 Weights are MatchIt's subclass weights (ATT: controls ``n_t(s) / n_c(s)``), normalized
-to mean 1 among nonzero weights in each arm. ``k2k`` is not implemented (an error says
-so). The report may say "identical on these coarsened characteristics".
+to mean 1 among nonzero weights in each arm. ``k2k=True`` (MatchIt's ``k2k``, its default
+``k2k.method = "mahalanobis"``, ``m.order = "data"``) pairs each focal unit 1:1 without
+replacement with the nearest control of its stratum on the Mahalanobis distance of the
+covariates (pooled within-group covariance over all units); unpaired units get weight 0.
+The report may say "identical on these coarsened characteristics".
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from evaltool.design.matching.result import MatchResult
+from evaltool._checks import check_bool
+from evaltool.design.matching.result import MatchResult, subclass_from_pairs, weights_from_pairs
 from evaltool.estimand import Estimand
 from evaltool.exceptions import ConfigError, EstimandWarning, MatchingError
+from evaltool.specs.matching import check_cutpoints
 from evaltool.terms import parse_term
 
 __all__ = ["CEMSpec", "match_cem", "subclass_weights", "normalize_weights", "sturges_bins"]
@@ -92,23 +97,11 @@ class CEMSpec:
         if est.value not in ("ATT", "ATC", "ATE"):
             raise ConfigError(f"`estimand` for method='cem' must be ATT, ATC or ATE; got {est.value}")
         object.__setattr__(self, "estimand", est)
-        if not isinstance(self.k2k, bool):
-            raise ConfigError(f"`k2k` must be True or False; got {self.k2k!r}")
-        if self.k2k:
-            raise ConfigError("`k2k=True` is not implemented for method='cem'; use k2k=False "
-                              "(subclass weights) or method='nearest' with `exact` strata")
-        cp = self.cutpoints
-        items = cp.items() if isinstance(cp, Mapping) else [("cutpoints", cp)]
-        for name, v in items:
-            ok = (v == "sturges" if isinstance(v, str) else
-                  (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0) or
-                  (isinstance(v, Sequence) and len(v) > 0 and
-                   all(isinstance(x, (int, float)) and math.isfinite(x) for x in v)))
-            if not ok:
-                raise ConfigError(f"`cutpoints` for {name!r} must be 'sturges', a number of bins "
-                                  f">= 0 or a list of cut points; got {v!r}")
-        if isinstance(cp, Mapping):
-            object.__setattr__(self, "cutpoints", dict(cp))
+        check_bool("k2k", self.k2k, exc=ConfigError)
+        if self.k2k and est is Estimand.ATE:
+            raise ConfigError("`k2k` pairs each focal unit with one control, so it targets ATT or "
+                              "ATC; got estimand 'ATE'", key="k2k")
+        object.__setattr__(self, "cutpoints", check_cutpoints(self.cutpoints))
 
     # the MatchResult surface reads these
     ratio = 1
@@ -130,20 +123,12 @@ class CEMSpec:
                 "k2k": self.k2k}
 
 
-_NEAREST_DEFAULTS = {"ratio": 1, "replace": False, "caliper": None, "exact": None, "m_order": None,
-                     "mahvars": None, "discard": "none", "ties": False}
-
-
 def own_spec(spec: Any, cls: type, **extra: Any) -> Any:
-    """``spec`` as ``cls``: a ``MatchSpec`` from ``match(method=...)`` carries only its
-    estimand over; nearest-only options set to non-defaults are an error, not ignored."""
+    """``spec`` as ``cls``: a ``MatchSpec`` from ``match(method=...)`` (which has already
+    refused every option the method does not take) carries its estimand and ``extra`` over."""
     if isinstance(spec, cls):
         return spec
-    bad = [k for k, v in _NEAREST_DEFAULTS.items() if getattr(spec, k, v) != v]
-    if bad:
-        raise ConfigError(f"option(s) {', '.join(bad)} do not apply to method="
-                          f"{cls.__dataclass_fields__['method'].default!r}; remove them")
-    return cls(estimand=spec.estimand, **extra)
+    return cls(estimand=spec.estimand, **{k: v for k, v in extra.items() if v is not None})
 
 
 def _coarsen(x: pd.Series, bins: Any) -> np.ndarray:
@@ -175,7 +160,9 @@ def match_cem(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...],
     """
     from evaltool.design.propensity import treatment_indicator
 
-    spec = own_spec(spec, CEMSpec)
+    asked = spec
+    spec = own_spec(spec, CEMSpec, cutpoints=getattr(spec, "cutpoints", None),
+                    k2k=getattr(spec, "k2k", None))
     t = treatment_indicator(data, treatment).to_numpy(dtype=int)
     codes = []
     for text in covariates:
@@ -200,14 +187,17 @@ def match_cem(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...],
                             "(fewer bins) or use fewer covariates")
     lookup = {s: i + 1 for i, s in enumerate(common)}
     sub = np.array([lookup.get(s, 0) for s in stratum.tolist()], dtype=np.int64)
-    w = normalize_weights(subclass_weights(sub, t, spec.estimand), t)
+    if spec.k2k:
+        sub, w = _k2k(data, covariates, t, sub, 0 if spec.estimand is Estimand.ATC else 1)
+    else:
+        w = normalize_weights(subclass_weights(sub, t, spec.estimand), t)
     index = data.index
     subclass = pd.Series(pd.array(np.where(sub > 0, sub, 0), dtype="Int64"), index=index,
                          name="subclass")
     subclass[sub == 0] = pd.NA
     focal = index[t == (0 if spec.estimand is Estimand.ATC else 1)]
     est = spec.estimand
-    lost = int(((t == 1) & (sub == 0)).sum())
+    lost = int(((t == 1) & (w == 0)).sum())
     if est is Estimand.ATT and lost:
         est = Estimand.ATM
         warnings.warn(f"{lost} of {int(t.sum())} treated units are in strata without controls; "
@@ -220,4 +210,38 @@ def match_cem(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...],
                                   columns=[1]),
         weights=pd.Series(w, index=index, name="weights"), subclass=subclass, distance=None,
         discarded=pd.Series(np.zeros(t.size, dtype=bool), index=index, name="discarded"),
-        estimand=est, spec=spec, propensity=None)
+        estimand=est, spec=asked, propensity=None)
+
+
+def _full_dummies(data: pd.DataFrame, covariates: tuple[str, ...]) -> np.ndarray:
+    """MatchIt's covariate matrix for its Mahalanobis transform: every level of a factor
+    gets a dummy (no reference level dropped), numeric columns as they are."""
+    cols = []
+    for text in covariates:
+        term = parse_term(text)
+        col = data[term.column]
+        if term.kind == "categorical" or not pd.api.types.is_numeric_dtype(col):
+            codes, levels = pd.factorize(col, sort=True)
+            cols += [(codes == k).astype(float) for k in range(len(levels))]
+        else:
+            cols.append(col.to_numpy(dtype=float))
+    return np.column_stack(cols)
+
+
+def _k2k(data: pd.DataFrame, covariates: tuple[str, ...], t: np.ndarray, sub: np.ndarray,
+         focal: int) -> tuple[np.ndarray, np.ndarray]:
+    """MatchIt ``do_k2k``: 1:1 nearest Mahalanobis pairs without replacement inside each
+    stratum, focal units in data order; returns (pair subclass 1..P, 0 = unpaired; weights)."""
+    from evaltool.design.matching._mahalanobis import (match_mahalanobis, pooled_within_cov,
+                                                        scan_positions, whiten)
+
+    X = _full_dummies(data, covariates)
+    Z = whiten(X, pooled_within_cov(X, t))
+    outside = sub == 0
+    order = np.flatnonzero((t == focal) & ~outside)
+    ctrl = np.flatnonzero((t != focal) & ~outside)
+    scan = scan_positions(X, t, np.zeros(t.size, dtype=bool))
+    out = match_mahalanobis(Z, order, ctrl, sub, 1, False, scan_pos=scan)[:, 0]
+    ok = out >= 0
+    f, m = order[ok], out[ok]
+    return subclass_from_pairs(t.size, f, m), weights_from_pairs(t.size, f, m)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from evaltool.design.matching.cem import match_cem
+from evaltool.design.matching.full import match_full
 from evaltool.design.matching.nearest import match_nearest
 from evaltool.design.matching.optimal import match_optimal
 from evaltool.design.matching.subclass import match_subclass
@@ -23,6 +24,7 @@ METHODS: dict[str, Callable] = {
     "cem": match_cem,
     "subclass": match_subclass,
     "optimal": match_optimal,
+    "full": match_full,
 }
 
 

@@ -4,8 +4,11 @@ Cut points are the ``0, 1/S, ..., 1`` quantiles (R type 7) of the propensity sco
 the estimand's target group (treated for ATT, controls for ATC, everyone for ATE);
 ``findInterval(..., all.inside = TRUE)`` puts every unit in subclass 1..S. Weights are
 MatchIt's subclass weights (ATT: controls ``n_t(s) / n_c(s)``), normalized to mean 1
-in each arm. MatchIt "scoots" units between neighbouring subclasses when one lacks a
-treatment group; evaltool raises an error instead (use fewer subclasses).
+in each arm. A subclass with fewer than ``min_n`` (default 1) units of a treatment group
+gets units "scooted" from the nearest subclasses that have them to spare (MatchIt's
+``subclass_scootC``, ported step by step: the side with more spare units weighted by
+inverse distance, the unit with the closest score, later units first on ties); with
+``min_n=0`` units of such subclasses are dropped (weight 0) instead.
 """
 
 from __future__ import annotations
@@ -31,12 +34,14 @@ class SubclassSpec:
 
     subclass: int = 6
     estimand: Estimand | str = Estimand.ATT
+    min_n: int = 1
     distance: Any = field(default="glm", compare=False)
     method: str = "subclass"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "subclass", check_int("subclass", self.subclass, low=2,
                                                        exc=ConfigError))
+        check_int("min_n", self.min_n, low=0, exc=ConfigError)
         est = Estimand.parse(self.estimand)
         if est.value not in ("ATT", "ATC", "ATE"):
             raise ConfigError(f"`estimand` for method='subclass' must be ATT, ATC or ATE; got "
@@ -58,7 +63,7 @@ class SubclassSpec:
         return d if isinstance(d, str) else type(d).__name__
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "subclass": self.subclass,
+        return {"method": self.method, "subclass": self.subclass, "min_n": self.min_n,
                 "estimand": self.estimand.value, "distance": self.distance_name}
 
 
@@ -91,8 +96,10 @@ def match_subclass(data: pd.DataFrame, treatment: str, covariates: tuple[str, ..
     """
     from evaltool.design.propensity import fit_propensity, treatment_indicator
 
+    asked = spec
     if not isinstance(spec, SubclassSpec):
-        spec = own_spec(spec, SubclassSpec, distance=spec.distance)
+        spec = own_spec(spec, SubclassSpec, distance=spec.distance, subclass=spec.subclass,
+                        min_n=spec.min_n)
     t = treatment_indicator(data, treatment).to_numpy(dtype=int)
     model = "logit" if isinstance(spec.distance, str) else spec.distance
     prop = fit_propensity(data, treatment, covariates, model=model)
@@ -101,12 +108,13 @@ def match_subclass(data: pd.DataFrame, treatment: str, covariates: tuple[str, ..
     base = ps if focal is None else ps[t == focal]
     qu = _quantile7(base, _r_seq(0.0, 1.0, spec.subclass + 1))
     sub = np.clip(np.searchsorted(qu, ps, side="right"), 1, qu.size - 1).astype(np.int64)
-    present = np.unique(sub)
-    for s in present.tolist():
-        if not ((sub == s) & (t == 1)).any() or not ((sub == s) & (t == 0)).any():
-            raise MatchingError(f"subclass {s} of {spec.subclass} has no treated or no control "
-                                f"units; use fewer subclasses (`subclass`)")
-    sub = np.searchsorted(present, sub) + 1  # renumber 1..S' (ties in the score)
+    if spec.min_n == 0:
+        both = np.intersect1d(sub[t == 1], sub[t == 0])
+        sub = np.where(np.isin(sub, both), sub, 0)
+    else:
+        sub = scoot(sub, t, ps, spec.min_n)
+    present = np.unique(sub[sub > 0])
+    sub = np.where(sub > 0, np.searchsorted(present, sub) + 1, 0)  # renumber 1..S' (ties in the score)
     w = normalize_weights(subclass_weights(sub, t, spec.estimand), t)
     index = data.index
     focal_lab = index[t == (0 if spec.estimand is Estimand.ATC else 1)]
@@ -116,7 +124,46 @@ def match_subclass(data: pd.DataFrame, treatment: str, covariates: tuple[str, ..
         match_matrix=pd.DataFrame(np.full((focal_lab.size, 1), np.nan, dtype=object),
                                   index=focal_lab, columns=[1]),
         weights=pd.Series(w, index=index, name="weights"),
-        subclass=pd.Series(pd.array(sub, dtype="Int64"), index=index, name="subclass"),
+        subclass=pd.Series(pd.array(np.where(sub > 0, sub, 0), dtype="Int64"), index=index,
+                           name="subclass").mask(sub == 0),
         distance=pd.Series(ps, index=index, name="distance"),
         discarded=pd.Series(np.zeros(t.size, dtype=bool), index=index, name="discarded"),
-        estimand=spec.estimand, spec=spec, propensity=prop)
+        estimand=spec.estimand, spec=asked, propensity=prop)
+
+
+def scoot(sub: np.ndarray, t: np.ndarray, x: np.ndarray, min_n: int) -> np.ndarray:
+    """MatchIt ``subclass_scoot``: move units so every subclass holds ``min_n`` of each group."""
+    labels = np.unique(sub)
+    nsub = labels.size
+    counts = np.array([[np.sum((sub == s) & (t == g)) for s in labels] for g in (0, 1)])
+    if (counts >= min_n).all():
+        return sub
+    if (counts.sum(axis=1) < nsub * min_n).any():
+        raise MatchingError(f"not enough units to fit {min_n} treated and control unit(s) in each "
+                            f"of {nsub} subclasses; use fewer subclasses (`subclass`) or a lower `min_n`")
+    cls = np.searchsorted(labels, sub)
+    for g in pd.unique(t).tolist():
+        ind = np.flatnonzero(t == g)
+        tab = np.bincount(cls[ind], minlength=nsub).astype(float)
+        for _ in range(min_n):
+            while tab.min() <= 0:
+                s = int(np.flatnonzero(tab == 0)[0])
+                if s == nsub - 1:
+                    left = True
+                elif s == 0:
+                    left = False
+                else:
+                    others = np.array([k for k in range(nsub) if k != s and tab[k] > 1], dtype=int)
+                    score = float(np.sum((tab[others] - 1) / (others - s))) if others.size else 0.0
+                    left = score <= 0
+                side = range(s - 1, -1, -1) if left else range(s + 1, nsub)
+                s2 = next(k for k in side if tab[k] > 0)
+                cand = ind[cls[ind] == s2]
+                xs = x[cand]
+                # the C loop keeps the last unit at the extreme value (>= / <= replace the best)
+                best = cand[len(xs) - 1 - int(np.argmax(xs[::-1] if left else -xs[::-1]))]
+                cls[best] = s
+                tab[s] += 1
+                tab[s2] -= 1
+            tab -= 1
+    return labels[cls]
