@@ -1,9 +1,10 @@
 """Attack the gated output folders of many random small studies:
 ``python benchmarks/bench_disclosure_attack.py [--studies 1000] [--first 1000] [--reports-every 10]``.
 
-Each study is the bundled demo on 100-600 simulated persons with a random seed, treated share,
-caliper and exact-matching rule (``tests/attacker.py: random_study_overrides``); its gated output
-folder (results.json, every CSV and, for every ``--reports-every``-th study, the HTML report) is
+Each study is the bundled demo on 50-600 simulated persons with a random seed, treated share,
+caliper and exact-matching rule, 99 bootstrap / permutation replicates (``tests/attacker.py:
+random_study_overrides``); its gated output
+folder (results.json, every CSV and, for every ``--reports-every``-th study, the HTML report in one language) is
 attacked by ``tests/attacker.py``. Prints one line per study and a summary: studies run, refused
 (a one-line evaltool error, nothing written), attacked, findings. Exit code 1 if anything was found.
 The full-run result is recorded in docs/disclosure.md.

@@ -47,6 +47,7 @@ from evaltool._checks import check_int
 from evaltool._result import ResultMixin, frame_records
 from evaltool.exceptions import ReportError
 from evaltool.report.area_disclosure import control_area
+from evaltool.report.disclosure_km import pool_km
 from evaltool.report.disclosure_sensitivity import control_sensitivity
 from evaltool.results._record import SUPPRESSED_KEY, Record
 from evaltool.results.schema import PropensityHistogram, ResultsDocument
@@ -284,7 +285,7 @@ def apply_disclosure(results: ResultsDocument, rules: DisclosureRules | None = N
 
     traj = list(results.trajectories)
     _trajectories(c, traj)
-    tte = tuple(replace(t, km=tuple(_km_point(c, t.outcome, p) for p in t.km)) for t in results.time_to_event)
+    tte = tuple(pool_km(c, t) for t in results.time_to_event)  # report/disclosure_km.py
     out = replace(results, target_group=tg, data_report=dr, design=replace(results.design, n=dn), process=process,
                   balance=balance, effects=tuple(effects), subgroups=tuple(subs), trajectories=tuple(traj),
                   time_to_event=tte, propensity=_propensity(c, results.propensity))
@@ -297,16 +298,6 @@ def apply_disclosure(results: ResultsDocument, rules: DisclosureRules | None = N
     if out.warnings:
         out = replace(out, warnings=tuple(_redact_message(c, i, str(w)) for i, w in enumerate(out.warnings)))
     return out, DisclosureLog(tuple(c.entries), rules)
-
-
-def _km_point(c: _Controller, outcome: str, p: Any) -> Any:
-    row = f"{outcome}: {p.group} week {p.week}"
-    if c.small(p.at_risk):
-        return c.hide(p, ["at_risk", "survival", "events"], "n", "time_to_event", row,
-                      f"fewer than {c.m} persons at risk", column="survival")
-    if c.small(p.events):
-        return c.hide(p, ["events"], "count", "time_to_event", row, f"count below {c.m}")
-    return p
 
 
 # A whole number standing alone in a message (not part of a decimal, a ratio like 1:1, a name or a week code)

@@ -16,9 +16,10 @@ On top of the block rules of :mod:`evaltool.report.disclosure` and the declarati
 * **subgroup levels vs the total**: when the levels shown for one variable add up to 1 ..
   min_cell - 1 persons fewer than the whole sample (a level the estimator skipped), the
   smallest shown level is hidden as well; a χ² test over a variable with a hidden level is hidden;
-* **Kaplan–Meier steps**: a step is published only if the events since the last published step,
-  and the persons who left the risk set in between, are each 0 or at least min_cell;
-* **by-week shares**: ``share x n`` of each group.
+* **Kaplan–Meier steps** are pooled by :mod:`evaltool.report.disclosure_km` (in ``apply_disclosure``);
+* **by-week shares**: ``share x n`` of each group;
+* **one group's sizes across blocks** (design, effects, time to event, Rosenbaum, specification curve):
+  :mod:`evaltool.report.disclosure_sizes`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import pandas as pd
 
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, _Controller, apply_disclosure
 from evaltool.report.disclosure_protocol import generic_pass
+from evaltool.report.disclosure_sizes import control_sizes
 from evaltool.results.schema import ResultsDocument
 
 __all__ = ["control_document", "gated_tables"]
@@ -49,6 +51,7 @@ def control_document(results: ResultsDocument, rules: DisclosureRules | None = N
     out = _subgroup_totals(c, results, out)
     out = replace(out, time_to_event=tuple(_km(c, t) for t in out.time_to_event))
     out = generic_pass(out, c)
+    out = control_sizes(c, out)  # one group's sizes across blocks: report/disclosure_sizes.py
     return out, DisclosureLog(first.entries + tuple(c.entries), rules)
 
 
@@ -118,23 +121,6 @@ def _subgroup_totals(c: _Controller, raw: ResultsDocument, out: ResultsDocument)
 
 
 def _km(c: _Controller, block: Any) -> Any:
-    points = list(block.km)
-    last: dict[str, Any] = {}
-    pending: dict[str, float] = {}
-    for i, p in enumerate(points):
-        if p.at_risk is None or p.survival is None:
-            continue
-        prev = last.get(p.group)
-        events = (p.events or 0) + pending.get(p.group, 0)
-        left = 0 if prev is None else prev.at_risk - (prev.events or 0) - p.at_risk
-        if c.small(events) or c.small(left) or c.small(p.events):
-            pending[p.group] = events
-            points[i] = c.hide(p, ["survival", "at_risk", "events", "std_error", "n_at_risk"], "secondary",
-                               "time_to_event", f"{block.outcome}: {p.group} week {p.week}",
-                               "Kaplan-Meier step: events or persons leaving the risk set since the last shown "
-                               f"step are below {c.m}", column="survival")
-        else:
-            last[p.group], pending[p.group] = p, 0
     by_week = []
     sizes = {"share_treated": (block.n or {}).get("treated"), "share_control": (block.n or {}).get("control")}
     for b in block.by_week:
@@ -144,7 +130,7 @@ def _km(c: _Controller, block: Any) -> Any:
                 b = c.hide(b, [f, "estimate", "std_error", "ci_low", "ci_high", "p_value"], "count", "time_to_event",
                            f"{block.outcome}: week {b.week}", f"share x n implies fewer than {c.m} persons", column=f)
         by_week.append(b)
-    return replace(block, km=tuple(points), by_week=tuple(by_week))
+    return replace(block, by_week=tuple(by_week))
 
 
 def _frame(rows: Any, columns: list[str] | None = None) -> pd.DataFrame:
