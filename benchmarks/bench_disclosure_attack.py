@@ -1,5 +1,6 @@
 """Attack the gated output folders of many random small studies:
-``python benchmarks/bench_disclosure_attack.py [--studies 1000] [--first 1000] [--reports-every 10]``.
+``python benchmarks/bench_disclosure_attack.py [--studies 1000] [--first 1000] [--reports-every 10]
+[--max-seconds S]``.
 
 Each study is the bundled demo on 50-600 simulated persons with a random seed, treated share,
 caliper and exact-matching rule, 99 bootstrap / permutation replicates (``tests/attacker.py:
@@ -29,12 +30,18 @@ def main() -> int:
     ap.add_argument("--studies", type=int, default=1000)
     ap.add_argument("--first", type=int, default=1000, help="first seed")
     ap.add_argument("--reports-every", type=int, default=10)
+    ap.add_argument("--max-seconds", type=float, default=None,
+                    help="start no further study after this many seconds (the summary counts what ran)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     refused = attacked = 0
     findings: list[str] = []
     t0 = time.perf_counter()
+    ran = 0
     for seed in range(args.first, args.first + args.studies):
+        if args.max_seconds is not None and time.perf_counter() - t0 > args.max_seconds:
+            break
+        ran += 1
         with tempfile.TemporaryDirectory() as tmp:
             folder = gated_study_folder(seed, Path(tmp) / "out", reports=seed % args.reports_every == 0)
             if folder is None:
@@ -45,7 +52,7 @@ def main() -> int:
         attacked += 1
         findings += [f"seed {seed}: {f}" for f in found]
         print(f"seed {seed}: {len(found)} finding(s)", flush=True)
-    print(f"studies {args.studies}, refused {refused}, attacked {attacked}, findings {len(findings)}, "
+    print(f"studies {ran} (seeds {args.first}-{args.first + ran - 1}), refused {refused}, attacked {attacked}, findings {len(findings)}, "
           f"{time.perf_counter() - t0:.0f} s")
     print("\n".join(findings[:100]))
     return 1 if findings else 0
