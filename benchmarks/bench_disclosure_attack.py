@@ -43,7 +43,12 @@ def main() -> int:
             break
         ran += 1
         with tempfile.TemporaryDirectory() as tmp:
-            folder = gated_study_folder(seed, Path(tmp) / "out", reports=seed % args.reports_every == 0)
+            try:
+                folder = gated_study_folder(seed, Path(tmp) / "out", reports=seed % args.reports_every == 0)
+            except Exception as exc:  # a crash is a defect to fix, not a pass: counted and listed as a finding
+                findings.append(f"seed {seed}: crashed: {type(exc).__name__}: {exc}"[:300])
+                print(f"seed {seed}: crashed ({type(exc).__name__})", flush=True)
+                continue
             if folder is None:
                 refused += 1
                 print(f"seed {seed}: refused", flush=True)
