@@ -1,0 +1,126 @@
+"""Cross-block disclosure: one group's sizes across blocks, and Kaplan–Meier survival ratios.
+
+Each test first shows that the attack (tests/attacker_cross.py) recovers a count of 1-4 from a document
+the within-block rules leave open (so the test can fail), then that the gate closes it. The numbers are
+made up so the hidden count is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from attacker import Attack
+from attacker_cross import attack_km_ratios, attack_sizes
+from evaltool.report.disclosure import DisclosureRules, _Controller
+from evaltool.report.disclosure_km import pool_km
+from evaltool.report.gate import control_document
+from evaltool.results.effects import KmPoint, TimeToEventBlock
+from evaltool.results.schema import ResultsDocument
+from evaltool.results.sensitivity import SensitivityBlock, SpecCurveRow
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results_example.json"
+
+
+@pytest.fixture(scope="module")
+def doc() -> ResultsDocument:
+    return ResultsDocument.read(FIXTURE)
+
+
+def _km_findings(d: ResultsDocument) -> list[str]:
+    a = Attack(5)
+    attack_km_ratios(d, a, "doc")
+    return a.findings
+
+
+def _size_findings(d: ResultsDocument) -> list[str]:
+    a = Attack(5)
+    attack_sizes(d, a, "doc")
+    return a.findings
+
+
+# one group, no censoring: 50 at risk; 2 events in week 1, 5 in week 3, 1 in week 4, 6 in week 6
+_STEPS = [(0, 50, 0), (1, 50, 2), (3, 48, 5), (4, 43, 1), (6, 42, 6)]
+
+
+def _curve(steps=_STEPS) -> TimeToEventBlock:
+    s, points = 1.0, []
+    for week, n, d in steps:
+        s *= 1 - d / n
+        points.append(KmPoint("treated", week, survival=s, at_risk=float(n), events=float(d), n_at_risk=n))
+    return TimeToEventBlock("t", km=tuple(points), n={"treated": 50})
+
+
+def test_a_hidden_step_is_recovered_from_the_survival_ratio(doc):
+    """Hiding a step's events (or the whole step) while its neighbours' survival stays gives it back."""
+    pts = list(_curve().km)
+    pts[1] = replace(pts[1], events=None)  # week 1: survival 0.96 of 50 at risk -> 2 events
+    assert any("= 2" in f for f in _km_findings(replace(doc, time_to_event=(replace(_curve(), km=tuple(pts)),))))
+    pts = list(_curve().km)
+    pts[3] = replace(pts[3], survival=None, at_risk=None, events=None)  # week 4 hidden whole: S(6)/S(3) -> 1 event
+    found = _km_findings(replace(doc, time_to_event=(replace(_curve(), km=tuple(pts)),)))
+    assert any("hidden step week 4" in f and f.endswith("= 1") for f in found), found
+
+
+def test_kaplan_meier_steps_are_pooled_into_a_life_table(doc):
+    c = _Controller(DisclosureRules(), "")
+    out = pool_km(c, _curve())
+    shown = [(p.week, p.at_risk, p.events, round(p.survival, 12)) for p in out.km if p.survival is not None]
+    # weeks 1-3 pool 2 + 5 = 7 events of 50 at risk; weeks 4-6 pool 1 + 6 = 7 of 43 (no censoring: the
+    # life table equals the Kaplan-Meier estimate here, 1 - 7/50 = 0.86 and 0.86 x (1 - 7/43) = 0.72)
+    assert shown == [(0, 50, 0, 1.0), (3, 50, 7, 0.86), (6, 43, 7, 0.72)]
+    assert pool_km(_Controller(DisclosureRules(), ""), out).km == out.km  # a pooled curve stays as it is
+    controlled, _ = control_document(replace(doc, time_to_event=(_curve(),)))
+    assert _km_findings(controlled) == []
+
+
+def test_censored_persons_between_shown_steps_are_pooled_too():
+    # 3 persons censored between week 1 and week 2 (50 - 5 - 42): every interval holding them until the
+    # curve's last step would publish 3 as at_risk - events - next at_risk, so weeks 1-3 are one interval
+    c = _Controller(DisclosureRules(), "")
+    out = pool_km(c, _curve([(0, 50, 0), (1, 50, 5), (2, 42, 6), (3, 36, 5)]))
+    shown = [(p.week, p.at_risk, p.events) for p in out.km if p.survival is not None]
+    assert shown == [(0, 50, 0), (3, 50, 16)]
+    # 10 censored (50 - 5 - 35) may be published: weeks 1 and 2 become their own intervals
+    out = pool_km(c, _curve([(0, 50, 0), (1, 50, 5), (2, 35, 6), (3, 29, 5)]))
+    shown = [(p.week, p.at_risk, p.events) for p in out.km if p.survival is not None]
+    assert shown == [(0, 50, 0), (1, 50, 5), (2, 35, 6), (3, 29, 5)]
+
+
+def test_the_tail_of_a_curve_with_few_events_is_hidden():
+    c = _Controller(DisclosureRules(), "")
+    out = pool_km(c, _curve([(0, 50, 0), (1, 50, 6), (2, 44, 2)]))
+    assert [p.week for p in out.km if p.survival is not None] == [0, 1]
+
+
+def _with_specs(doc: ResultsDocument, *n_treated: int) -> ResultsDocument:
+    rows = tuple(SpecCurveRow(spec=i + 1, outcome="self_support_26w", estimate=0.01, n_treated=n, n_control=n)
+                 for i, n in enumerate(n_treated))
+    return replace(doc, sensitivity=SensitivityBlock(specification_curve=rows))
+
+
+def test_specification_sizes_differing_by_a_few_persons_are_hidden(doc):
+    # the fixture matches 1184 treated (1191 in all); a specification matching 1186 says 2 more were matchable
+    d = _with_specs(doc, 1186, 1200, 1184)
+    assert any("specification 1" in f and f.endswith("= 2") for f in _size_findings(d))
+    controlled, log = control_document(d)
+    curve = controlled.sensitivity.specification_curve
+    assert [r.n_treated for r in curve] == [None, 1200, 1184] and curve[0].estimate == 0.01
+    assert curve[0].suppressed["n_treated"] == "secondary"
+    assert _size_findings(controlled) == []
+    assert any(e.table == "sensitivity.specification_curve" for e in log.entries)
+
+
+def test_effect_and_time_to_event_sizes_are_compared_with_the_design(doc):
+    effects = (replace(doc.effects[0], n_treated=1181),) + doc.effects[1:]  # 3 persons without the outcome
+    tte = (replace(doc.time_to_event[0], n={"treated": 1184, "control": 1187}),)
+    d = replace(doc, effects=effects, time_to_event=tte)
+    found = _size_findings(d)
+    assert any("effects" in f and f.endswith("= 3") for f in found)
+    assert any("time_to_event" in f and f.endswith("= 3") for f in found)
+    controlled, _ = control_document(d)
+    assert controlled.effects[0].n_treated is None and controlled.effects[0].estimate is not None
+    assert controlled.time_to_event[0].n == {"treated": 1184, "control": None}
+    assert _size_findings(controlled) == []
