@@ -270,8 +270,11 @@ def random_study_overrides(seed: int, *, low: int = 50, fast: bool = True) -> li
     n = int(rng.integers(low, 601))
     share = float(rng.choice([0.15, 0.25, 0.4]))
     caliper = float(rng.choice([0.05, 0.1, 0.2, 0.5]))
-    out = [f"data.simulate.n={n}", f"data.simulate.seed={seed}", f"data.simulate.treated_share={share}",
-           "data.sample=[]", f"design.caliper={caliper}", f"study.seed={seed}"]
+    # the simulator makes at least 100 persons: a smaller study keeps the first n ids (persons are drawn independently,
+    # so they are a random sample)
+    sample = "[]" if n >= 100 else f"[{{column: person_id, max: {n}}}]"
+    out = [f"data.simulate.n={max(n, 100)}", f"data.simulate.seed={seed}", f"data.simulate.treated_share={share}",
+           f"data.sample={sample}", f"design.caliper={caliper}", f"study.seed={seed}"]
     out.append(str(rng.choice(["design.exact=[]", "design.exact=[match_group]"])))
     if fast:
         out += ["sensitivity.cluster.n_boot=99", "sensitivity.cluster.permutations=99", "sensitivity.gamma.step=0.5"]
