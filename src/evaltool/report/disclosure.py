@@ -52,6 +52,7 @@ from evaltool.report.disclosure_control import (LOG_COLUMNS, DisclosureEntry, Di
 from evaltool.report.disclosure_km import pool_km
 from evaltool.report.disclosure_rounding import round_document
 from evaltool.report.disclosure_sensitivity import control_sensitivity
+from evaltool.report.process_disclosure import control_process
 from evaltool.results._record import SUPPRESSED_KEY
 from evaltool.results.schema import PropensityHistogram, ResultsDocument
 
@@ -128,7 +129,6 @@ def apply_disclosure(results: ResultsDocument, rules: DisclosureRules | None = N
                   balance=balance, effects=tuple(effects), subgroups=tuple(subs), trajectories=tuple(traj),
                   time_to_event=tte, propensity=_propensity(c, results.propensity))
     out = replace(out, area=control_area(out.area, m, c.log))  # housing areas: report/area_disclosure.py
-    from evaltool.report.process_disclosure import control_process  # issue 16: process_analyses block
     out = replace(out, process_analyses=control_process(c, out.process_analyses))
     if results.sensitivity is not None:
         out = replace(out, sensitivity=control_sensitivity(results.sensitivity, out, m, c.log))

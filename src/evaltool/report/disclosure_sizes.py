@@ -2,14 +2,15 @@
 
 The treated and the comparison group are counted by the design (all, matched), the data report, the
 target group, every main effect (persons with the outcome), every time-to-event block (``n``), the
-Rosenbaum bounds (matched sets) and every design of the specification curve. These are nested
+Rosenbaum bounds (matched sets), every design of the specification curve, and the process blocks
+(process effects, case duration, the journeys' state distribution by week). These are nested
 populations (all ⊇ matched ⊇ with the outcome; a wider caliper ⊇ a narrower one), so the difference of
 two of them counts persons: the specification with no caliper matching 51 treated beside a main design
 matching 50 says that the caliper dropped 1 person.
 
 :func:`control_sizes` walks the published sizes of each side in a fixed order — the design and the
 data report first (the sample flow is protected by ``evaltool.report.gate``), then the target group,
-the main effects, time to event, Rosenbaum and the specifications — and hides a size (rule
+the main effects, time to event, the process blocks, Rosenbaum and the specifications — and hides a size (rule
 ``"secondary"``) when it differs by 1 .. min_cell - 1 from a size already kept. The sizes left
 published then differ pairwise by 0 or at least min_cell. Only the count is hidden: the statistic
 beside it stays (it rests on at least min_cell persons, or was hidden by the primary rules).
@@ -61,6 +62,8 @@ def control_sizes(c: Any, out: ResultsDocument) -> ResultsDocument:
                            column=f"n.{side}")
         tte.append(replace(t, n=sizes) if t.n is not None else t)
     out = replace(out, effects=tuple(effects), time_to_event=tuple(tte))
+    if out.process_analyses is not None:
+        out = replace(out, process_analyses=_process(c, out.process_analyses, clash, why))
     s = out.sensitivity
     if s is None:
         return out
@@ -74,3 +77,34 @@ def control_sizes(c: Any, out: ResultsDocument) -> ResultsDocument:
                            f"{f} {why}", column=f)
         curve.append(r)
     return replace(out, sensitivity=replace(s, rosenbaum=ros, specification_curve=tuple(curve)))
+
+
+def _process(c: Any, pa: Any, clash: Any, why: str) -> Any:
+    """Process effects, case duration and the journeys' state distribution publish the group sizes too."""
+    effects = []
+    for e in pa.effects:
+        if e.subgroup is None:
+            for side, f in _SIDES:
+                if clash(side, getattr(e, f)):
+                    e = c.hide(e, [f], "secondary", "process_effects", e.indicator, f"{f} {why}", column=f)
+        effects.append(e)
+    cd = pa.case_duration
+    if cd is not None:
+        analyses = []
+        for a in cd.analyses:
+            for side, f in _SIDES:
+                if clash(side, getattr(a, f)):
+                    a = c.hide(a, [f], "secondary", "case_duration", a.outcome, f"{f} {why}", column=f)
+            analyses.append(a)
+        cd = replace(cd, analyses=tuple(analyses))
+    jr = pa.journeys
+    if jr is not None:
+        dist = []
+        for d in jr.distribution:
+            side = {"treated": "treated", "comparison": "control"}.get(d.group)
+            if side is not None and clash(side, d.n):
+                d = c.hide(d, ["n"], "secondary", "journeys.distribution", f"{d.group} week {d.week}: {d.state}",
+                           f"n {why}", column="n")
+            dist.append(d)
+        jr = replace(jr, distribution=tuple(dist))
+    return replace(pa, effects=tuple(effects), case_duration=cd, journeys=jr)
