@@ -24,7 +24,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from attacker_cross import attack_km_ratios, attack_sizes
+from attacker_cross import attack_km_ratios, attack_process, attack_sizes
+from attacker_followup import attack_followup
 from evaltool.report.disclosure_protocol import fields_of
 from evaltool.results._record import Record
 from evaltool.results.schema import ResultsDocument
@@ -100,6 +101,7 @@ def attack_document(doc: ResultsDocument, a: Attack, label: str = "results.json"
     _walk(doc, "", a)
     attack_sizes(doc, a, label)  # cross-block: tests/attacker_cross.py
     attack_km_ratios(doc, a, label)
+    attack_process(doc, a, label)
     sizes = _sizes(doc)
     for side in ("treated", "control"):
         for all_ in sizes[f"{side}_all"]:
@@ -243,6 +245,18 @@ def attack(folder: str | Path) -> list[str]:
             attack_html(path, a)
         findings += a.findings
     return findings
+
+
+def attack_midterm_final(folder: str | Path) -> list[str]:
+    """Counts of 1 .. min_cell - 1 derived by differencing ``folder/midterm`` and ``folder/final`` (the demo's
+    two evaluations; tests/attacker_followup.py). Not yet controlled by the gate: see docs/disclosure.md."""
+    folder = Path(folder)
+    pair = [folder / "midterm" / "results.json", folder / "final" / "results.json"]
+    if not all(p.is_file() for p in pair):
+        return []
+    a = Attack(int(json.loads(pair[1].read_text(encoding="utf-8"))["config"]["min_cell"]))
+    attack_followup(*(ResultsDocument.read(p) for p in pair), a)
+    return a.findings
 
 
 if __name__ == "__main__":

@@ -11,7 +11,11 @@ Kaplan–Meier survival ratios across hidden steps.
   factors ``1 - d / n``. With one hidden step, integer ``n`` in its possible range and ``d`` in
   1 .. min_cell - 1 solving ``1 - d / n = ratio`` give the hidden events; a unique ``d`` is a finding.
   Where the gate publishes pooled steps (events since the last shown step, survival over the pooled
-  interval), the ratio is ``1 - events(p2) / (at_risk(p1) - events(p1))`` and reveals nothing new.
+  interval), the ratio is ``1 - events(p2) / at_risk(p2)`` and reveals nothing new.
+* **Process blocks.** Process effects, case duration and the journeys' state distribution publish the
+  group sizes too (in the size check above); a journeys contrast's transition probability times the
+  person-periods the transition tables give for its starting state is a transition count; case-duration
+  by-week shares times the group's n are counts.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 
 from evaltool.results.schema import ResultsDocument
 
-__all__ = ["published_sizes", "attack_sizes", "attack_km_ratios"]
+__all__ = ["published_sizes", "attack_sizes", "attack_km_ratios", "attack_process"]
 
 
 def published_sizes(doc: ResultsDocument) -> dict[str, list[tuple[str, float]]]:
@@ -45,6 +49,8 @@ def published_sizes(doc: ResultsDocument) -> dict[str, list[tuple[str, float]]]:
             out["control"].append((f"specification {r.spec} {r.outcome} n_control", r.n_control))
         for r in s.rosenbaum:
             out["treated"].append((f"rosenbaum {r.outcome} n_sets", r.n_sets))
+    for side, rows in process_sizes(doc).items():
+        out[side] += rows
     return {side: [(w, v) for w, v in rows if isinstance(v, (int, float)) and not isinstance(v, bool)]
             for side, rows in out.items()}
 
@@ -99,3 +105,64 @@ def attack_km_ratios(doc: ResultsDocument, a: Any, label: str) -> None:
                             a.check(next(iter(ds)), f"{where}: events of the hidden step week {hidden[0].week} "
                                                     f"from S / S(week {prev.week})")
                 prev, hidden = p, []
+
+
+def process_sizes(doc: ResultsDocument) -> dict[str, list[tuple[str, Any]]]:
+    """Sizes of the treated / comparison group published by the process blocks."""
+    out: dict[str, list[tuple[str, Any]]] = {"treated": [], "control": []}
+    pa = doc.process_analyses
+    if pa is None:
+        return out
+    for e in pa.effects:
+        if e.subgroup is None:
+            out["treated"].append((f"process effects {e.indicator} n_treated", e.n_treated))
+            out["control"].append((f"process effects {e.indicator} n_control", e.n_control))
+    if pa.case_duration is not None:
+        for a in pa.case_duration.analyses:
+            out["treated"].append((f"case_duration {a.outcome} n_treated", a.n_treated))
+            out["control"].append((f"case_duration {a.outcome} n_control", a.n_control))
+    if pa.journeys is not None:
+        for d in pa.journeys.distribution:
+            side = {"treated": "treated", "comparison": "control"}.get(d.group)
+            if side is not None:
+                out[side].append((f"journeys distribution {d.group} week {d.week} n", d.n))
+    return out
+
+
+def attack_process(doc: ResultsDocument, a: Any, label: str) -> None:
+    """Process blocks across blocks: a transition contrast's probability times the person-periods the
+    transition tables give for its starting state; case-duration by-week shares times the group's n."""
+    pa = doc.process_analyses
+    if pa is None:
+        return
+    jr = pa.journeys
+    for t in jr.transitions if jr is not None else ():
+        for i, row in enumerate(t.counts):
+            for j, v in enumerate(row):
+                a.check(v, f"{label}: journeys {t.group} period {t.from_period} counts[{i}][{j}]")
+    if jr is not None and jr.contrasts:
+        # a row of a transition table adds up to the state's head count at the period start: from the
+        # row's cells, or else from the state distribution (share x n) at that week
+        weeks = {"month": 4, "quarter": 13}.get(jr.period, 13)
+        dist = {(d.group, d.week, d.state): d for d in jr.distribution}
+        exposure: dict[tuple[str, str], float | None] = {}
+        for t in jr.transitions:
+            if ":" in t.group:
+                continue
+            for i, state in enumerate(jr.states):
+                row, key = t.counts[i], (t.group, state)
+                total = None if any(v is None for v in row) else sum(row)
+                d = dist.get((t.group, t.from_period * weeks, state))
+                if total is None and d is not None and d.share is not None and d.n is not None:
+                    total = round(d.share * d.n)
+                exposure[key] = None if total is None or (key in exposure and exposure[key] is None) \
+                    else (exposure.get(key) or 0) + total
+        for r in jr.contrasts:
+            for f, g in (("p_treated", "treated"), ("p_control", "comparison")):
+                a.implied(getattr(r, f), exposure.get((g, r.from_state)),
+                          f"{label}: journeys contrast {r.from_state} -> {r.to_state} {f} x person-periods")
+    if pa.case_duration is not None:
+        for an in pa.case_duration.analyses:
+            for w in an.by_week:
+                for f, n in (("share_treated", an.n_treated), ("share_control", an.n_control)):
+                    a.implied(w.get(f), n, f"{label}: case_duration {an.outcome} week {w.get('week')} {f}")

@@ -124,3 +124,65 @@ def test_effect_and_time_to_event_sizes_are_compared_with_the_design(doc):
     assert controlled.effects[0].n_treated is None and controlled.effects[0].estimate is not None
     assert controlled.time_to_event[0].n == {"treated": 1184, "control": None}
     assert _size_findings(controlled) == []
+
+
+def _journeys_doc(doc: ResultsDocument) -> ResultsDocument:
+    from evaltool.results.process import (ContrastRow, DistributionRow, JourneysBlock, ProcessAnalysesBlock,
+                                          TransitionTable)
+
+    # 40 treated start in state a, 10 in b; 36 stay in a, 4 move to b; the comparison group likewise with 30 / 20
+    tables = (TransitionTable("treated", 0, 1, ("a", "b"), counts=((36, 4), (0, 10)), shares=((0.9, 0.1), (0, 1))),
+              TransitionTable("comparison", 0, 1, ("a", "b"), counts=((24, 6), (0, 20)),
+                              shares=((0.8, 0.2), (0, 1))))
+    dist = tuple(DistributionRow(g, 0, st, share=k / 50, n=50)
+                 for g, ks in (("treated", (40, 10)), ("comparison", (30, 20))) for st, k in zip("ab", ks))
+    contrast = ContrastRow("a", "b", estimate=0.1 - 0.2, std_error=0.08, ci_low=-0.26, ci_high=0.06, p_value=0.2,
+                           p_treated=4 / 40, p_control=6 / 30, n_treated=40, n_control=30)
+    jr = JourneysBlock(states=("a", "b"), period="quarter", transitions=tables, contrasts=(contrast,),
+                       distribution=dist)
+    return replace(doc, process_analyses=ProcessAnalysesBlock(journeys=jr))
+
+
+def test_a_transition_contrast_does_not_give_back_a_hidden_transition_count(doc):
+    d = _journeys_doc(doc)
+    a = Attack(5)
+    from attacker_cross import attack_process
+
+    attack_process(d, a, "doc")
+    assert "doc: journeys contrast a -> b p_treated x person-periods (share x n) = 4" in a.findings
+    controlled, log = control_document(d)
+    a = Attack(5)
+    attack_process(controlled, a, "doc")
+    assert a.findings == []
+    c = controlled.process_analyses.journeys.contrasts[0]
+    assert c.p_treated is None and c.p_control is None and c.estimate is None  # p_t = estimate + p_c otherwise
+    assert any(e.table == "journeys.contrasts" for e in log.entries)
+
+
+def test_process_sizes_are_compared_with_the_design(doc):
+    from evaltool.results.process import ProcessAnalysesBlock, ProcessEffectRow
+
+    # 1182 treated with the process measure beside 1184 matched: 2 persons without it
+    d = replace(doc, process_analyses=ProcessAnalysesBlock(effects=(
+        ProcessEffectRow("meetings_held", estimate=1.0, n_treated=1182, n_control=1184),)))
+    assert any("process effects" in f and f.endswith("= 2") for f in _size_findings(d))
+    controlled, _ = control_document(d)
+    row = controlled.process_analyses.effects[0]
+    assert row.n_treated is None and row.n_control == 1184 and row.estimate == 1.0
+    assert _size_findings(controlled) == []
+
+
+def test_the_attacker_differences_a_midterm_and_a_final(doc):
+    from attacker_followup import attack_followup
+
+    by = list(doc.target_group.by)
+    i = next(i for i, r in enumerate(by) if r.n_treated is not None and r.n_treated > 10)
+    mid = replace(doc, target_group=replace(doc.target_group, by=tuple(
+        replace(r, n_treated=r.n_treated - 3) if j == i else r for j, r in enumerate(by))))
+    a = Attack(5)
+    attack_followup(mid, doc, a)
+    assert a.findings == [f"midterm vs final: target_group {by[i].variable}={by[i].level} n_treated "
+                          f"({by[i].n_treated} - {by[i].n_treated - 3}) = 3"]
+    a = Attack(5)
+    attack_followup(doc, doc, a)
+    assert a.findings == []
