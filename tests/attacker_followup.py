@@ -4,7 +4,8 @@ The midterm cohort (persons who started by the midterm's data cut) is a subset o
 the final report quotes the midterm's numbers. A count published by both for the same cell — a
 target-group level, a dropped-rows reason, the sample flow, an effect's or a subgroup level's n — differs
 by the persons who joined (or left the cell) between the two; a difference of 1 .. min_cell - 1 is a count
-of persons, even when each document alone is safe.
+of persons, even when each document alone is safe. Derived cells too: ``all - matched`` of each side, and
+the union of a variable's hidden target-group levels (the total minus the shown levels, in both).
 """
 
 from __future__ import annotations
@@ -47,3 +48,24 @@ def attack_followup(midterm: ResultsDocument, final: ResultsDocument, a: Any, la
     mid, fin = paired_counts(midterm), paired_counts(final)
     for key in sorted(mid.keys() & fin.keys()):
         a.check(abs(fin[key] - mid[key]), f"{label}: {key} ({fin[key]:g} - {mid[key]:g})")
+    for side in ("treated", "control"):  # the persons left out of matching, from all and matched
+        k1, k2 = f"design {side}_all", f"design {side}_matched"
+        if all(k in d for d in (mid, fin) for k in (k1, k2)):
+            a.check(abs((fin[k1] - fin[k2]) - (mid[k1] - mid[k2])), f"{label}: {side} all - matched")
+    # the union of a variable's hidden target-group levels: the total minus the shown levels, in both
+    for var in dict.fromkeys(r.variable for r in final.target_group.by):
+        for col in ("n_treated", "n_pool"):
+            f_rows = {r.level: getattr(r, col) for r in final.target_group.by if r.variable == var}
+            m_rows = {r.level: getattr(r, col) for r in midterm.target_group.by if r.variable == var}
+            hidden = {lv for lv, v in f_rows.items() if v is None}
+            ft, mt = getattr(final.target_group, col), getattr(midterm.target_group, col)
+            if not hidden or ft is None:
+                continue
+            f_union = ft - sum(v for v in f_rows.values() if v is not None)
+            if all(m_rows.get(lv) is not None for lv in hidden):
+                m_union = sum(m_rows[lv] for lv in hidden)
+            elif mt is not None and all(m_rows.get(lv) is not None for lv in f_rows if lv not in hidden):
+                m_union = mt - sum(m_rows[lv] for lv in f_rows if lv not in hidden)
+            else:
+                continue
+            a.check(abs(f_union - m_union), f"{label}: target_group {var} {col}: hidden levels' union")

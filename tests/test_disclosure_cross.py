@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from attacker import Attack
+from attacker import Attack, attack_document
 from attacker_cross import attack_km_ratios, attack_sizes
 from evaltool.report.disclosure import DisclosureRules, _Controller
 from evaltool.report.disclosure_km import pool_km
@@ -186,3 +186,34 @@ def test_the_attacker_differences_a_midterm_and_a_final(doc):
     a = Attack(5)
     attack_followup(doc, doc, a)
     assert a.findings == []
+
+
+def test_a_final_is_controlled_against_its_midterm(doc):
+    from attacker_followup import attack_followup
+
+    by = list(doc.target_group.by)
+    i = next(i for i, r in enumerate(by) if r.n_treated is not None and r.n_treated > 10)
+    var = by[i].variable
+    n = doc.design.n
+    mid_raw = replace(doc, target_group=replace(doc.target_group, by=tuple(
+        replace(r, n_treated=r.n_treated - 3) if j == i else r for j, r in enumerate(by))),
+        design=replace(doc.design, n=replace(n, treated_unmatched=n.treated_unmatched - 2)))
+    mid, _ = control_document(mid_raw)
+    alone, _ = control_document(doc)
+    a = Attack(5)
+    attack_followup(mid, alone, a)
+    assert any(f"{var}={by[i].level} n_treated" in f for f in a.findings)  # each safe alone, not as a pair
+    assert any("treated_unmatched" in f for f in a.findings)
+    fin, log = control_document(doc, earlier=mid)
+    a = Attack(5)
+    attack_followup(mid, fin, a)
+    assert a.findings == []
+    levels = [r for r in fin.target_group.by if r.variable == var]
+    hidden = [r for r in levels if r.n_treated is None]
+    assert len(hidden) >= 2 and sum(r.n_treated for r in doc.target_group.by
+                                    if r.variable == var and r.level in {h.level for h in hidden}) >= 5
+    assert fin.design.n.treated_all is None and fin.design.n.treated_unmatched is None
+    assert any("midterm" in e.reason for e in log.entries)
+    a = Attack(5)
+    attack_document(fin, a)
+    assert a.findings == []  # and the final alone stays safe

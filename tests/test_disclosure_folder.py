@@ -156,13 +156,7 @@ def test_demo_folder_resists_the_attacker(tmp_path):
     folder, _ = write_demo(tmp_path / "demo", n=600)
     assert sorted(p.name for p in folder.iterdir() if p.name != ".evaltool-output") == ["final", "midterm"]
     assert attack(folder) == []
-    # OPEN LEAK (docs/disclosure.md, "Known limits"): each evaluation is controlled alone, so differencing the
-    # midterm and the final (nested cohorts; the final report quotes the midterm) still gives counts of 3-4.
-    # Pinned as found by tests/attacker_followup.py on this demo (2026-12-02); when the gate controls the pair,
-    # this list must become empty.
-    assert attack_midterm_final(folder) == [
-        "midterm vs final: design treated_unmatched (16 - 12) = 4",
-        "midterm vs final: target_group age_group=50+ n_treated (10 - 6) = 4",
-        "midterm vs final: target_group area=Lindevang Syd n_treated (14 - 11) = 3",
-        "midterm vs final: target_group area=Mølleparken n_pool (11 - 7) = 4",
-        "midterm vs final: target_group area=Tranehaven n_treated (14 - 10) = 4"]
+    # the final is controlled against the midterm (report/disclosure_followup.py): before, differencing the two
+    # gave 5 counts of 3-4 on this demo (e.g. a housing area's treated persons, 14 in the final vs 11 in the
+    # midterm; found by tests/attacker_followup.py on 2026-12-02)
+    assert attack_midterm_final(folder) == []
