@@ -97,6 +97,11 @@ def apply_disclosure(results: ResultsDocument, rules: DisclosureRules | None = N
     dropped = list(dr.dropped)
     c.breakdown(dropped, "data_report", lambda r: "dropped", lambda r: f"dropped: {r.reason}", ("n",), {})
     dr = replace(dr, dropped=tuple(dropped))
+    hidden_drop = sum(r.n or 0 for r, k in zip(results.data_report.dropped, dropped) if k.n is None)
+    if c.small(hidden_drop) and dr.n_read is not None:  # n_read - n_used - shown reasons would give it
+        dr = c.hide(dr, ["n_read"], "secondary", "data_report", "counts",
+                    f"the hidden dropped-rows reasons hold fewer than {m} persons (n_read - n_used - shown)",
+                    column="n_read")
     for f in ("persons_without_panel", "pseudo_starts"):  # single counts, not parts of a published total
         if c.small(getattr(dr, f)):
             dr = c.hide(dr, [f], "count", "data_report", f, f"count below {m}", column=f)
