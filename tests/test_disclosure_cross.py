@@ -217,3 +217,12 @@ def test_a_final_is_controlled_against_its_midterm(doc):
     a = Attack(5)
     attack_document(fin, a)
     assert a.findings == []  # and the final alone stays safe
+
+
+def test_a_curve_controlled_by_the_earlier_rule_is_not_pooled_from_missing_events():
+    pts = list(_curve().km)
+    pts[1] = replace(pts[1], events=None)  # as results.json written before the pooling rule
+    out = pool_km(_Controller(DisclosureRules(), ""), replace(_curve(), km=tuple(pts)))
+    assert out.km[1].survival is None
+    assert [p.survival for p in out.km if p.survival is not None] == [p.survival for p in _curve().km
+                                                                      if p.week != 1]

@@ -48,6 +48,15 @@ def pool_km(c: Any, block: Any) -> Any:
         if p.at_risk is not None and p.survival is not None:
             groups.setdefault(p.group, []).append(i)
     for group, idx in groups.items():
+        if any(points[i].events is None for i in idx):
+            # a curve controlled by an earlier rule (events hidden, survival shown): its events are gone, so it
+            # cannot be pooled; the steps without events are hidden whole and the rest left as published
+            for i in idx:
+                if points[i].events is None:
+                    points[i] = c.hide(points[i], _FIELDS, "secondary", "time_to_event",
+                                       f"{block.outcome}: {group} week {points[i].week}",
+                                       "a step whose events were hidden by an earlier rule", column="survival")
+            continue
         survival, greenwood, start, pooled = 1.0, 0.0, 0, False
         while start < len(idx):
             first = points[idx[start]]
