@@ -57,8 +57,8 @@ def main() -> int:
         attacked += 1
         findings += [f"seed {seed}: {f}" for f in found]
         print(f"seed {seed}: {len(found)} finding(s)", flush=True)
-    print(f"studies {ran} (seeds {args.first}-{args.first + ran - 1}), refused {refused}, attacked {attacked}, findings {len(findings)}, "
-          f"{time.perf_counter() - t0:.0f} s")
+    print(f"studies {ran} (seeds {args.first}-{args.first + ran - 1}), refused {refused}, attacked {attacked}, "
+          f"findings {len(findings)}, {time.perf_counter() - t0:.0f} s")
     print("\n".join(findings[:100]))
     return 1 if findings else 0
 

@@ -42,7 +42,8 @@ def control_followup(c: Any, earlier: ResultsDocument, raw: ResultsDocument, out
     small = lambda a, b: a is not None and b is not None and c.small(abs(a - b))  # noqa: E731
     en, fn = earlier.design.n, raw.design.n
     for side in ("treated", "control"):
-        ea, em, fa, fm = en.count(side, "all"), en.count(side, "matched"), fn.count(side, "all"), fn.count(side, "matched")
+        ea, em = en.count(side, "all"), en.count(side, "matched")
+        fa, fm = fn.count(side, "all"), fn.count(side, "matched")
         hit = small(fa, ea) or (None not in (ea, em, fa, fm) and c.small(abs((fa - fm) - (ea - em))))
         hit = hit or any(small(fn.count(side, p), en.count(side, p)) for p in ("unmatched", "discarded"))
         hit = hit or small(getattr(raw.data_report, f"n_{side}"), getattr(earlier.data_report, f"n_{side}"))
@@ -71,8 +72,8 @@ def control_followup(c: Any, earlier: ResultsDocument, raw: ResultsDocument, out
                     {"n_treated": "share_treated", "n_pool": "share_pool"}, "target_group", why,
                     {"n_treated": earlier.target_group.n_treated, "n_pool": earlier.target_group.n_pool})
     out = replace(out, target_group=replace(tg, by=tuple(by)))
-    stats = [f.name for f in fields(out.subgroups[0]) if f.name not in (
-        "variable", "outcome", "level", "estimand", "method", "variance", "unit", "suppressed")] if out.subgroups else []
+    labels = ("variable", "outcome", "level", "estimand", "method", "variance", "unit", "suppressed")
+    stats = [f.name for f in fields(out.subgroups[0]) if f.name not in labels] if out.subgroups else []
     subs = _breakdown(c, list(out.subgroups), list(raw.subgroups), earlier.subgroups,
                       lambda r: (r.outcome, r.variable), lambda r: (r.outcome, r.variable, r.level),
                       ("n_treated", "n_control"), {"n_treated": stats, "n_control": stats}, "subgroups", why, {})
