@@ -1,9 +1,11 @@
 """Attack the gated output folders of many random small studies:
-``python benchmarks/bench_disclosure_attack.py [--studies 1000] [--first 1000] [--reports-every 10]``.
+``python benchmarks/bench_disclosure_attack.py [--studies 1000] [--first 1000] [--reports-every 10]
+[--max-seconds S]``.
 
-Each study is the bundled demo on 100-600 simulated persons with a random seed, treated share,
-caliper and exact-matching rule (``tests/attacker.py: random_study_overrides``); its gated output
-folder (results.json, every CSV and, for every ``--reports-every``-th study, the HTML report) is
+Each study is the bundled demo on 50-600 simulated persons with a random seed, treated share,
+caliper and exact-matching rule, 99 bootstrap / permutation replicates (``tests/attacker.py:
+random_study_overrides``); its gated output
+folder (results.json, every CSV and, for every ``--reports-every``-th study, the HTML report in one language) is
 attacked by ``tests/attacker.py``. Prints one line per study and a summary: studies run, refused
 (a one-line evaltool error, nothing written), attacked, findings. Exit code 1 if anything was found.
 The full-run result is recorded in docs/disclosure.md.
@@ -28,14 +30,25 @@ def main() -> int:
     ap.add_argument("--studies", type=int, default=1000)
     ap.add_argument("--first", type=int, default=1000, help="first seed")
     ap.add_argument("--reports-every", type=int, default=10)
+    ap.add_argument("--max-seconds", type=float, default=None,
+                    help="start no further study after this many seconds (the summary counts what ran)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     refused = attacked = 0
     findings: list[str] = []
     t0 = time.perf_counter()
+    ran = 0
     for seed in range(args.first, args.first + args.studies):
+        if args.max_seconds is not None and time.perf_counter() - t0 > args.max_seconds:
+            break
+        ran += 1
         with tempfile.TemporaryDirectory() as tmp:
-            folder = gated_study_folder(seed, Path(tmp) / "out", reports=seed % args.reports_every == 0)
+            try:
+                folder = gated_study_folder(seed, Path(tmp) / "out", reports=seed % args.reports_every == 0)
+            except Exception as exc:  # a crash is a defect to fix, not a pass: counted and listed as a finding
+                findings.append(f"seed {seed}: crashed: {type(exc).__name__}: {exc}"[:300])
+                print(f"seed {seed}: crashed ({type(exc).__name__})", flush=True)
+                continue
             if folder is None:
                 refused += 1
                 print(f"seed {seed}: refused", flush=True)
@@ -44,8 +57,8 @@ def main() -> int:
         attacked += 1
         findings += [f"seed {seed}: {f}" for f in found]
         print(f"seed {seed}: {len(found)} finding(s)", flush=True)
-    print(f"studies {args.studies}, refused {refused}, attacked {attacked}, findings {len(findings)}, "
-          f"{time.perf_counter() - t0:.0f} s")
+    print(f"studies {ran} (seeds {args.first}-{args.first + ran - 1}), refused {refused}, attacked {attacked}, "
+          f"findings {len(findings)}, {time.perf_counter() - t0:.0f} s")
     print("\n".join(findings[:100]))
     return 1 if findings else 0
 

@@ -67,8 +67,8 @@ def cluster_vcov(fit: WLSFit, clusters: Sequence[np.ndarray], *, hc1: bool = Tru
             np.add.at(summed, codes, scores)
             adj = g / (g - 1) if cadjust and g > 1 else 1.0
             meat += (-1) ** (size + 1) * adj * summed.T @ summed
-    if hc1:
-        meat *= (n - 1) / (n - k)
+    if hc1:  # no residual degrees of freedom (as many coefficients as units): the variance is not estimable
+        meat *= (n - 1) / (n - k) if n > k else np.nan
     return fit.xtwx_inv @ meat @ fit.xtwx_inv
 
 

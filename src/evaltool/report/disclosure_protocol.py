@@ -39,7 +39,6 @@ from typing import Any
 from evaltool.results._record import Record
 from evaltool.results.comparison import ComparisonDesignRow
 from evaltool.results.effects import (ByWeekRow, EffectRow, KmPoint, SubgroupRow, TrajectoryRow)
-from evaltool.results.process import ProcessEffectRow
 from evaltool.results.schema import (DataReportBlock, DesignBlock, DroppedRows, SampleSizes, TargetGroupBlock,
                                      TargetRow)
 
@@ -94,7 +93,7 @@ register(DataReportBlock, counts=("n_read", "n_used", "n_treated", "n_control", 
                                   "pseudo_starts"))
 register(SampleSizes, counts=("treated_all", "treated_matched", "treated_discarded", "treated_unmatched",
                               "control_all", "control_matched", "control_discarded", "control_unmatched"))
-for _cls in (EffectRow, SubgroupRow, ProcessEffectRow):
+for _cls in (EffectRow, SubgroupRow):  # ProcessEffectRow: report/process_disclosure.py
     register(_cls, counts=("n_treated", "n_control"),
              stats={**{s: "n_treated" for s in _STATS}, "mean_control": "n_control"})
 register(TrajectoryRow, counts=("n",), stats={"share": "n"}, shares={"share": "n"})

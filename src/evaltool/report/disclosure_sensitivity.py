@@ -20,8 +20,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from evaltool.report.disclosure_protocol import register
 from evaltool.results.schema import ResultsDocument
-from evaltool.results.sensitivity import SensitivityBlock
+from evaltool.results.sensitivity import (ClusterRow, EValueRow, HeadlineInterval, PlaceboRow, RosenbaumRow,
+                                          SensitivityBlock, SpecCurveRow, SpecSummaryRow)
 
 __all__ = ["control_sensitivity", "STATS"]
 
@@ -36,6 +38,14 @@ STATS = {
 }
 
 Log = Callable[[str, str, str, str, str], None]
+
+# The person counts of the sensitivity records, declared for the folder gate's generic pass (no name-based
+# fallback). Not persons: ClusterRow.n_clusters / n_treated_clusters count housing areas, and
+# SpecSummaryRow.n_specs / n_estimable count designs. Rosenbaum's matched sets are treated persons.
+register(SpecCurveRow, counts=("n_treated", "n_control"))
+register(RosenbaumRow, counts=("n_sets",))
+for _cls in (ClusterRow, SpecSummaryRow, EValueRow, PlaceboRow, HeadlineInterval, SensitivityBlock):
+    register(_cls)
 
 
 def _hide(rec: Any, block: str, row: str, reason: str, log: Log) -> Any:

@@ -16,9 +16,11 @@ On top of the block rules of :mod:`evaltool.report.disclosure` and the declarati
 * **subgroup levels vs the total**: when the levels shown for one variable add up to 1 ..
   min_cell - 1 persons fewer than the whole sample (a level the estimator skipped), the
   smallest shown level is hidden as well; a χ² test over a variable with a hidden level is hidden;
-* **Kaplan–Meier steps**: a step is published only if the events since the last published step,
-  and the persons who left the risk set in between, are each 0 or at least min_cell;
+* **Kaplan–Meier steps** are pooled by :mod:`evaltool.report.disclosure_km` (in ``apply_disclosure``);
 * **by-week shares**: ``share x n`` of each group;
+* **midterm vs final** (with ``earlier``): :mod:`evaltool.report.disclosure_followup`;
+* **one group's sizes across blocks** (design, effects, time to event, Rosenbaum, specification curve):
+  :mod:`evaltool.report.disclosure_sizes`.
 * **comparison designs**: each design's analysed sample sizes (``comparison_designs`` rows) could be
   differenced against the main design's sample flow and against each other; a comparison row's
   count within 1 .. min_cell - 1 of a count already published for that side is hidden, and the
@@ -34,7 +36,9 @@ from typing import Any
 import pandas as pd
 
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, _Controller, apply_disclosure
+from evaltool.report.disclosure_followup import control_followup
 from evaltool.report.disclosure_protocol import generic_pass
+from evaltool.report.disclosure_sizes import control_sizes
 from evaltool.results.schema import ResultsDocument
 
 __all__ = ["control_document", "gated_tables"]
@@ -42,18 +46,25 @@ __all__ = ["control_document", "gated_tables"]
 _TERM = re.compile(r"^C\((?P<var>[^)]+)\)(?P<level>.+)$")
 
 
-def control_document(results: ResultsDocument, rules: DisclosureRules | None = None
-                     ) -> tuple[ResultsDocument, DisclosureLog]:
-    """The controlled copy of ``results`` (every rule of the gate) and the log of every decision."""
+def control_document(results: ResultsDocument, rules: DisclosureRules | None = None, *,
+                     earlier: ResultsDocument | None = None) -> tuple[ResultsDocument, DisclosureLog]:
+    """The controlled copy of ``results`` (every rule of the gate) and the log of every decision.
+
+    ``earlier`` is the published (controlled) midterm a final evaluation is compared with: cells whose
+    difference from it is 1 .. min_cell - 1 persons are hidden too (:mod:`evaltool.report.disclosure_followup`).
+    """
     rules = rules or DisclosureRules()
     out, first = apply_disclosure(results, rules)
     c = _Controller(rules, "")
     out = _all_vs_matched(c, results, out)
+    if earlier is not None:
+        out = control_followup(c, earlier, results, out, hide_all)
     out = _balance_vs_target(c, out)
     out = _subgroup_totals(c, results, out)
     out = replace(out, time_to_event=tuple(_km(c, t) for t in out.time_to_event))
     out = _comparison_designs(c, results, out)
     out = generic_pass(out, c)
+    out = control_sizes(c, out)  # one group's sizes across blocks: report/disclosure_sizes.py
     return out, DisclosureLog(first.entries + tuple(c.entries), rules)
 
 
@@ -97,24 +108,29 @@ def _balance_vs_target(c: _Controller, out: ResultsDocument) -> ResultsDocument:
 
 def _all_vs_matched(c: _Controller, raw: ResultsDocument, out: ResultsDocument) -> ResultsDocument:
     n = raw.design.n
-    for side, tg_field in (("treated", "n_treated"), ("control", "n_pool")):
+    for side in ("treated", "control"):
         a, mt = n.count(side, "all"), n.count(side, "matched")
-        if a is None or mt is None or not c.small(a - mt):
-            continue
-        why = f"{side}: all - matched is below {c.m}"
-        dn = c.hide(out.design.n, [f"{side}_all"], "secondary", "design", "sample flow", why, column=f"{side}_all")
-        dr = c.hide(out.data_report, [f"n_{side}", "n_used", "n_read"], "secondary", "data_report", "counts", why)
-        tg = c.hide(out.target_group, [tg_field], "secondary", "target_group", "total", why, column=tg_field)
-        by = list(tg.by)
-        share = "share_treated" if side == "treated" else "share_pool"
-        for var in dict.fromkeys(r.variable for r in by):
-            idx = [i for i, r in enumerate(by) if r.variable == var and getattr(r, tg_field) is not None]
-            if idx:
-                i = max(idx, key=lambda i: getattr(by[i], tg_field))
-                by[i] = c.hide(by[i], [tg_field, share], "secondary", "target_group", f"{var}={by[i].level}",
-                               f"{why}: the levels would add up to the hidden total", column=tg_field)
-        out = replace(out, design=replace(out.design, n=dn), data_report=dr, target_group=replace(tg, by=tuple(by)))
+        if a is not None and mt is not None and c.small(a - mt):
+            out = hide_all(c, out, side, f"{side}: all - matched is below {c.m}")
     return out
+
+
+def hide_all(c: _Controller, out: ResultsDocument, side: str, why: str) -> ResultsDocument:
+    """Hide the ``all`` count of ``side`` everywhere it is published, and the largest target-group level of
+    each variable (the levels would add up to it)."""
+    tg_field = "n_treated" if side == "treated" else "n_pool"
+    dn = c.hide(out.design.n, [f"{side}_all"], "secondary", "design", "sample flow", why, column=f"{side}_all")
+    dr = c.hide(out.data_report, [f"n_{side}", "n_used", "n_read"], "secondary", "data_report", "counts", why)
+    tg = c.hide(out.target_group, [tg_field], "secondary", "target_group", "total", why, column=tg_field)
+    by = list(tg.by)
+    share = "share_treated" if side == "treated" else "share_pool"
+    for var in dict.fromkeys(r.variable for r in by):
+        idx = [i for i, r in enumerate(by) if r.variable == var and getattr(r, tg_field) is not None]
+        if idx:
+            i = max(idx, key=lambda i: getattr(by[i], tg_field))
+            by[i] = c.hide(by[i], [tg_field, share], "secondary", "target_group", f"{var}={by[i].level}",
+                           f"{why}: the levels would add up to the hidden total", column=tg_field)
+    return replace(out, design=replace(out.design, n=dn), data_report=dr, target_group=replace(tg, by=tuple(by)))
 
 
 def _subgroup_totals(c: _Controller, raw: ResultsDocument, out: ResultsDocument) -> ResultsDocument:
@@ -147,23 +163,6 @@ def _subgroup_totals(c: _Controller, raw: ResultsDocument, out: ResultsDocument)
 
 
 def _km(c: _Controller, block: Any) -> Any:
-    points = list(block.km)
-    last: dict[str, Any] = {}
-    pending: dict[str, float] = {}
-    for i, p in enumerate(points):
-        if p.at_risk is None or p.survival is None:
-            continue
-        prev = last.get(p.group)
-        events = (p.events or 0) + pending.get(p.group, 0)
-        left = 0 if prev is None else prev.at_risk - (prev.events or 0) - p.at_risk
-        if c.small(events) or c.small(left) or c.small(p.events):
-            pending[p.group] = events
-            points[i] = c.hide(p, ["survival", "at_risk", "events", "std_error", "n_at_risk"], "secondary",
-                               "time_to_event", f"{block.outcome}: {p.group} week {p.week}",
-                               "Kaplan-Meier step: events or persons leaving the risk set since the last shown "
-                               f"step are below {c.m}", column="survival")
-        else:
-            last[p.group], pending[p.group] = p, 0
     by_week = []
     sizes = {"share_treated": (block.n or {}).get("treated"), "share_control": (block.n or {}).get("control")}
     for b in block.by_week:
@@ -173,7 +172,7 @@ def _km(c: _Controller, block: Any) -> Any:
                 b = c.hide(b, [f, "estimate", "std_error", "ci_low", "ci_high", "p_value"], "count", "time_to_event",
                            f"{block.outcome}: week {b.week}", f"share x n implies fewer than {c.m} persons", column=f)
         by_week.append(b)
-    return replace(block, km=tuple(points), by_week=tuple(by_week))
+    return replace(block, by_week=tuple(by_week))
 
 
 def _frame(rows: Any, columns: list[str] | None = None) -> pd.DataFrame:

@@ -1,7 +1,9 @@
 """Disclosure control of the process blocks of ``results.json``: ``mapping``, ``journeys``,
 ``case_duration`` and ``process`` (effect rows); ``cost`` holds no person counts.
 
-Primary: every head count of 1..min_cell-1 persons is suppressed, with every share that implies it.
+Primary: every head count of 1..min_cell-1 persons is suppressed, with every share that implies it (also a
+journeys contrast's transition probability x the person-periods of its starting state, and case-duration
+by-week shares x the group's n).
 Secondary: published counts are tied by linear equations (a crosstab cell and its one-way margins; the
 one-way margins and the total; a transition matrix's rows and columns and the state counts at each
 period start; a subgroup's transition cells and the group's cell). :func:`protect` hides further cells
@@ -16,12 +18,36 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from evaltool.results.process import MappingBlock
+from evaltool.report.disclosure_protocol import register
+from evaltool.results.process import (CaseDurationBlock, ContrastRow, CostBlock, CostRow, CountRow, DistributionRow,
+                                      DurationAnalysis, DurationSummaryRow, JourneysBlock, MappingBlock,
+                                      MappingDocument, PathwayRow, ProcessEffectRow,
+                                      TimeInStateRow, TransitionTable)
 
 __all__ = ["protect", "control_process", "control_mapping"]
 
-# ``c`` below is the disclosure controller of :mod:`evaltool.report.disclosure` (``small``, ``hide``, ``log``,
-# ``group_stats``, ``effect_rows``, ``m``); it is passed in, so this module does not import that one.
+# -- the person counts of every process record, declared (evaltool.report.disclosure_protocol) -------------------
+# so that the folder gate's generic pass applies them as typed declarations, never by the name-based fallback.
+# The breakdowns (transition matrices, mapping margins) are protected by the functions below; a record with
+# no person count registers empty, to say so.
+_STATS = ("estimate", "std_error", "ci_low", "ci_high", "p_value")
+register(PathwayRow, counts=("n",))  # its share is n over the group's persons (a published n)
+register(DistributionRow, counts=("n",), shares={"share": "n"})
+register(ContrastRow, counts=("n_treated", "n_control"),
+         stats={**{f: "n_treated" for f in _STATS}, "p_treated": "n_treated", "p_control": "n_control"})
+register(DurationAnalysis, counts=("n_treated", "n_control", "events_treated", "events_control"))
+register(ProcessEffectRow, counts=("n_treated", "n_control"),
+         stats={**{f: "n_treated" for f in (*_STATS, "p_value_adj", "mean_treated", "relative_change")},
+                "mean_control": "n_control"})
+register(CountRow, counts=("n",))  # shares are n over published totals (n_mapped, a margin)
+register(MappingBlock, counts=("n_mapped",))
+for _cls in (TransitionTable,  # counts: a matrix, protected by _journeys below
+             TimeInStateRow, JourneysBlock, DurationSummaryRow, CaseDurationBlock, CostRow, CostBlock,
+             MappingDocument):
+    register(_cls)
+
+# ``c`` below is the disclosure controller of :mod:`evaltool.report.disclosure_control` (``small``, ``hide``,
+# ``log``, ``group_stats``, ``effect_rows``, ``m``); it is passed in.
 
 
 def protect(values: list[int], groups: list[list[int]], min_cell: int, fixed: frozenset[int] = frozenset()
@@ -171,10 +197,29 @@ def _journeys(c: Any, jr: Any) -> Any:
                      suppressed={**t.suppressed, **marks.get(ti, {})}) for ti, t in enumerate(trans)]
     paths = [c.hide(p, ["n", "share"], "count", "journeys.pathways", f"{p.group}: {p.pathway}",
                     f"count below {c.m}", column="n") if c.small(p.n) else p for p in jr.pathways]
-    contrasts = [c.group_stats(r, "journeys.contrasts", f"{r.from_state} -> {r.to_state}",
-                               (("n_treated", "p_treated"), ("n_control", "p_control"))) for r in jr.contrasts]
+    contrasts = [_contrast(c, r, jr) for r in jr.contrasts]
     return replace(jr, transitions=tuple(trans), distribution=tuple(dist), pathways=tuple(paths),
                    contrasts=tuple(contrasts))
+
+
+def _contrast(c: Any, r: Any, jr: Any) -> Any:
+    """A transition contrast: its probabilities rest on n persons, and ``p x person-periods`` (the row sums
+    of the group's transition tables for the starting state, published elsewhere) is a transition count."""
+    r = c.group_stats(r, "journeys.contrasts", f"{r.from_state} -> {r.to_state}",
+                      (("n_treated", "p_treated"), ("n_control", "p_control")))
+    if r.from_state not in jr.states:
+        return r
+    a = list(jr.states).index(r.from_state)
+    for f, group in (("p_treated", "treated"), ("p_control", "comparison")):
+        p = getattr(r, f)
+        exposure = sum(sum(v or 0 for v in t.counts[a]) for t in jr.transitions if t.group == group)
+        if p is not None and exposure and (c.small(round(p * exposure)) or c.small(round((1 - p) * exposure))):
+            # the estimate is p_treated - p_control: the other probability would give this one back
+            return c.hide(r, ["estimate", "std_error", "ci_low", "ci_high", "p_value", "p_treated", "p_control"],
+                          "count", "journeys.contrasts", f"{r.from_state} -> {r.to_state}",
+                          f"{f} x the person-periods in {r.from_state} implies fewer than {c.m} transitions",
+                          column=f)
+    return r
 
 
 def _duration(c: Any, cd: Any) -> Any:
@@ -188,7 +233,16 @@ def _duration(c: Any, cd: Any) -> Any:
             if c.small(n):
                 a = c.hide(a, [f"n_{side}"], "count", "case_duration", f"{a.outcome}: {side}", f"count below {c.m}",
                            column=f"n_{side}")
-        out.append(a)
+        weeks = []
+        for w in a.by_week:  # share with an event by the week, x the group's n: a count of persons
+            for f, n in (("share_treated", a.n_treated), ("share_control", a.n_control)):
+                s = w.get(f)
+                if s is not None and n and (c.small(round(s * n)) or c.small(round((1 - s) * n))):
+                    w = {**w, **{k: None for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value", f)}}
+                    c.log("case_duration", f"{a.outcome}: week {w.get('week')}", f,
+                          f"share x n implies fewer than {c.m} persons", "count")
+            weeks.append(w)
+        out.append(replace(a, by_week=tuple(weeks)))
     return replace(cd, analyses=tuple(out))
 
 

@@ -26,7 +26,8 @@ def write_demo(out: str | Path, n: int | None = None) -> tuple[Path, list[StudyR
     """
     mid = run_study(demo_config(n=n, stage="midterm"))
     fin = run_study(demo_config(n=n, stage="final"))
-    (mid_results, mid_log), (fin_results, fin_log) = (gate_document(r.config, r.document()) for r in (mid, fin))
+    mid_results, mid_log = gate_document(mid.config, mid.document())
+    fin_results, fin_log = gate_document(fin.config, fin.document(), mid_results)  # controlled against the midterm
     mid_reports = render_reports(mid.config, mid_results)
     fin_reports = render_reports(fin.config, fin_results, mid_results)
 

@@ -101,20 +101,22 @@ def write_outputs(result: StudyResult, out: str | Path, *, compare_with: Results
     """
     if getattr(result, "area_only", False):  # an area-only study writes its own folder
         return result.write(out, force=force)
-    controlled, log = gate_document(result.config, result.document())
-    reports = render_reports(result.config, controlled, compare_with)
+    earlier = compare_with if compare_with is not None else compare_results(result.config)
+    controlled, log = gate_document(result.config, result.document(), earlier)
+    reports = render_reports(result.config, controlled, earlier)
     return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, controlled, reports, log),
                          force=force, inputs=input_files(result.config))
 
 
-def gate_document(cfg: StudyConfig, results: ResultsDocument) -> tuple[ResultsDocument, Any]:
+def gate_document(cfg: StudyConfig, results: ResultsDocument, earlier: ResultsDocument | None = None
+                  ) -> tuple[ResultsDocument, Any]:
     """The one disclosure gate of an output folder: the controlled document and its log
-    (see :mod:`evaltool.report.gate`)."""
+    (see :mod:`evaltool.report.gate`); ``earlier`` is the published midterm a final is compared with."""
     from evaltool.report import DisclosureRules
     from evaltool.report.gate import control_document
 
     rules = DisclosureRules(min_cell=cfg.report.disclosure.min_cell, rounding=cfg.report.disclosure.rounding)
-    return control_document(results, rules)
+    return control_document(results, rules, earlier=earlier)
 
 
 def fill_output_folder(tmp: Path, result: StudyResult, controlled: ResultsDocument, reports: list,
