@@ -183,15 +183,16 @@ def fit_propensity(data: pd.DataFrame, treatment: str, covariates: str | Sequenc
     terms = normalise_terms(covariates)
     treat = treatment_indicator(data, treatment)
     X, cols = design_matrix(data, terms, intercept=True)
-    gram = _check_rank(X)
     y = treat.to_numpy(dtype=float)
     if isinstance(model, str):
         if model not in ("logit", "glm"):
             raise EvaltoolError(f"`model` must be 'logit' or a classifier with predict_proba; got {model!r}")
-        coef, p, eta = _fit_logit(X, y, gram=gram)
+        with _one_blas_thread():
+            coef, p, eta = _fit_logit(X, y, gram=_check_rank(X))
         name = "logit"
         coefficients = pd.Series(coef, index=cols, name="estimate")
     else:
+        _check_rank(X)
         if not (hasattr(model, "fit") and hasattr(model, "predict_proba")):
             raise EvaltoolError(f"`model` must be 'logit' or a classifier with fit/predict_proba; "
                                 f"got {type(model).__name__}")
@@ -246,6 +247,19 @@ def _check_rank(X: pd.DataFrame) -> np.ndarray:
 
 
 _BLOCK = 1 << 16
+
+
+def _one_blas_thread() -> Any:
+    """BLAS on one thread for the logit's small products (p x p results from n x p blocks):
+    threads cost more to wake and spin than they save there, and share the cores with the
+    caller's other work. The results do not depend on it."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 def _column_scale(A: np.ndarray, gram: np.ndarray | None = None) -> np.ndarray:
