@@ -2,7 +2,7 @@
 
 Read the CSV, fit the logit propensity score, 1:1 nearest matching (largest first, without
 replacement), build the matched sample and write the matched pairs (treated row, control
-row; 1-based data rows, as R's row names).
+row; 1-based data rows, as R's row names; pyarrow's CSV writer as R's ``fwrite``).
 
 Usage: python benchmarks/_evaltool_match.py DATA.csv CALIPER|none OUT.csv [lower]
 With ``lower`` it only reads the CSV and sorts one column (the lower bound).
@@ -33,7 +33,12 @@ def main(argv: list[str]) -> None:
     m = evaltool.match(d, "treat", COVARIATES, caliper=None if caliper == "none" else float(caliper))
     md = m.matched_data()
     pairs = m.pairs()[["treated", "control"]]
-    pairs.to_csv(out, index=False)
+    # pyarrow's CSV writer, as the R side writes with data.table::fwrite (each side's fastest)
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    pacsv.write_csv(pa.Table.from_pandas(pairs, preserve_index=False), out,
+                    pacsv.WriteOptions(quoting_style="none"))
     sys.stdout.write(f"{len(md)}\n")
 
 

@@ -26,14 +26,29 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def write_config(folder: Path) -> Path:
-    text = (ROOT / "configs" / "copenhagen_outreach.yaml").read_text(encoding="utf-8")
-    text = text.replace("  simulate: {n: 60000, seed: 2026, treated_share: 0.25}",
-                        "  persons: persons.parquet\n  weekly_status: weekly_status.parquet\n"
-                        f"  code_map: {ROOT / 'configs' / 'codes_example.yaml'}")
-    if "persons: persons.parquet" not in text:
-        raise SystemExit("configs/copenhagen_outreach.yaml no longer has the expected `simulate:` line")
+    """The Copenhagen config pointed at the parquet extracts in ``folder``.
+
+    What only the simulator can supply is left out: outcomes with ``source: social`` (the
+    simulated social register) and the ``contacts`` section (the simulated contact log).
+    Everything else (sample rules, exact strata and caliper, effects, subgroups, process,
+    journeys, case duration, cost, sensitivity, the report) runs as configured.
+    """
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "configs" / "copenhagen_outreach.yaml").read_text(encoding="utf-8"))
+    if "simulate" not in cfg.get("data", {}):
+        raise SystemExit("configs/copenhagen_outreach.yaml no longer simulates its data")
+    del cfg["data"]["simulate"]
+    cfg["data"].update({"persons": "persons.parquet", "weekly_status": "weekly_status.parquet",
+                        "code_map": str(ROOT / "configs" / "codes_example.yaml")})
+    cfg["outcomes"] = [o for o in cfg["outcomes"] if o.get("source", "weekly_status") != "social"]
+    cfg.pop("contacts", None)
+    cost = cfg.get("cost")
+    if cost:
+        kept = {o["name"] for o in cfg["outcomes"]}
+        cost["outcomes"] = [o for o in cost.get("outcomes", []) if o in kept]
     path = folder / "study.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 

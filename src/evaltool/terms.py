@@ -115,11 +115,12 @@ def is_categorical(series: pd.Series) -> bool:
             or pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype))
 
 
-def _levels(series: pd.Series) -> list:
+def _levels(series: pd.Series, uniques=None) -> list:
+    """Levels present in ``series`` in R order; ``uniques`` from ``pd.factorize(series)`` if known."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        present = set(series.dropna().unique())
+        present = set(series.dropna().unique() if uniques is None else uniques)
         return [c for c in series.cat.categories if c in present]
-    values = series.dropna().unique().tolist()
+    values = (series.dropna().unique() if uniques is None else uniques).tolist()
     try:
         return sorted(values)
     except TypeError:
@@ -149,11 +150,12 @@ def _blocks(data: pd.DataFrame, term: Term, all_levels: bool) -> list[tuple[str,
     categorical = term.kind == "categorical" or (term.kind == "auto" and is_categorical(series))
     if categorical:
         prefix = f"C({col})" if term.kind == "categorical" else col
-        levels = _levels(series)
+        # one hash pass: small integer codes, the levels from the (few) uniques
+        codes, uniques = pd.factorize(series)
+        levels = _levels(series, uniques)
         if not levels:
             raise DataError(f"categorical covariate {col!r} has no non-missing values")
         keep = levels if all_levels else levels[1:]
-        codes, uniques = pd.factorize(series)  # compare small ints, not objects, per level
         code_of = {v: i for i, v in enumerate(uniques.tolist())}
         return [(f"{prefix}{_level_label(lv)}", (codes == code_of[lv]).astype(float)) for lv in keep]
     x = _numeric(series, col)

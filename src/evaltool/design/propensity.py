@@ -37,12 +37,16 @@ def treatment_indicator(data: pd.DataFrame, treatment: str) -> pd.Series:
     col = data[treatment]
     if col.isna().any():
         raise EvaltoolError(f"treatment column {treatment!r} has {int(col.isna().sum())} missing value(s)")
-    values = set(pd.unique(col.astype(object)).tolist())
-    if not values <= {0, 1, True, False}:
-        shown = ", ".join(map(repr, sorted(values, key=str)[:5]))
-        raise EvaltoolError(f"treatment column {treatment!r} must be 0/1 or boolean; found {shown}")
+    arr = col.to_numpy()
+    # numeric or bool and all 0/1: one vectorised pass, no Python objects
+    if not (arr.dtype.kind in "biuf" and ((arr == 0) | (arr == 1)).all()):
+        values = set(pd.unique(col.astype(object)).tolist())
+        if not values <= {0, 1, True, False}:
+            shown = ", ".join(map(repr, sorted(values, key=str)[:5]))
+            raise EvaltoolError(f"treatment column {treatment!r} must be 0/1 or boolean; found {shown}")
     treat = col.astype(int)
-    if treat.nunique() < 2:
+    first = treat.to_numpy()
+    if first.size == 0 or (first == first[0]).all():
         raise EvaltoolError(f"treatment column {treatment!r} has only one group "
                             f"({int(treat.iloc[0]) if len(treat) else 'empty'}); need treated and controls")
     return treat.rename(treatment)
@@ -193,15 +197,16 @@ def fit_propensity(data: pd.DataFrame, treatment: str, covariates: str | Sequenc
     terms = normalise_terms(covariates)
     treat = treatment_indicator(data, treatment)
     X, cols = design_matrix(data, terms, intercept=True)
-    _check_rank(X)
     y = treat.to_numpy(dtype=float)
     if isinstance(model, str):
         if model not in ("logit", "glm"):
             raise EvaltoolError(f"`model` must be 'logit' or a classifier with predict_proba; got {model!r}")
-        coef, p, eta = _fit_logit(X, y)
+        with _one_blas_thread():
+            coef, p, eta = _fit_logit(X, y, gram=_check_rank(X))
         name = "logit"
         coefficients = pd.Series(coef, index=cols, name="estimate")
     else:
+        _check_rank(X)
         if not (hasattr(model, "fit") and hasattr(model, "predict_proba")):
             raise EvaltoolError(f"`model` must be 'logit' or a classifier with fit/predict_proba; "
                                 f"got {type(model).__name__}")
@@ -225,18 +230,20 @@ def fit_propensity(data: pd.DataFrame, treatment: str, covariates: str | Sequenc
     )
 
 
-def _check_rank(X: pd.DataFrame) -> None:
+def _check_rank(X: pd.DataFrame) -> np.ndarray:
+    """Raise unless the design has full column rank; returns ``X'X`` (reused by the logit)."""
     A = X.to_numpy()
     if A.shape[0] <= A.shape[1]:
         raise EstimationError(f"the propensity model has {A.shape[1]} parameters but only "
                               f"{A.shape[0]} rows; use fewer covariates")
-    scale = _column_scale(A)
+    gram = A.T @ A
+    scale = _column_scale(A, gram)
     # Fast path: Cholesky of the equilibrated Gram matrix (p x p, one BLAS pass over the data);
     # every column at least 1e-4 (relative) away from the span of the others is full rank.
-    G = (A.T @ A) / np.outer(scale, scale)
+    G = gram / np.outer(scale, scale)
     try:
         if np.diag(np.linalg.cholesky(G)).min() > 1e-4:
-            return
+            return gram
     except np.linalg.LinAlgError:
         pass
     # Near-deficient: a column-pivoted QR of the design decides and names the culprits.
@@ -250,23 +257,41 @@ def _check_rank(X: pd.DataFrame) -> None:
         bad = [X.columns[i] for i in piv[rank:]]
         raise EstimationError(f"the propensity design is singular: column(s) {', '.join(map(repr, bad))} "
                               f"are constant or collinear with the others; drop or merge them")
+    return gram
 
 
 _BLOCK = 1 << 16
 
 
-def _column_scale(A: np.ndarray) -> np.ndarray:
-    scale = np.sqrt(np.einsum("ij,ij->j", A, A))
+def _one_blas_thread() -> Any:
+    """BLAS on one thread for the logit's small products (p x p results from n x p blocks):
+    threads cost more to wake and spin than they save there, and share the cores with the
+    caller's other work. The results do not depend on it."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+def _column_scale(A: np.ndarray, gram: np.ndarray | None = None) -> np.ndarray:
+    """Euclidean norm of every column (from the diagonal of ``A'A`` when given); 1 for zero."""
+    scale = np.sqrt(np.einsum("ij,ij->j", A, A) if gram is None else np.diag(gram).copy())
     scale[scale == 0] = 1.0
     return scale
 
 
 def _weighted_gram(A: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``A.T @ diag(w) @ A`` in row blocks (no n x p temporary)."""
-    p = A.shape[1]
+    n, p = A.shape
     H = np.zeros((p, p))
-    for i in range(0, A.shape[0], _BLOCK):
-        B = A[i:i + _BLOCK] * np.sqrt(w[i:i + _BLOCK])[:, None]
+    sw = np.sqrt(w)
+    buf = np.empty((min(_BLOCK, n), p), order="F")
+    for i in range(0, n, _BLOCK):
+        B = buf[:min(_BLOCK, n - i)]
+        np.multiply(A[i:i + _BLOCK], sw[i:i + _BLOCK, None], out=B)
         H += B.T @ B
     return H
 
@@ -282,26 +307,28 @@ def _binomial_deviance(y: np.ndarray, mu: np.ndarray) -> float:
     return float(-2.0 * np.log(np.where(y == 1, mu, 1.0 - mu)).sum())
 
 
-def _fit_logit(X: pd.DataFrame, y: np.ndarray, maxit: int = 25,
-               epsilon: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _fit_logit(X: pd.DataFrame, y: np.ndarray, maxit: int = 25, epsilon: float = 1e-8,
+               gram: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """R ``glm.fit(family = binomial())``: Newton/IRLS, one Cholesky solve per iteration.
 
     Start at ``mu = (y + 0.5) / 2`` and stop when ``|dev - dev_old| / (|dev| + 0.1) <
     epsilon`` (R's rule, ``maxit = 25``), so the returned iterate is R's. Each step solves
     ``(X' W X) d = X' (y - mu)`` with the columns equilibrated, which is R's weighted
-    least-squares update written as an increment.
+    least-squares update written as an increment. ``gram`` is ``X'X`` if already computed:
+    R's start gives every row the weight ``mu (1 - mu) = 3/16``, so the first step reuses it.
     """
     A = X.to_numpy()
     if A.dtype != np.float64:
         A = A.astype(np.float64)
-    scale = _column_scale(A)
+    scale = _column_scale(A, gram)
     mu = (y + 0.5) / 2.0
     eta = np.log(mu / (1.0 - mu))
     dev_old = _binomial_deviance(y, mu)
     # first step from R's starting eta: solve X'WX b = X'W z with z = eta + (y - mu) / w
     w = mu * (1.0 - mu)
     rhs = A.T @ (w * eta + (y - mu))
-    coef = _newton_solve(_weighted_gram(A, w), rhs, scale)
+    H0 = _weighted_gram(A, w) if gram is None else (3.0 / 16.0) * gram
+    coef = _newton_solve(H0, rhs, scale)
     converged = False
     for _ in range(maxit):
         eta = A @ coef

@@ -44,9 +44,16 @@ class Blocks:
 
     def __init__(self, score: np.ndarray, gpos: np.ndarray, controls: np.ndarray,
                  strata: np.ndarray, pad: int = 1) -> None:
-        order = controls[np.lexsort((gpos[controls], strata[controls]))]
-        s_codes = strata[order]
-        uniq, starts, counts = np.unique(s_codes, return_index=True, return_counts=True)
+        if strata.any():
+            order = controls[np.lexsort((gpos[controls], strata[controls]))]
+            uniq, starts, counts = np.unique(strata[order], return_index=True, return_counts=True)
+        else:  # one stratum: the controls in sorted order, read off the sort in O(n)
+            by_pos = np.empty(gpos.size, dtype=np.int64)
+            by_pos[gpos] = np.arange(gpos.size)
+            is_ctrl = np.zeros(gpos.size, dtype=bool)
+            is_ctrl[controls] = True
+            order = by_pos[is_ctrl[by_pos]]
+            uniq, starts, counts = np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([order.size])
         n_blocks = uniq.size
         size = order.size + 2 * pad * n_blocks
         self.row = np.full(size, -1, dtype=np.int64)
@@ -72,6 +79,10 @@ class Blocks:
         """Block index of the first control to the right of each unit (-1: no block)."""
         out = np.full(units.size, -1, dtype=np.int64)
         codes = strata[units]
+        if len(self.block_start) == 1 and 0 in self.block_start and not codes.any():
+            off, cnt = self.block_start[0]
+            base = off + self.pad
+            return base + np.searchsorted(self.gpos[base:base + cnt], gpos[units])
         for code in np.unique(codes).tolist():
             if code not in self.block_start:
                 continue
@@ -94,38 +105,34 @@ def match_without_replacement(score: np.ndarray, gpos: np.ndarray, order: np.nda
     n = order.size
     out = np.full((n, ratio), -1, dtype=np.int64)
     lp = list(range(blocks.val.size))
-    rp = list(range(blocks.val.size))
+    rp = lp.copy()
     val = blocks.val.tolist()
     bpos = blocks.gpos.tolist()
     st_list = score[order].tolist()
-    lo = gpos[order].tolist()
-    hi = list(lo)
+    lo_a = gpos[order]
+    hi_a = lo_a.copy()
+    lo, hi = lo_a.tolist(), hi_a.tolist()
     start = right0.tolist()
     w = np.finfo(float).max if width is None else float(width)  # sentinels (inf) never match
-    active = [i for i in range(n) if start[i] >= 0]
+    active = np.flatnonzero(right0 >= 0).tolist()
     for r in range(ratio):
-        chosen_rows = [-1] * n
+        chosen = [-1] * n
         if closest:
-            picks = _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w)
+            _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w, chosen)
         else:
-            picks = _ordered_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w)
-        nxt = []
-        for i, c in picks:
-            if c < 0:
-                continue
-            chosen_rows[i] = c
-            nxt.append(i)
-            g = bpos[c]
-            if g < lo[i]:
-                lo[i] = g
-            elif g > hi[i]:
-                hi[i] = g
-        active = sorted(nxt)  # next round in processing order (MatchIt loops ind_focal)
-        col = np.asarray(chosen_rows, dtype=np.int64)
-        hit = col >= 0
+            _ordered_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w, chosen)
+        col = np.asarray(chosen, dtype=np.int64)
+        hit = np.flatnonzero(col >= 0)
         out[hit, r] = blocks.row[col[hit]]
-        if not active:
+        # next round: the focal units matched in this one, in processing order (MatchIt
+        # loops ind_focal), with the span [lo, hi] of sorted positions they now hold
+        active = hit.tolist()
+        if not active or r == ratio - 1:
             break
+        g = blocks.gpos[col[hit]]
+        lo_a[hit] = np.minimum(lo_a[hit], g)
+        hi_a[hit] = np.maximum(hi_a[hit], g)
+        lo, hi = lo_a.tolist(), hi_a.tolist()
     return out
 
 
@@ -136,9 +143,7 @@ def _find(parent: list, i: int) -> int:
     return i
 
 
-def _ordered_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
-    picks = []
-    append = picks.append
+def _ordered_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w, chosen):
     for i in active:
         s = start[i]
         # nearest unused to the left (path halving inline for speed)
@@ -158,12 +163,10 @@ def _ordered_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
         else:
             c, d = b, dr
         if d > w:
-            append((i, -1))
             continue
         lp[c] = c - 1
         rp[c] = c + 1
-        append((i, c))
-    return picks
+        chosen[i] = c
 
 
 def _nearest(i, start, st_list, lo_i, hi_i, lp, rp, val, bpos):
@@ -178,7 +181,7 @@ def _nearest(i, start, st_list, lo_i, hi_i, lp, rp, val, bpos):
     return dr, b
 
 
-def _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
+def _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w, chosen):
     """Match the globally closest remaining pair first, as MatchIt 4.7.2
     (``nn_matchC_vec_closest``): pairs are taken in the stable order of their distance;
     when a pair's control was taken meanwhile, the focal unit's next control is searched
@@ -189,12 +192,10 @@ def _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
         d, c = _nearest(i, start, st_list, lo[i], hi[i], lp, rp, val, bpos)
         heap.append((d, seq, i, c))
     heapq.heapify(heap)
-    picks = []
     again = 0
     while heap:
         d, _, i, c = heapq.heappop(heap)
         if d > w:
-            picks.append((i, -1))
             continue
         if lp[c] != c or rp[c] != c:  # taken meanwhile: look again from the taken one
             g = bpos[c]
@@ -204,8 +205,7 @@ def _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w):
             continue
         lp[c] = c - 1
         rp[c] = c + 1
-        picks.append((i, c))
-    return picks
+        chosen[i] = c
 
 
 def match_with_replacement(score: np.ndarray, gpos: np.ndarray, focal: np.ndarray,

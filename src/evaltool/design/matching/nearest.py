@@ -135,7 +135,9 @@ def _assemble(data, treatment, covariates, spec, prep: Prepared, order, sets, n)
     f, m, slot = _flatten(order, sets)
     index = data.index
     focal_all = np.flatnonzero(prep.is_focal)
-    n_matched_focal = np.unique(f).size
+    has_match = np.zeros(n, dtype=bool)
+    has_match[f] = True
+    n_matched_focal = int(np.count_nonzero(has_match))
     if n_matched_focal == 0:
         why = (f"no control lies within the caliper ({spec.caliper} SD = {prep.width:.4g} on the "
                f"{spec.caliper_scale} scale)" if prep.width is not None else "no eligible controls")
@@ -146,15 +148,13 @@ def _assemble(data, treatment, covariates, spec, prep: Prepared, order, sets, n)
     labels = np.full((focal_all.size, k), np.nan, dtype=object)
     where = np.full(n, -1, dtype=np.int64)
     where[focal_all] = np.arange(focal_all.size)
-    labels[where[f], slot - 1] = index.to_numpy(dtype=object)[m]
+    labels[where[f], slot - 1] = index.take(m).to_numpy(dtype=object)
     match_matrix = pd.DataFrame(labels, index=index[focal_all], columns=list(range(1, k + 1)))
     if spec.replace:
         subclass = pd.Series(pd.array([pd.NA] * n, dtype="Int64"), index=index, name="subclass")
     else:
         sub = subclass_from_pairs(n, f, m)
-        subclass = pd.Series(pd.array(np.where(sub > 0, sub, 0), dtype="Int64"), index=index,
-                             name="subclass")
-        subclass[sub == 0] = pd.NA
+        subclass = pd.Series(pd.arrays.IntegerArray(sub, sub == 0), index=index, name="subclass")
     estimand = spec.estimand
     n_unmatched = focal_all.size - n_matched_focal
     if n_unmatched:
