@@ -227,7 +227,6 @@ def match_with_replacement(score: np.ndarray, gpos: np.ndarray, focal: np.ndarra
     (``distance.tolerance``).
     """
     k = ratio
-    n = focal.size
     ok = right0 >= 0
     base = np.where(ok, right0, blocks.pad)
     offsets = np.concatenate([-np.arange(1, k + 1), np.arange(k)])
