@@ -4,11 +4,13 @@ The design stage owns this block of the results: counts of the distance (the
 propensity score) in equal-width bins on [0, 1], for the treated, all controls
 and the controls kept by the design.
 
-Examples
---------
->>> hist = propensity_histogram(design)  # doctest: +SKIP
->>> hist["bins"][:3]  # doctest: +SKIP
-[0.0, 0.05, 0.1]
+Usage (on a fitted design; not run as a doctest)
+------------------------------------------------
+::
+
+    hist = propensity_histogram(design)
+    hist["bins"][:3]
+    # -> [0.0, 0.05, 0.1]
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Midterm and final evaluation reports (self-contained HTML, Danish and English).
 
->>> from evaltool.report import render_report, write_report
->>> from evaltool.results.schema import ResultsDocument
->>> results = ResultsDocument.read("out/results.json")  # doctest: +SKIP
->>> rendered = render_report(results, template="final", language="da")  # doctest: +SKIP
->>> write_report(rendered, "report.html")  # doctest: +SKIP
+Usage (on an output folder; not run as a doctest)::
+
+    from evaltool.report import render_report, write_report
+    from evaltool.results.schema import ResultsDocument
+    results = ResultsDocument.read("out/results.json")
+    rendered = render_report(results, template="final", language="da")
+    write_report(rendered, "report.html")
 
 See ``docs/reports.md`` for sections, languages and disclosure rules.
 """

@@ -33,10 +33,12 @@ The rules, the log and the suppression primitives live in :mod:`evaltool.report.
 :mod:`evaltool.report.disclosure_rounding`, the sensitivity, area and process blocks in their own
 modules; this module applies the block rules in order (:func:`apply_disclosure`).
 
-Examples
---------
->>> controlled, log = apply_disclosure(results, DisclosureRules(min_cell=5))  # doctest: +SKIP
->>> log.to_frame().head()  # doctest: +SKIP
+Usage (on a results document; not run as a doctest)
+---------------------------------------------------
+::
+
+    controlled, log = apply_disclosure(results, DisclosureRules(min_cell=5))
+    log.to_frame().head()
 """
 
 from __future__ import annotations

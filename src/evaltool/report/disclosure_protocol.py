@@ -21,7 +21,6 @@ Examples
 --------
 >>> from dataclasses import dataclass
 >>> from evaltool.results._record import Record
-from evaltool.results.comparison import ComparisonDesignRow
 >>> @dataclass(frozen=True)
 ... class AreaRow(Record):
 ...     area: str

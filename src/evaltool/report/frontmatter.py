@@ -46,7 +46,11 @@ def guide(env: ReportEnv) -> dict[str, Any]:
 
 def marks(env: ReportEnv) -> list[tuple[str, str]]:
     """The table marks and what each means: suppressed count, hidden number, not applicable, zero."""
-    _, m = env._, env.min_cell
+    return mark_items(env._, env.min_cell)
+
+
+def mark_items(_: Any, m: int) -> list[tuple[str, str]]:
+    """The table marks for minimum cell size ``m`` and their meanings in the translator ``_``'s language."""
     return [(f"<{m}", _("guide.mark.count", n=m - 1)), (SUPPRESSED, _("guide.mark.hidden", m=m)),
             (DASH, _("guide.mark.none")), ("0", _("guide.mark.zero"))]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, _Controller
 from evaltool.report.formatting import NumberFormat
+from evaltool.report.frontmatter import mark_items
 from evaltool.report.i18n import Translator
 from evaltool.report.process_disclosure import control_mapping
 from evaltool.report.mapping_tables import mapping_tables
@@ -32,7 +33,8 @@ def control_mapping_document(doc: MappingDocument, rules: DisclosureRules | None
 def _guide(doc: MappingDocument, _: Translator) -> dict[str, Any]:
     """The reading guide of ``base.html``: what the mapping shows, the table marks, the data sources."""
     # the mapping always reads these three (files or the simulator): persons, the weekly panel, the code map
-    return {"title": _("guide.title"), "text": _("map.guide"), "marks": _("guide.marks", m=doc.mapping.min_cell),
+    return {"title": _("guide.title"), "text": _("map.guide"), "marks": _("guide.marks"),
+            "mark_items": mark_items(_, doc.mapping.min_cell), "gap": None,
             "sources_title": _("guide.sources"),
             "sources": [_(f"source.{n}") for n in ("persons", "weekly_status", "code_map")]}
 

@@ -9,11 +9,13 @@ keys are documented in ``docs/results-schema.md``. No person ids appear in it. A
 is read through :func:`upgrade_v1` (its process means become ``process`` rows without an effect,
 its ``process_analyses`` parts the top-level blocks).
 
-Examples
---------
->>> doc = ResultsDocument.read("results.json")  # doctest: +SKIP
->>> doc.design.n.treated_matched  # doctest: +SKIP
-1184
+Usage (on an output folder; not run as a doctest)
+-------------------------------------------------
+::
+
+    doc = ResultsDocument.read("results.json")
+    doc.design.n.treated_matched
+    # -> 1184
 """
 
 from __future__ import annotations

@@ -6,11 +6,13 @@ titles, labels, effect settings) and returns a typed block of :mod:`evaltool.res
 The design block is written from the design that actually ran (its spec, its estimand, its
 sample sizes), not from the config.
 
-Examples
---------
->>> tg = target_group(persons, design.treat, extra=["age_group"])  # doctest: +SKIP
->>> tg.by[0].variable  # doctest: +SKIP
-'area'
+Usage (inside a study run; not run as a doctest)
+------------------------------------------------
+::
+
+    tg = target_group(persons, design.treat, extra=["age_group"])
+    tg.by[0].variable
+    # -> 'area'
 """
 
 from __future__ import annotations
