@@ -58,3 +58,17 @@ def test_report_says_not_estimable(language, note):
     html = render_report(replace(doc, effects=(e,) + doc.effects[1:]), template="final", language=language).html
     assert note in html
     assert note not in render_report(doc, template="final", language=language).html
+
+
+def test_more_coefficients_than_units_is_an_estimation_error_not_a_crash():
+    """Found by the disclosure attacker (random studies 2446 and 5106): a specification-curve regression on
+    a tiny matched sample had more covariate columns than units, and QR's R was not square (LinAlgError)."""
+    import numpy as np
+    import pytest
+
+    from evaltool.effects.estimators import wls
+    from evaltool.exceptions import EstimationError
+
+    X = np.column_stack([np.ones(3), [0, 1, 1], np.eye(3)])  # 3 units, 5 coefficients
+    with pytest.raises(EstimationError, match="5 coefficients but only 3 units"):
+        wls(X, np.array([0.0, 1.0, 1.0]), np.ones(3))

@@ -40,6 +40,9 @@ class WLSFit:
 
 def wls(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> WLSFit:
     """Weighted least squares by QR; raises :class:`EstimationError` if ``X`` is rank deficient."""
+    if X.shape[0] < X.shape[1]:  # fewer units than coefficients: QR's R is not square
+        raise EstimationError(f"the effect model has {X.shape[1]} coefficients but only {X.shape[0]} units; "
+                              "use fewer covariates or the difference estimator")
     sw = np.sqrt(w)
     q, r = np.linalg.qr(X * sw[:, None])
     d = np.abs(np.diag(r))
