@@ -52,9 +52,7 @@ def _journeys(env: Any, jr: Any) -> dict[str, Any]:
     for r in jr.contrasts:
         rows.append({"head": f"{_label(_, 'proc.state', r.from_state)} → {_label(_, 'proc.state', r.to_state)}",
                      "cells": [c.cell(r, "p_treated", "share"), c.cell(r, "p_control", "share"),
-                               c.plain(env.fmt.signed(None if r.estimate is None else 100 * r.estimate, 1), True),
-                               c.plain(_("ci", low=env.fmt.number(100 * r.ci_low, 1), high=env.fmt.number(
-                                   100 * r.ci_high, 1)) if r.ci_low is not None else "–", True)]})
+                               c.cell(r, "estimate", "signed", 1, scale=100), c.ci(r, 1, scale=100)]})
     contrasts = table("tab-journey-contrasts", _("proc.journeys.contrasts.caption"),
                       ["", _("col.treated"), _("col.comparison"), _("col.difference_pp"), _("col.ci")], rows,
                       [_("proc.journeys.contrasts.note")]) if rows else None
@@ -152,12 +150,11 @@ def _cost(env: Any, cost: Any) -> dict[str, Any]:
     rows = []
     for r in cost.per_outcome:
         label = env.labels.outcome(r.outcome) if hasattr(env.labels, "outcome") else pretty(r.outcome)
-        hi = f.number(r.cost_per_additional_ci_high, 0) if r.bounded else _("proc.cost.unbounded")
         rows.append({"head": label, "cells": [
-            c.plain(f.signed(None if r.effect is None else 100 * r.effect, 1), True),
-            c.plain(f.number(r.cost_per_additional_estimate, 0), True),
-            c.plain(_("ci", low=f.number(r.cost_per_additional_ci_low, 0), high=hi)
-                    if r.cost_per_additional_ci_low is not None else "–", True)]})
+            c.cell(r, "effect", "signed", 1, scale=100),
+            c.cell(r, "cost_per_additional_estimate", "number", 0),
+            c.ci(r, 0, low="cost_per_additional_ci_low", high="cost_per_additional_ci_high",
+                 high_text=None if r.bounded else _("proc.cost.unbounded"))]})
     t = table("tab-cost", _("proc.cost.caption", currency=cost.currency),
               ["", _("col.difference_pp"), _("col.cost_per_additional"), _("col.ci")], rows, [_("proc.cost.note")])
     return {"text": _("proc.cost.text", unit=f.number(cost.cost_per_participant, 0),

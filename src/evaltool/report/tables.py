@@ -57,13 +57,17 @@ class Cells:
     min_cell: int
 
     def cell(self, rec: Any | None, field: str, kind: str = "number", decimals: int = 1,
-             unit: str | None = None) -> dict[str, Any]:
-        """One formatted cell of a typed record (None: no record); ``kind`` is count, number, percent, ..."""
+             unit: str | None = None, scale: float = 1.0) -> dict[str, Any]:
+        """One formatted cell of a typed record (None: no record); ``kind`` is count, number, percent, ...
+
+        ``scale`` multiplies the value before formatting (e.g. 100 for a proportion shown in points)."""
         rule = suppressed_fields(rec).get(field)
         if rule is not None:
             text = f"<{self.min_cell}" if rule == "count" and kind == "count" else SUPPRESSED
             return {"text": text, "num": True, "sup": True}
         value = None if rec is None else getattr(rec, field)
+        if value is not None and scale != 1.0:
+            value = scale * value
         return {"text": self.text(value, kind, decimals, unit), "num": kind != "text", "sup": False}
 
     def text(self, value: Any, kind: str = "number", decimals: int = 1, unit: str | None = None) -> str:
@@ -82,15 +86,21 @@ class Cells:
             return DASH if value is None else str(value)
         return f.number(value, decimals)
 
-    def ci(self, rec: Any, decimals: int = 1) -> dict[str, Any]:
-        """The "low to high" cell of a confidence interval."""
+    def ci(self, rec: Any, decimals: int = 1, scale: float = 1.0, low: str = "ci_low",
+           high: str = "ci_high", high_text: str | None = None) -> dict[str, Any]:
+        """The "low to high" cell of a confidence interval (fields ``low``/``high`` times ``scale``).
+
+        A suppressed bound shows the hidden-number mark, a missing one the not-applicable mark;
+        ``high_text`` replaces the upper bound's number (e.g. "unbounded")."""
         marks = suppressed_fields(rec)
-        if "ci_low" in marks or "ci_high" in marks:
+        if low in marks or high in marks:
             return {"text": SUPPRESSED, "num": True, "sup": True}
-        if rec.ci_low is None:
+        lo = getattr(rec, low)
+        if lo is None:
             return {"text": DASH, "num": True, "sup": False}
-        return {"text": self._("ci", low=self.fmt.number(rec.ci_low, decimals),
-                               high=self.fmt.number(rec.ci_high, decimals)), "num": True, "sup": False}
+        hi = high_text if high_text is not None else self.fmt.number(scale * getattr(rec, high), decimals)
+        return {"text": self._("ci", low=self.fmt.number(scale * lo, decimals), high=hi), "num": True,
+                "sup": False}
 
     def plain(self, text: str, num: bool = False) -> dict[str, Any]:
         return {"text": text, "num": num, "sup": False}
