@@ -178,14 +178,17 @@ def _or_dash(value: Any) -> str:
     return "–" if value is None else str(value)
 
 
-_TABLES = ("data_report", "design", "effects", "process", "propensity", "subgroups", "target_group",
-           "time_to_event", "trajectories", "warnings", "balance")
-
-
 def _table_name(env: ReportEnv, table: str) -> str:
-    """A disclosure-log table id in words (``midterm:effects`` -> "Midtvejsevalueringen: effekter")."""
+    """A disclosure-log table id in words (``midterm:effects`` -> "Midtvejsevalueringen: effekter").
+
+    Ids are looked up as ``dtable.<id>`` (dots as underscores; every id the disclosure pass logs has an
+    entry in both catalogues, see ``tests/test_report_i18n.py``); an unknown id falls back to itself in words."""
     prefix, _sep, base = table.rpartition(":")
-    name = env._(f"dtable.{base}") if base in _TABLES else base.replace("_", " ")
+    key = "dtable." + base.replace(".", "_")
+    if key in env._.messages:
+        name = env._(key)
+    else:
+        name = base.replace(".", ": ").replace("_", " ")
     return env._("dtable.midterm", table=name) if prefix == "midterm" else name
 
 
