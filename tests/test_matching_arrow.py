@@ -186,3 +186,17 @@ def test_other_methods_take_a_pyarrow_table_through_pandas():
     a = match(table, "t", ["age", "x"], method="subclass")
     b = match(d, "t", ["age", "x"], method="subclass")
     pd.testing.assert_series_equal(a.weights, b.weights)
+
+
+@pytest.mark.parametrize("decimals", [None, 3, 1])
+def test_stable_argsort_is_numpys_stable_order(decimals):
+    from evaltool.design.matching._score import stable_argsort
+
+    rng = np.random.default_rng(11)
+    for n in (2, 50, 20_000):
+        x = rng.normal(size=n)
+        if decimals is not None:
+            x = x.round(decimals)  # ties: few (3 decimals) or most (1 decimal, the fallback)
+        x[::97] = x[0]  # one long tie run
+        for v in (x, -x):
+            np.testing.assert_array_equal(stable_argsort(v), np.argsort(v, kind="stable"))

@@ -21,6 +21,7 @@ from evaltool.design.matching._score import (
     match_with_replacement,
     match_without_replacement,
     matching_scale,
+    stable_argsort,
 )
 from evaltool.design.matching._arrays import MatchArrays
 from evaltool.design.matching.distance import Prepared, prepare
@@ -63,16 +64,17 @@ def _processing_order(prep: Prepared, elig: np.ndarray, spec: MatchSpec) -> np.n
         return elig
     s = prep.score[elig]
     if how == "largest":
-        return elig[np.argsort(-s, kind="stable")]
-    return elig[np.argsort(s, kind="stable")]
+        return elig[stable_argsort(-s)]
+    return elig[stable_argsort(s)]
 
 
 def _run_score(prep: Prepared, order: np.ndarray, ctrl: np.ndarray, spec: MatchSpec):
     score, strata = prep.score, prep.strata
+    by_pos = stable_argsort(score)
     gpos = np.empty(score.size, dtype=np.int64)
-    gpos[np.argsort(score, kind="stable")] = np.arange(score.size)
+    gpos[by_pos] = np.arange(score.size)
     pad = spec.ratio if spec.replace else 1
-    blocks = Blocks(score, gpos, ctrl, strata, pad=pad)
+    blocks = Blocks(score, gpos, ctrl, strata, pad=pad, by_pos=by_pos)
     right0 = blocks.insertion(order, gpos, strata)
     if spec.replace:
         return match_with_replacement(score, gpos, order, blocks, right0, spec.ratio, prep.width,
