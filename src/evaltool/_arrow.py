@@ -3,7 +3,9 @@
 pyarrow's own ``to_numpy()``, ``pa.array(ndarray)`` and scalar conversion import pandas
 (its pandas shim) the first time they run; that import alone costs more than matching
 100,000 persons. These helpers read and write the plain data buffers instead (numbers and
-bools; anything else falls back to pyarrow's conversion).
+bools; anything else falls back to pyarrow's conversion). :func:`call` runs a pyarrow
+compute kernel through ``pyarrow._compute`` without importing ``pyarrow.compute``, whose
+import builds Python wrappers for every kernel (tens of milliseconds).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["to_numpy", "from_numpy", "take"]
+__all__ = ["to_numpy", "from_numpy", "take", "call"]
 
 _FLOATS = {"double": "float64", "float": "float32", "halffloat": "float16"}
 
@@ -72,6 +74,13 @@ def from_numpy(values: np.ndarray, null: np.ndarray | None = None) -> Any:
     return pa.Array.from_buffers(pa_type, n, [validity, data])
 
 
+def call(kernel: str, *args: Any) -> Any:
+    """The pyarrow compute kernel ``kernel`` (e.g. ``"dictionary_encode"``) on ``args``."""
+    from pyarrow._compute import call_function
+
+    return call_function(kernel, list(args))
+
+
 def take(table: Any, rows: np.ndarray) -> Any:
     """Rows of a pyarrow Table by position."""
-    return table.take(from_numpy(np.asarray(rows, dtype=np.int64)))
+    return call("take", table, from_numpy(np.asarray(rows, dtype=np.int64)))

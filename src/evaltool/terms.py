@@ -129,13 +129,23 @@ def n_missing(data: Any, column: str) -> int:
     if not is_arrow(data):
         return int(data[column].isna().sum())
     import pyarrow as pa
-    import pyarrow.compute as pc
+
+    from evaltool._arrow import to_numpy
 
     col = data.column(column)
     n = col.null_count
     if pa.types.is_floating(col.type):
-        n += int(pc.sum(pc.is_nan(col)).as_py() or 0)
+        n += int(np.count_nonzero(np.isnan(to_numpy(col)) & _valid(col)))
     return int(n)
+
+
+def _valid(col: Any) -> np.ndarray | bool:
+    """True where a pyarrow column is not null (values at null slots are undefined)."""
+    if not col.null_count:
+        return True
+    from evaltool._arrow import to_numpy
+
+    return ~to_numpy(col.is_null())
 
 
 def is_categorical(series: Any) -> bool:
@@ -205,16 +215,15 @@ def level_codes(series) -> tuple[np.ndarray, list]:
             remap[code_of[lv]] = k
         return remap[codes], levels
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    from evaltool._arrow import to_numpy
+    from evaltool._arrow import call, to_numpy
 
     t = series.type
     if not (pa.types.is_dictionary(t) or pa.types.is_string(t) or pa.types.is_large_string(t)
             or pa.types.is_string_view(t)):  # numbers, bools: sorted uniques
         uniq, codes = np.unique(to_numpy(series), return_inverse=True)
         return codes.reshape(-1), uniq.tolist()
-    enc = (series if pa.types.is_dictionary(t) else pc.dictionary_encode(series)).unify_dictionaries()
+    enc = (series if pa.types.is_dictionary(t) else call("dictionary_encode", series)).unify_dictionaries()
     chunks = enc.chunks
     if not chunks:
         return np.empty(0, dtype=np.int64), []
