@@ -200,3 +200,17 @@ def test_stable_argsort_is_numpys_stable_order(decimals):
         x[::97] = x[0]  # one long tie run
         for v in (x, -x):
             np.testing.assert_array_equal(stable_argsort(v), np.argsort(v, kind="stable"))
+
+
+def test_logit_scores_do_not_depend_on_blas_threads(monkeypatch):
+    """One BLAS thread by default; EVALTOOL_BLAS_THREADS=0 (every core) gives the same bits."""
+    from evaltool.design.propensity import fit_propensity
+
+    d = _random(8, n=200_000)
+    covs = ["age", "x", "region", "C(educ)", "female"]
+    monkeypatch.delenv("EVALTOOL_BLAS_THREADS", raising=False)
+    one = fit_propensity(d, "t", covs)
+    monkeypatch.setenv("EVALTOOL_BLAS_THREADS", "0")
+    many = fit_propensity(d, "t", covs)
+    np.testing.assert_array_equal(many.score_values, one.score_values)
+    np.testing.assert_array_equal(many.coefficients.to_numpy(), one.coefficients.to_numpy())

@@ -53,18 +53,23 @@ _BLOCK = 1 << 16
 
 
 def blas_threads() -> Any:
-    """The BLAS thread limit for the logit's products: ``EVALTOOL_BLAS_THREADS`` (a number)
-    when set, else BLAS's own default (every core). Set it to 1 where the cores are shared
-    with other work. The fitted scores do not depend on it beyond the last bits of the
-    Gram sums, and the tests pin them to R within 1e-10 either way."""
-    value = os.environ.get("EVALTOOL_BLAS_THREADS", "").strip()
-    if not value:
+    """The BLAS thread limit for the logit's products: one thread unless
+    ``EVALTOOL_BLAS_THREADS`` says otherwise (a number; ``0`` leaves BLAS its own default,
+    every core).
+
+    One thread by default: the products are ``p x p`` results of ``n x p`` blocks, and
+    measured at 100k and 1M x 15 (OpenBLAS, 2 cores) a second thread costs more CPU
+    (waking, spinning) than it saves, and more wall time too when the cores are shared;
+    on an idle machine with many cores ``EVALTOOL_BLAS_THREADS=0`` may be faster. The
+    fitted scores do not depend on it (``tests/test_matching_arrow.py``)."""
+    value = os.environ.get("EVALTOOL_BLAS_THREADS", "").strip() or "1"
+    if value == "0":
         from contextlib import nullcontext
 
         return nullcontext()
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+    except ImportError:  # pragma: no cover - threadpoolctl is a declared dependency
         from contextlib import nullcontext
 
         return nullcontext()
