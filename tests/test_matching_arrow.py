@@ -214,3 +214,14 @@ def test_logit_scores_do_not_depend_on_blas_threads(monkeypatch):
     many = fit_propensity(d, "t", covs)
     np.testing.assert_array_equal(many.score_values, one.score_values)
     np.testing.assert_array_equal(many.coefficients.to_numpy(), one.coefficients.to_numpy())
+
+
+def test_balance_and_estimate_read_a_pyarrow_matched_design_as_the_pandas_one():
+    import evaltool
+
+    d = _random(9, n=800)
+    d["y"] = d["x"] + np.random.default_rng(9).normal(size=len(d))
+    m_pd, m_pa, _ = _both(d, "t", ["age", "x", "region"], caliper=0.3)
+    pd.testing.assert_frame_equal(evaltool.balance(m_pa).to_frame(), evaltool.balance(m_pd).to_frame())
+    pd.testing.assert_frame_equal(evaltool.estimate(m_pa, ["y"]).to_frame(),
+                                  evaltool.estimate(m_pd, ["y"]).to_frame())
