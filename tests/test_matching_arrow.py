@@ -214,6 +214,11 @@ def test_logit_scores_do_not_depend_on_blas_threads(monkeypatch):
     many = fit_propensity(d, "t", covs)
     np.testing.assert_array_equal(many.score_values, one.score_values)
     np.testing.assert_array_equal(many.coefficients.to_numpy(), one.coefficients.to_numpy())
+    from evaltool.exceptions import EvaltoolError
+
+    monkeypatch.setenv("EVALTOOL_BLAS_THREADS", "two")
+    with pytest.raises(EvaltoolError, match="EVALTOOL_BLAS_THREADS must be a whole number"):
+        fit_propensity(d.head(500), "t", covs)
 
 
 def test_balance_and_estimate_read_a_pyarrow_matched_design_as_the_pandas_one():

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from evaltool.exceptions import ConvergenceWarning, EstimationError
+from evaltool.exceptions import ConvergenceWarning, EstimationError, EvaltoolError
 
 __all__ = ["check_rank", "fit_logit", "blas_threads"]
 
@@ -63,6 +63,9 @@ def blas_threads() -> Any:
     on an idle machine with many cores ``EVALTOOL_BLAS_THREADS=0`` may be faster. The
     fitted scores do not depend on it (``tests/test_matching_arrow.py``)."""
     value = os.environ.get("EVALTOOL_BLAS_THREADS", "").strip() or "1"
+    if not value.isdigit():
+        raise EvaltoolError(f"EVALTOOL_BLAS_THREADS must be a whole number (0 = BLAS default); "
+                            f"got {value!r}")
     if value == "0":
         from contextlib import nullcontext
 
