@@ -1,11 +1,14 @@
 """evaltool side of benchmarks/bench_matchit.py: the same work as benchmarks/matchit_match.R.
 
-Read the CSV, fit the logit propensity score, 1:1 nearest matching (largest first, without
-replacement), build the matched sample and write the matched pairs (treated row, control
-row; 1-based data rows, as R's row names; pyarrow's CSV writer as R's ``fwrite``).
+Read the CSV with pyarrow, fit the logit propensity score, 1:1 nearest matching (largest
+first, without replacement), build the matched sample and write the matched pairs
+(treated row, control row; 1-based data rows, as R's row names; pyarrow's CSV writer as
+R's ``fwrite``). The whole path runs on the pyarrow Table: pandas is never imported.
 
 Usage: python benchmarks/_evaltool_match.py DATA.csv CALIPER|none OUT.csv [lower]
-With ``lower`` it only reads the CSV and sorts one column (the lower bound).
+With ``lower`` it only reads the CSV and sorts one column (the lower bound: interpreter,
+``import pyarrow.csv, numpy``, the read and one sort; the column is read by
+evaltool._arrow, as pyarrow's own ``to_numpy`` would import pandas).
 """
 
 from __future__ import annotations
@@ -18,28 +21,31 @@ COVARIATES = ["age", "female", "C(origin)", "C(educ)", "C(benefit)", "prior_supp
 
 def main(argv: list[str]) -> None:
     import numpy as np
-    import pandas as pd
+    import pyarrow.csv as pacsv
 
     path, caliper, out = argv[:3]
-    d = pd.read_csv(path, engine="pyarrow")
+    d = pacsv.read_csv(path)
     if len(argv) > 3 and argv[3] == "lower":
-        order = np.argsort(d["prior_support"].to_numpy(), kind="stable")
+        from evaltool._arrow import to_numpy
+
+        order = np.argsort(to_numpy(d.column("prior_support")), kind="stable")
         with open(out, "w") as fh:
             fh.write(f"{order.size}\n")
         return
-    import evaltool
+    import pyarrow as pa
 
-    d.index = pd.RangeIndex(1, len(d) + 1)
+    import evaltool
+    from evaltool._arrow import from_numpy, to_numpy
+
     m = evaltool.match(d, "treat", COVARIATES, caliper=None if caliper == "none" else float(caliper))
     md = m.matched_data()
-    pairs = m.pairs()[["treated", "control"]]
+    pairs = m.pairs()
+    # labels are 0-based row positions; R's row names are 1-based
+    rows = [from_numpy(to_numpy(pairs.column(c)) + 1) for c in ("treated", "control")]
     # pyarrow's CSV writer, as the R side writes with data.table::fwrite (each side's fastest)
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    pacsv.write_csv(pa.Table.from_pandas(pairs, preserve_index=False), out,
+    pacsv.write_csv(pa.Table.from_arrays(rows, names=["treated", "control"]), out,
                     pacsv.WriteOptions(quoting_style="none"))
-    sys.stdout.write(f"{len(md)}\n")
+    sys.stdout.write(f"{md.num_rows}\n")
 
 
 if __name__ == "__main__":

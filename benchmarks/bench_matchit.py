@@ -6,14 +6,17 @@ Usage::
         [--repeat 5] [--quick]
 
 Work on each side, one process per run (``_evaltool_match.py`` / ``matchit_match.R``):
-read one CSV (pyarrow / ``data.table::fread``), fit the logit propensity score
-(15 design columns: age, sex, origin, education, benefit type, three history shares),
-1:1 nearest matching without replacement, largest score first (with and without a
-caliper of 0.2 SD), build the matched sample, write the matched pairs. Runs alternate
-between the tools; the table shows the median wall time and the median peak RSS of
-each whole process (GNU ``/usr/bin/time``), their ratio, and beside them the lower bound of
-each side: a process that only reads the CSV and sorts one column. The last column
-checks that the matched pairs are identical.
+read one CSV (``pyarrow.csv`` into a pyarrow Table, no pandas / ``data.table::fread``),
+fit the logit propensity score (15 design columns: age, sex, origin, education, benefit
+type, three history shares), 1:1 nearest matching without replacement, largest score
+first (with and without a caliper of 0.2 SD), build the matched sample, write the matched
+pairs. Runs alternate between the tools; the table shows the median wall time, CPU time
+(user + system) and peak RSS of each whole process (GNU ``/usr/bin/time``), the wall and
+CPU ratios, and beside them the lower bound of each side: a process that only reads the
+CSV and sorts one column (Python: interpreter, ``import numpy, pyarrow.csv``, the read, one
+sort). The last column checks that the matched pairs are identical. The load average is
+printed before and after: on a loaded machine wall ratios are distorted (CPU seconds
+much less so).
 """
 
 from __future__ import annotations
@@ -83,9 +86,11 @@ def main() -> None:
     env = src_env()
     py = [sys.executable, str(HERE / "_evaltool_match.py")]
     rr = [rscript or "Rscript", str(HERE / "matchit_match.R")]
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"| {'n':>9} | {'case':<12} | {'evaltool s':>10} | {'MatchIt s':>9} | {'ratio':>5} | "
-          f"{'lower py/R s':>12} | {'evaltool MiB':>12} | {'MatchIt MiB':>11} | {'lower MiB py/R':>14} | pairs |")
-    print("|" + "|".join("-" * w for w in (11, 14, 12, 11, 7, 14, 14, 13, 16, 7)) + "|")
+          f"{'CPU s py/R':>11} | {'CPU ratio':>9} | {'lower py/R s':>12} | {'evaltool MiB':>12} | "
+          f"{'MatchIt MiB':>11} | {'lower MiB py/R':>14} | pairs |")
+    print("|" + "|".join("-" * w for w in (11, 14, 12, 11, 7, 13, 11, 14, 14, 13, 16, 7)) + "|")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         for n in sizes:
@@ -103,12 +108,15 @@ def main() -> None:
                     same = "same" if read_pairs(out / "py.csv") == read_pairs(out / "r.csv") else "DIFFER"
                     rs, ratio, rm, lrs, lrm = (f"{r['wall']:.2f}", f"{e['wall'] / r['wall']:.2f}",
                                                f"{r['peak_mib']:.0f}", f"{lr['wall']:.2f}", f"{lr['peak_mib']:.0f}")
+                    rc, cratio = f"{r['cpu']:.2f}", f"{e['cpu'] / r['cpu']:.2f}"
                 else:
-                    rs = ratio = rm = lrs = lrm = same = "-"
+                    rs = ratio = rm = lrs = lrm = same = rc = cratio = "-"
                 lp = res["lower_py"]
                 print(f"| {n:>9,} | {case:<12} | {e['wall']:>10.2f} | {rs:>9} | {ratio:>5} | "
+                      f"{e['cpu']:>5.2f}/{rc:>5} | {cratio:>9} | "
                       f"{lp['wall']:>5.2f}/{lrs:>6} | {e['peak_mib']:>12.0f} | {rm:>11} | "
                       f"{lp['peak_mib']:>6.0f}/{lrm:>7} | {same:>5} |", flush=True)
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":

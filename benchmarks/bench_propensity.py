@@ -35,13 +35,13 @@ def main() -> None:
 
     from _evaltool_match import COVARIATES
     from bench_matchit import make_data
-    from evaltool.design import propensity
-    from evaltool.terms import design_matrix
+    from evaltool.design import _logit, propensity
+    from evaltool.terms import design_array
 
     d = pd.read_csv(make_data(n), engine="pyarrow")
     y = d["treat"].to_numpy(float)
-    X, cols = design_matrix(d, COVARIATES)
-    propensity._fit_logit(X, y)  # warm-up
+    X, cols = design_array(d, COVARIATES)
+    _logit.fit_logit(X, cols, y)  # warm-up
     clocks = (time.perf_counter, time.process_time)
     steps = ["design matrix", "logit IRLS", "fit_propensity"] + ([] if args.no_statsmodels else ["statsmodels x2"])
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in steps}
@@ -53,15 +53,15 @@ def main() -> None:
         return out
 
     for _ in range(repeat):
-        X, cols = timed("design matrix", lambda: design_matrix(d, COVARIATES))
-        with propensity._one_blas_thread():  # as fit_propensity runs it
-            timed("logit IRLS", lambda: propensity._fit_logit(X, y))
+        X, cols = timed("design matrix", lambda: design_array(d, COVARIATES))
+        with _logit.blas_threads():  # as fit_propensity runs it
+            timed("logit IRLS", lambda: _logit.fit_logit(X, cols, y))
         timed("fit_propensity", lambda: propensity.fit_propensity(d, "treat", COVARIATES))
         if not args.no_statsmodels:
             import statsmodels.api as sm
 
             def two_fits():
-                glm = sm.GLM(y, X.to_numpy(), family=sm.families.Binomial())
+                glm = sm.GLM(y, X, family=sm.families.Binomial())
                 first = glm.fit(tol=1e-8, maxiter=100)
                 glm.fit(tol=1e-8 * (abs(first.deviance) + 0.1), maxiter=100)
 

@@ -61,7 +61,10 @@ def check_bool(name: str, value: Any, exc: type[EvaltoolError] = EvaltoolError) 
 
 def check_columns(frame: Any, columns: Iterable[str], *, what: str = "column",
                   source: str = "data", exc: type[EvaltoolError] = EvaltoolError) -> None:
-    missing = [c for c in columns if c not in frame.columns]
+    # a pandas DataFrame (``columns``) or a pyarrow Table (``column_names``)
+    names = list(frame.column_names) if hasattr(frame, "column_names") else list(frame.columns)
+    present = set(names)
+    missing = [c for c in columns if c not in present]
     if missing:
-        avail = ", ".join(map(str, list(frame.columns)[:20]))
+        avail = ", ".join(map(str, names[:20]))
         raise exc(f"{source}: {what} {', '.join(map(repr, missing))} not found; available: {avail}")

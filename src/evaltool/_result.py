@@ -9,13 +9,14 @@ is a frozen dataclass that mixes in :class:`ResultMixin` and implements
 from __future__ import annotations
 
 import math
+import sys
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-__all__ = ["ResultMixin", "jsonable", "frame_records"]
+__all__ = ["ResultMixin", "LazyFields", "jsonable", "frame_records"]
 
 
 def jsonable(obj: Any) -> Any:
@@ -41,18 +42,20 @@ def jsonable(obj: Any) -> Any:
         return [jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return [jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, pd.DataFrame):
-        return frame_records(obj)
-    if isinstance(obj, pd.Series):
-        return [jsonable(v) for v in obj.tolist()]
-    if obj is pd.NA or obj is pd.NaT:
-        return None
+    pd = sys.modules.get("pandas")  # a pandas object exists only if pandas was imported
+    if pd is not None:
+        if isinstance(obj, pd.DataFrame):
+            return frame_records(obj)
+        if isinstance(obj, pd.Series):
+            return [jsonable(v) for v in obj.tolist()]
+        if obj is pd.NA or obj is pd.NaT:
+            return None
     if hasattr(obj, "to_dict") and callable(obj.to_dict):
         return jsonable(obj.to_dict())
     return str(obj)
 
 
-def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def frame_records(frame: Any) -> list[dict[str, Any]]:
     """A DataFrame as a list of JSON-safe records, in row and column order."""
     cols = [str(c) for c in frame.columns]
     return [
@@ -66,7 +69,7 @@ class ResultMixin:
 
     _title: str = "Result"
 
-    def to_frame(self) -> pd.DataFrame:  # pragma: no cover - overridden
+    def to_frame(self) -> Any:  # pragma: no cover - overridden
         raise TypeError(f"{type(self).__name__} must implement to_frame()")
 
     def to_dict(self) -> dict[str, Any]:  # pragma: no cover - overridden
@@ -74,6 +77,8 @@ class ResultMixin:
 
     def summary(self) -> str:
         """A plain-text summary (deterministic: no timestamps)."""
+        import pandas as pd
+
         frame = self.to_frame()
         with pd.option_context("display.width", 120, "display.max_columns", 30,
                                "display.float_format", "{:.4g}".format):
@@ -86,3 +91,28 @@ class ResultMixin:
     def _repr_html_(self) -> str:
         frame = self.to_frame()
         return f"<h4>{self._title}</h4>" + frame.to_html(index=False, float_format="{:.4g}".format)
+
+
+class LazyFields:
+    """Dataclass fields built on first access (e.g. pandas objects of a pyarrow-input result).
+
+    :meth:`lazy` makes an instance of a frozen dataclass with some fields given and the
+    others as zero-argument builders; a builder runs once, when its field is first read,
+    and its value is then stored like a field set in ``__init__``.
+    """
+
+    @classmethod
+    def lazy(cls, fields: dict[str, Any], builders: dict[str, Callable[[], Any]], **extra: Any) -> Any:
+        obj = object.__new__(cls)
+        for name, value in {**fields, **extra}.items():
+            object.__setattr__(obj, name, value)
+        object.__setattr__(obj, "_builders", dict(builders))
+        return obj
+
+    def __getattr__(self, name: str) -> Any:
+        builders = self.__dict__.get("_builders")
+        if not builders or name not in builders:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = builders.pop(name)()
+        object.__setattr__(self, name, value)
+        return value

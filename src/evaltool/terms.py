@@ -16,6 +16,10 @@ are sorted (a pandas ``category`` keeps its own category order), the first is
 the reference, and a column is named ``<name><level>`` (``racehispan``,
 ``C(origin)Western``). Boolean columns have levels ``FALSE``/``TRUE`` as in R.
 
+``data`` is a pandas DataFrame or a pyarrow Table (:func:`design_array` then runs
+without pandas; a pyarrow ``dictionary`` column keeps its dictionary order as a
+pandas ``category`` does; string and bool columns are categorical).
+
 Examples
 --------
 >>> import pandas as pd
@@ -31,12 +35,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from typing import Any
+
 import numpy as np
-import pandas as pd
 
 from evaltool.exceptions import DataError, EvaltoolError
 
-__all__ = ["Term", "parse_term", "design_matrix", "term_columns", "is_categorical"]
+__all__ = ["Term", "parse_term", "design_matrix", "design_array", "term_columns", "is_categorical",
+           "is_arrow", "column_names", "n_missing", "level_codes"]
 
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _PATTERNS = (
@@ -108,19 +114,67 @@ def _parse_simple(piece: str, original: str) -> Term:
     )
 
 
-def is_categorical(series: pd.Series) -> bool:
-    """True when a column is treated as categorical without a ``C()`` marker."""
+def is_arrow(data: Any) -> bool:
+    """True for a pyarrow Table (checked without importing pyarrow or pandas)."""
+    return type(data).__module__.split(".")[0] == "pyarrow"
+
+
+def column_names(data: Any) -> list[str]:
+    """Column names of a DataFrame or a pyarrow Table."""
+    return list(data.column_names) if is_arrow(data) else list(data.columns)
+
+
+def n_missing(data: Any, column: str) -> int:
+    """Missing values in one column (pandas ``isna``; pyarrow nulls plus float NaN)."""
+    if not is_arrow(data):
+        return int(data[column].isna().sum())
+    import pyarrow as pa
+
+    from evaltool._arrow import to_numpy
+
+    col = data.column(column)
+    n = col.null_count
+    if pa.types.is_floating(col.type):
+        n += int(np.count_nonzero(np.isnan(to_numpy(col)) & _valid(col)))
+    return int(n)
+
+
+def _valid(col: Any) -> np.ndarray | bool:
+    """True where a pyarrow column is not null (values at null slots are undefined)."""
+    if not col.null_count:
+        return True
+    from evaltool._arrow import to_numpy
+
+    return ~to_numpy(col.is_null())
+
+
+def is_categorical(series: Any) -> bool:
+    """True when a column (pandas Series or pyarrow array) is categorical without ``C()``."""
+    if is_arrow(series):
+        import pyarrow as pa
+
+        t = series.type
+        return (pa.types.is_dictionary(t) or pa.types.is_boolean(t) or pa.types.is_string(t)
+                or pa.types.is_large_string(t) or pa.types.is_string_view(t))
+    import pandas as pd
+
     dtype = series.dtype
     return (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype)
             or pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype))
 
 
-def _levels(series: pd.Series, uniques=None) -> list:
+def _levels(series, uniques=None) -> list:
     """Levels present in ``series`` in R order; ``uniques`` from ``pd.factorize(series)`` if known."""
+    import pandas as pd
+
     if isinstance(series.dtype, pd.CategoricalDtype):
         present = set(series.dropna().unique() if uniques is None else uniques)
         return [c for c in series.cat.categories if c in present]
     values = (series.dropna().unique() if uniques is None else uniques).tolist()
+    return _sorted_levels(values)
+
+
+def _sorted_levels(values: list) -> list:
     try:
         return sorted(values)
     except TypeError:
@@ -135,47 +189,98 @@ def _level_label(level) -> str:
     return str(level)
 
 
-def _numeric(series: pd.Series, name: str) -> np.ndarray:
+def _numeric(series, name: str) -> np.ndarray:
     try:
+        if is_arrow(series):
+            from evaltool._arrow import to_numpy
+
+            x = to_numpy(series)
+            return x if x.dtype.kind in "biuf" else x.astype(float)
         return series.to_numpy(dtype=float)
     except (TypeError, ValueError):
         raise DataError(f"covariate {name!r} is not numeric; write C({name}) to use it as "
                         f"categorical") from None
 
 
-def _blocks(data: pd.DataFrame, term: Term, all_levels: bool) -> list[tuple[str, np.ndarray]]:
-    """Named columns of one simple (non-interaction) term."""
+def level_codes(series) -> tuple[np.ndarray, list]:
+    """(integer code of every row, levels in R order): code k is ``levels[k]``."""
+    if not is_arrow(series):
+        import pandas as pd
+
+        codes, uniques = pd.factorize(series)  # one hash pass: small codes, few uniques
+        levels = _levels(series, uniques)
+        code_of = {v: i for i, v in enumerate(uniques.tolist())}
+        remap = np.full(len(code_of) + 1, -1, dtype=np.int64)  # factorize's NA code -1 stays -1
+        for k, lv in enumerate(levels):
+            remap[code_of[lv]] = k
+        return remap[codes], levels
+    import pyarrow as pa
+
+    from evaltool._arrow import call, to_numpy
+
+    t = series.type
+    if not (pa.types.is_dictionary(t) or pa.types.is_string(t) or pa.types.is_large_string(t)
+            or pa.types.is_string_view(t)):  # numbers, bools: sorted uniques
+        uniq, codes = np.unique(to_numpy(series), return_inverse=True)
+        return codes.reshape(-1), uniq.tolist()
+    enc = (series if pa.types.is_dictionary(t) else call("dictionary_encode", series)).unify_dictionaries()
+    chunks = enc.chunks
+    if not chunks:
+        return np.empty(0, dtype=np.int64), []
+    words = chunks[0].dictionary.to_pylist()
+    raw = np.concatenate([to_numpy(c.indices) for c in chunks]).astype(np.int64)
+    if pa.types.is_dictionary(t):  # dictionary order, levels present only (as pandas categories)
+        present = np.bincount(raw, minlength=len(words)) > 0
+        levels = [w for w, p in zip(words, present.tolist()) if p]
+    else:
+        levels = _sorted_levels(words)
+    pos = {w: k for k, w in enumerate(levels)}
+    remap = np.array([pos.get(w, -1) for w in words], dtype=np.int64)
+    return remap[raw], levels
+
+
+def _column(data, col: str):
+    return data.column(col) if is_arrow(data) else data[col]
+
+
+def _blocks(data, term: Term, all_levels: bool, as_bool: bool = False) -> list[tuple[str, np.ndarray]]:
+    """Named columns of one simple (non-interaction) term (dummies as bool with ``as_bool``)."""
     col = term.column
-    series = data[col]
+    series = _column(data, col)
     categorical = term.kind == "categorical" or (term.kind == "auto" and is_categorical(series))
     if categorical:
         prefix = f"C({col})" if term.kind == "categorical" else col
-        # one hash pass: small integer codes, the levels from the (few) uniques
-        codes, uniques = pd.factorize(series)
-        levels = _levels(series, uniques)
+        codes, levels = level_codes(series)
         if not levels:
             raise DataError(f"categorical covariate {col!r} has no non-missing values")
-        keep = levels if all_levels else levels[1:]
-        code_of = {v: i for i, v in enumerate(uniques.tolist())}
-        return [(f"{prefix}{_level_label(lv)}", (codes == code_of[lv]).astype(float)) for lv in keep]
+        first = 0 if all_levels else 1
+        return [(f"{prefix}{_level_label(lv)}",
+                 codes == k if as_bool else (codes == k).astype(float))
+                for k, lv in enumerate(levels) if k >= first]
     x = _numeric(series, col)
     if term.kind == "log":
+        x = x.astype(float, copy=False)
         bad = np.isfinite(x) & (x <= 0)
         if bad.any():
             raise DataError(f"log({col}): column {col!r} has {int(bad.sum())} value(s) <= 0; "
                             f"the logarithm needs positive values")
         return [(f"log({col})", np.log(x))]
     if term.kind == "square":
+        x = x.astype(float, copy=False)
         return [(f"I({col}^2)", x * x)]
-    return [(col, x)]
+    return [(col, x if as_bool else x.astype(float, copy=False))]
 
 
-def term_columns(data: pd.DataFrame, term: Term | str, *, all_levels: bool = False
-                 ) -> list[tuple[str, np.ndarray]]:
-    """The named design columns of one term, in R order."""
+def term_columns(data: Any, term: Term | str, *, all_levels: bool = False,
+                 as_bool: bool = False) -> list[tuple[str, np.ndarray]]:
+    """The named design columns of one term, in R order.
+
+    Float arrays; with ``as_bool`` a categorical main effect's dummies stay bool and a
+    numeric column keeps its dtype (for filling a float matrix without temporaries).
+    """
     term = parse_term(term) if isinstance(term, str) else term
     if term.kind != "interaction":
-        return _blocks(data, term, all_levels)
+        return _blocks(data, term, all_levels, as_bool)
     out: list[tuple[str, np.ndarray]] = [("", np.ones(len(data)))]
     for part in term.parts:
         nxt = []
@@ -186,13 +291,45 @@ def term_columns(data: pd.DataFrame, term: Term | str, *, all_levels: bool = Fal
     return out
 
 
-def design_matrix(data: pd.DataFrame, terms: Iterable[str | Term], intercept: bool = True, *,
-                  all_levels: bool = False) -> tuple[pd.DataFrame, list[str]]:
+def design_array(data: Any, terms: Iterable[str | Term], intercept: bool = True, *,
+                 all_levels: bool = False) -> tuple[np.ndarray, list[str]]:
+    """:func:`design_matrix` as a column-major float array (no pandas for a pyarrow Table)."""
+    parsed = [parse_term(t) if isinstance(t, str) else t for t in terms]
+    needed = list(dict.fromkeys(c for t in parsed for c in t.columns))
+    available = column_names(data)
+    missing = [c for c in needed if c not in available]
+    if missing:
+        raise EvaltoolError(f"covariate column(s) {', '.join(map(repr, missing))} not found in "
+                            f"the data; available: {', '.join(map(str, available[:20]))}")
+    for c in needed:
+        n_na = n_missing(data, c)
+        if n_na:
+            raise DataError(f"covariate {c!r} has {n_na} missing value(s); drop or impute them "
+                            f"before matching")
+    names: list[str] = ["(Intercept)"] if intercept else []
+    arrays: list[np.ndarray] = []
+    for t in parsed:
+        for name, values in term_columns(data, t, all_levels=all_levels, as_bool=True):
+            if name in names:
+                continue
+            names.append(name)
+            arrays.append(values)
+    # Column-major, each column converted to float as it is written (no float temporaries)
+    matrix = np.empty((len(data), len(names)), order="F")
+    if intercept:
+        matrix[:, 0] = 1.0
+    for j, values in enumerate(arrays, start=int(intercept)):
+        matrix[:, j] = values
+    return matrix, names
+
+
+def design_matrix(data: Any, terms: Iterable[str | Term], intercept: bool = True, *,
+                  all_levels: bool = False) -> tuple[Any, list[str]]:
     """Build a design matrix with R-compatible column names.
 
     Parameters
     ----------
-    data : DataFrame
+    data : DataFrame or pyarrow Table
         Source data (not modified).
     terms : iterable of str or Term
         Covariate terms of the grammar in the module docstring.
@@ -205,7 +342,8 @@ def design_matrix(data: pd.DataFrame, terms: Iterable[str | Term], intercept: bo
     Returns
     -------
     (DataFrame, list of str)
-        The float matrix on ``data.index`` and its column names.
+        The float matrix on ``data.index`` (a RangeIndex for a pyarrow Table) and its
+        column names.
 
     Raises
     ------
@@ -214,33 +352,12 @@ def design_matrix(data: pd.DataFrame, terms: Iterable[str | Term], intercept: bo
     DataError
         Missing values, non-numeric values in a numeric term, log of values <= 0.
     """
-    parsed = [parse_term(t) if isinstance(t, str) else t for t in terms]
-    needed = list(dict.fromkeys(c for t in parsed for c in t.columns))
-    missing = [c for c in needed if c not in data.columns]
-    if missing:
-        raise EvaltoolError(f"covariate column(s) {', '.join(map(repr, missing))} not found in "
-                            f"the data; available: {', '.join(map(str, list(data.columns)[:20]))}")
-    for c in needed:
-        n_na = int(data[c].isna().sum())
-        if n_na:
-            raise DataError(f"covariate {c!r} has {n_na} missing value(s); drop or impute them "
-                            f"before matching")
-    names: list[str] = ["(Intercept)"] if intercept else []
-    arrays: list[np.ndarray] = []
-    for t in parsed:
-        for name, values in term_columns(data, t, all_levels=all_levels):
-            if name in names:
-                continue
-            names.append(name)
-            arrays.append(values)
-    # Column-major, filled in place and wrapped without a copy (pandas keeps it as one block).
-    matrix = np.empty((len(data), len(names)), order="F")
-    if intercept:
-        matrix[:, 0] = 1.0
-    for j, values in enumerate(arrays, start=int(intercept)):
-        matrix[:, j] = values
-    del arrays
-    return pd.DataFrame(matrix, index=data.index, columns=names, copy=False), names
+    import pandas as pd
+
+    matrix, names = design_array(data, terms, intercept, all_levels=all_levels)
+    index = pd.RangeIndex(len(data)) if is_arrow(data) else data.index
+    # wrapped without a copy (pandas keeps the column-major array as one block)
+    return pd.DataFrame(matrix, index=index, columns=names, copy=False), names
 
 
 def normalise_terms(covariates: str | Sequence[str]) -> tuple[str, ...]:

@@ -20,18 +20,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
-
 from evaltool.estimand import Estimand
 from evaltool.design.matching.registry import METHODS, get_method
 from evaltool.design.matching.result import MatchResult
 from evaltool.specs.matching import MatchSpec
-from evaltool.terms import normalise_terms
+from evaltool.terms import is_arrow, normalise_terms
 
 __all__ = ["match", "fit_match", "MatchResult", "MatchSpec", "METHODS"]
 
 
-def match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], method: str = "nearest",
+def match(data: Any, treatment: str, covariates: str | Sequence[str], method: str = "nearest",
           ratio: int = 1, replace: bool = False, caliper: float | None = None,
           std_caliper: bool = True, caliper_scale: str = "distance",
           exact: Sequence[str] | None = None, m_order: str | None = None, distance: Any = "glm",
@@ -44,8 +42,13 @@ def match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], m
 
     Parameters
     ----------
-    data : DataFrame
+    data : DataFrame or pyarrow Table
         One row per person; never modified. Index labels identify units in the result.
+        A pyarrow Table is matched by ``nearest`` without importing pandas (the other
+        methods convert it to a DataFrame on a RangeIndex): its
+        units are identified by 0-based row position, and ``pairs()`` and
+        ``matched_data()`` return pyarrow Tables (the other fields, e.g. ``weights``,
+        become pandas objects on a RangeIndex when first read).
     treatment : str
         0/1 (or bool) treatment column.
     covariates : sequence of str
@@ -130,7 +133,7 @@ def match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str], m
     return fit_match(data, treatment, covariates, spec)
 
 
-def fit_match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str],
+def fit_match(data: Any, treatment: str, covariates: str | Sequence[str],
               spec: MatchSpec) -> MatchResult:
     """Run the matching design ``spec`` (e.g. built from a config) on ``data``.
 
@@ -142,4 +145,7 @@ def fit_match(data: pd.DataFrame, treatment: str, covariates: str | Sequence[str
     >>> fit_match(d, "t", ["age"], MatchSpec(ratio=1)).spec.ratio
     1
     """
-    return get_method(spec.method)(data, treatment, normalise_terms(covariates), spec)
+    method = get_method(spec.method)
+    if spec.method != "nearest" and is_arrow(data):  # the other methods work on pandas
+        data = data.to_pandas()
+    return method(data, treatment, normalise_terms(covariates), spec)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import warnings
 
+from typing import Any
+
 import numpy as np
-import pandas as pd
 
 from evaltool.estimand import Estimand
 from evaltool.exceptions import DataWarning, EstimandWarning, MatchingError
@@ -20,16 +21,18 @@ from evaltool.design.matching._score import (
     match_with_replacement,
     match_without_replacement,
     matching_scale,
+    stable_argsort,
 )
+from evaltool.design.matching._arrays import MatchArrays
 from evaltool.design.matching.distance import Prepared, prepare
 from evaltool.design.matching.result import MatchResult, subclass_from_pairs, weights_from_pairs
 from evaltool.specs.matching import MatchSpec
-from evaltool.terms import design_matrix
+from evaltool.terms import design_array
 
 __all__ = ["match_nearest"]
 
 
-def match_nearest(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...],
+def match_nearest(data: Any, treatment: str, covariates: tuple[str, ...],
                   spec: MatchSpec) -> MatchResult:
     """Nearest-neighbour matching; see :func:`evaltool.design.matching.match` for the arguments."""
     prep = prepare(data, treatment, covariates, spec)
@@ -61,16 +64,17 @@ def _processing_order(prep: Prepared, elig: np.ndarray, spec: MatchSpec) -> np.n
         return elig
     s = prep.score[elig]
     if how == "largest":
-        return elig[np.argsort(-s, kind="stable")]
-    return elig[np.argsort(s, kind="stable")]
+        return elig[stable_argsort(-s)]
+    return elig[stable_argsort(s)]
 
 
 def _run_score(prep: Prepared, order: np.ndarray, ctrl: np.ndarray, spec: MatchSpec):
     score, strata = prep.score, prep.strata
+    by_pos = stable_argsort(score)
     gpos = np.empty(score.size, dtype=np.int64)
-    gpos[np.argsort(score, kind="stable")] = np.arange(score.size)
+    gpos[by_pos] = np.arange(score.size)
     pad = spec.ratio if spec.replace else 1
-    blocks = Blocks(score, gpos, ctrl, strata, pad=pad)
+    blocks = Blocks(score, gpos, ctrl, strata, pad=pad, by_pos=by_pos)
     right0 = blocks.insertion(order, gpos, strata)
     if spec.replace:
         return match_with_replacement(score, gpos, order, blocks, right0, spec.ratio, prep.width,
@@ -79,10 +83,10 @@ def _run_score(prep: Prepared, order: np.ndarray, ctrl: np.ndarray, spec: MatchS
                                      closest=spec.order == "closest")
 
 
-def _run_mahalanobis(data: pd.DataFrame, prep: Prepared, order: np.ndarray, ctrl: np.ndarray,
+def _run_mahalanobis(data: Any, prep: Prepared, order: np.ndarray, ctrl: np.ndarray,
                      spec: MatchSpec) -> np.ndarray:
     terms = spec.mahvars if spec.mahvars is not None else prep.covariates
-    X = design_matrix(data, terms, intercept=False)[0].to_numpy()
+    X = design_array(data, terms, intercept=False)[0]
     keep = ~prep.discarded
     cov = pooled_within_cov(X[keep], prep.is_focal[keep].astype(int))
     Z = whiten(X, cov)
@@ -133,7 +137,6 @@ def _flatten(order: np.ndarray, sets) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def _assemble(data, treatment, covariates, spec, prep: Prepared, order, sets, n) -> MatchResult:
     f, m, slot = _flatten(order, sets)
-    index = data.index
     focal_all = np.flatnonzero(prep.is_focal)
     has_match = np.zeros(n, dtype=bool)
     has_match[f] = True
@@ -145,16 +148,7 @@ def _assemble(data, treatment, covariates, spec, prep: Prepared, order, sets, n)
                             f"or check overlap")
     w = weights_from_pairs(n, f, m)
     k = max(int(slot.max()), spec.ratio)
-    labels = np.full((focal_all.size, k), np.nan, dtype=object)
-    where = np.full(n, -1, dtype=np.int64)
-    where[focal_all] = np.arange(focal_all.size)
-    labels[where[f], slot - 1] = index.take(m).to_numpy(dtype=object)
-    match_matrix = pd.DataFrame(labels, index=index[focal_all], columns=list(range(1, k + 1)))
-    if spec.replace:
-        subclass = pd.Series(pd.array([pd.NA] * n, dtype="Int64"), index=index, name="subclass")
-    else:
-        sub = subclass_from_pairs(n, f, m)
-        subclass = pd.Series(pd.arrays.IntegerArray(sub, sub == 0), index=index, name="subclass")
+    sub = None if spec.replace else subclass_from_pairs(n, f, m)
     estimand = spec.estimand
     n_unmatched = focal_all.size - n_matched_focal
     if n_unmatched:
@@ -168,10 +162,6 @@ def _assemble(data, treatment, covariates, spec, prep: Prepared, order, sets, n)
             warnings.warn(f"{n_unmatched} of {focal_all.size} control units were not matched "
                           f"({reason}); the ATC refers to the matched controls only",
                           EstimandWarning, stacklevel=5)
-    return MatchResult(
-        data=data, treatment=treatment, treat=prep.treat, covariates=covariates,
-        match_matrix=match_matrix, weights=pd.Series(w, index=index, name="weights"),
-        subclass=subclass, distance=prep.distance,
-        discarded=pd.Series(prep.discarded, index=index, name="discarded"),
-        estimand=estimand, spec=spec, propensity=prep.propensity,
-    )
+    arrays = MatchArrays(data, f, m, slot, k, w, sub, prep.distance, prep.discarded, prep.treat,
+                         focal=0 if spec.estimand is Estimand.ATC else 1)
+    return arrays.result(treatment, covariates, spec, estimand, prep.propensity)

@@ -1,4 +1,10 @@
-"""``MatchResult``: the design every matching method returns."""
+"""``MatchResult``: the design every matching method returns.
+
+Matched on a pyarrow Table (nearest matching), the result is built from numpy arrays:
+``pairs()`` and ``matched_data()`` return pyarrow Tables and the pandas-valued fields
+(``data``, ``weights``, ``match_matrix`` ...; on a RangeIndex, labels = 0-based row
+positions) are built only when first read, so matching needs no pandas.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,8 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from evaltool._result import ResultMixin
+from evaltool._result import LazyFields, ResultMixin
 from evaltool.estimand import Estimand
 from evaltool.specs.matching import MatchSpec
 
@@ -50,7 +55,7 @@ def subclass_from_pairs(n: int, focal_rows: np.ndarray, matched_rows: np.ndarray
 
 
 @dataclass(frozen=True)
-class MatchResult(ResultMixin):
+class MatchResult(LazyFields, ResultMixin):
     """A matching design: who is matched to whom, with weights. Never an effect.
 
     Attributes
@@ -96,15 +101,15 @@ class MatchResult(ResultMixin):
     (True, True)
     """
 
-    data: pd.DataFrame
+    data: Any
     treatment: str
-    treat: pd.Series
+    treat: Any
     covariates: tuple[str, ...]
-    match_matrix: pd.DataFrame
-    weights: pd.Series
-    subclass: pd.Series
-    distance: pd.Series | None
-    discarded: pd.Series
+    match_matrix: Any
+    weights: Any
+    subclass: Any
+    distance: Any
+    discarded: Any
     estimand: Estimand
     spec: MatchSpec
     propensity: Any = None
@@ -130,7 +135,9 @@ class MatchResult(ResultMixin):
         return 0 if self.spec.estimand is Estimand.ATC else 1
 
     @cached_property
-    def _pairs(self) -> pd.DataFrame:
+    def _pairs(self) -> Any:
+        import pandas as pd
+
         mm = self.match_matrix
         labels = mm.to_numpy(dtype=object)
         present = ~pd.isna(labels)
@@ -153,18 +160,25 @@ class MatchResult(ResultMixin):
                 frame[col] = frame[col].astype(self.data.index.dtype)
         return frame[["subclass", "treated", "control", "slot", "weight"]]
 
-    def pairs(self) -> pd.DataFrame:
+    def pairs(self) -> Any:
         """One row per (matched set, matched unit), like MatchIt's ``get_matches()``.
 
         Columns ``subclass`` (1..number of matched focal units, in data order),
-        ``treated`` and ``control`` (index labels), ``slot`` (1..k) and ``weight``
-        (1 / number of units matched to that focal unit, so weights within a set
-        sum to 1).
+        ``treated`` and ``control`` (index labels; 0-based row positions for a pyarrow
+        input, which gets a pyarrow Table), ``slot`` (1..k) and ``weight`` (1 / number
+        of units matched to that focal unit, so weights within a set sum to 1).
         """
+        core = self.__dict__.get("_core")
+        if core is not None:
+            return core.pairs_table()
         return self._pairs.copy()
 
-    def matched_data(self) -> pd.DataFrame:
-        """Rows with weight > 0 plus ``weights``, ``subclass`` and ``distance`` columns."""
+    def matched_data(self) -> Any:
+        """Rows with weight > 0 plus ``weights``, ``subclass`` and ``distance`` columns
+        (a pyarrow Table, without index, for a pyarrow input; ``subclass`` null where NA)."""
+        core = self.__dict__.get("_core")
+        if core is not None:
+            return core.matched_table()
         keep = self.weights > 0
         out = self.data.loc[keep].copy()
         out["weights"] = self.weights[keep]
@@ -177,9 +191,13 @@ class MatchResult(ResultMixin):
     def n(self) -> dict[str, dict[str, int]]:
         """Counts per group: all, matched, unmatched (not discarded), discarded."""
         out = {}
-        w = self.weights.to_numpy()
-        disc = self.discarded.to_numpy()
-        t = self.treat.to_numpy()
+        core = self.__dict__.get("_core")
+        if core is not None:
+            w, disc, t = core.w, core.discarded, core.treat
+        else:
+            w = self.weights.to_numpy()
+            disc = self.discarded.to_numpy()
+            t = self.treat.to_numpy()
         for name, g in (("treated", 1), ("control", 0)):
             m = t == g
             out[name] = {"all": int(m.sum()), "matched": int((m & (w > 0)).sum()),
@@ -187,7 +205,7 @@ class MatchResult(ResultMixin):
                          "discarded": int((m & disc).sum())}
         return out
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> Any:
         """One row per matched pair slot (index labels of both units)."""
         p = self._pairs
         frame = p.copy()
@@ -205,10 +223,16 @@ class MatchResult(ResultMixin):
             "covariates": list(self.covariates),
             "spec": self.spec.to_dict(),
             "n": self.n,
-            "n_matched_sets": int(self._pairs["subclass"].nunique()) if len(self._pairs) else 0,
+            "n_matched_sets": self._n_matched_sets(),
             "propensity_model": None if self.propensity is None else self.propensity.model,
             "default_variance": self.default_variance,
         }
+
+    def _n_matched_sets(self) -> int:
+        core = self.__dict__.get("_core")
+        if core is not None:
+            return int(np.count_nonzero(np.bincount(core.f, minlength=core.n))) if core.f.size else 0
+        return int(self._pairs["subclass"].nunique()) if len(self._pairs) else 0
 
     def summary(self) -> str:
         n = self.n

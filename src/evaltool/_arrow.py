@@ -1,0 +1,86 @@
+"""numpy <-> pyarrow for numeric columns, without pandas.
+
+pyarrow's own ``to_numpy()``, ``pa.array(ndarray)`` and scalar conversion import pandas
+(its pandas shim) the first time they run; that import alone costs more than matching
+100,000 persons. These helpers read and write the plain data buffers instead (numbers and
+bools; anything else falls back to pyarrow's conversion). :func:`call` runs a pyarrow
+compute kernel through ``pyarrow._compute`` without importing ``pyarrow.compute``, whose
+import builds Python wrappers for every kernel (tens of milliseconds).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["to_numpy", "from_numpy", "take", "call"]
+
+_FLOATS = {"double": "float64", "float": "float32", "halffloat": "float16"}
+
+
+def _numpy_dtype(arrow_type: Any) -> np.dtype | None:
+    name = str(arrow_type)
+    name = _FLOATS.get(name, name)
+    if name in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                "float16", "float32", "float64"):
+        return np.dtype(name)
+    return None
+
+
+def _chunk(arr: Any) -> np.ndarray:
+    dtype = _numpy_dtype(arr.type)
+    n, off = len(arr), arr.offset
+    if dtype is None:
+        return arr.to_numpy(zero_copy_only=False)
+    data = arr.buffers()[1]
+    if dtype == np.bool_:
+        if data is None or n == 0:
+            return np.zeros(n, dtype=bool)
+        bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8), bitorder="little")
+        return bits[off:off + n].astype(bool)
+    if data is None or n == 0:
+        return np.empty(0, dtype=dtype)
+    return np.frombuffer(data, dtype=dtype, count=n, offset=off * dtype.itemsize)
+
+
+def to_numpy(col: Any) -> np.ndarray:
+    """A pyarrow Array or ChunkedArray as a numpy array (values at null slots are undefined;
+    check ``null_count`` first). Read-only views where possible."""
+    chunks = col.chunks if hasattr(col, "chunks") else [col]
+    if not chunks:
+        dtype = _numpy_dtype(col.type)
+        return np.empty(0, dtype=dtype if dtype is not None else object)
+    if len(chunks) == 1:
+        return _chunk(chunks[0])
+    return np.concatenate([_chunk(c) for c in chunks])
+
+
+def from_numpy(values: np.ndarray, null: np.ndarray | None = None) -> Any:
+    """A 1-d int64/float64/bool array as a pyarrow Array (``null``: True where missing)."""
+    import pyarrow as pa
+
+    values = np.asarray(values)
+    kinds = {"i": (np.int64, pa.int64()), "u": (np.int64, pa.int64()), "f": (np.float64, pa.float64())}
+    validity = None
+    if null is not None and null.any():
+        validity = pa.py_buffer(np.packbits(~np.asarray(null, dtype=bool), bitorder="little"))
+    n = values.size
+    if values.dtype == np.bool_:
+        data = pa.py_buffer(np.packbits(values, bitorder="little"))
+        return pa.Array.from_buffers(pa.bool_(), n, [validity, data])
+    np_type, pa_type = kinds[values.dtype.kind]
+    data = pa.py_buffer(np.ascontiguousarray(values, dtype=np_type))
+    return pa.Array.from_buffers(pa_type, n, [validity, data])
+
+
+def call(kernel: str, *args: Any) -> Any:
+    """The pyarrow compute kernel ``kernel`` (e.g. ``"dictionary_encode"``) on ``args``."""
+    from pyarrow._compute import call_function
+
+    return call_function(kernel, list(args))
+
+
+def take(table: Any, rows: np.ndarray) -> Any:
+    """Rows of a pyarrow Table by position."""
+    return call("take", table, from_numpy(np.asarray(rows, dtype=np.int64)))
