@@ -16,9 +16,11 @@ several focal units per control), as in MatchIt; ``caliper`` (SD of the score) a
 ``exact`` strata thin the arcs. Matched sets are the connected components of the arcs with
 flow; weights are MatchIt's subclass weights (ATT, ATC or ATE), normalised as MatchIt does.
 
-Scale: the arcs are all admissible focal-control pairs of a stratum, so without a caliper
-or exact strata the problem grows as n_focal x n_control -- use them above a few thousand
-persons (the benchmark table states the limits).
+Scale: one programme per exact stratum; its arcs are the admissible focal-control pairs of
+the stratum (all of them, or those within the caliper), counted before they are built
+(:mod:`._candidates`). A stratum with more than ``MAX_ARCS["full"]`` arcs is refused with an
+error naming its size and the fix (finer exact strata, a narrower caliper); at 1M persons
+exact strata of a few thousand persons with a caliper run (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from evaltool.design.matching._candidates import caliper_arcs, check_arcs, count_arcs, strata_groups
 from evaltool.design.matching.cem import normalize_weights, subclass_weights
 from evaltool.design.matching.result import MatchResult
 from evaltool.estimand import Estimand
@@ -55,23 +58,6 @@ def _bounds(n_rows: int, n_cols: int, min_controls: float, max_controls: float) 
     return flipped, mxc, mnc, mxr
 
 
-def _arcs(score: np.ndarray, rows: np.ndarray, cols: np.ndarray,
-          width: float | None) -> tuple[np.ndarray, np.ndarray]:
-    """(row index, column index) of every admissible pair: all pairs, or those within ``width``
-    found on the sorted scores without forming the n_rows x n_cols matrix."""
-    if width is None:
-        ii, jj = np.divmod(np.arange(rows.size * cols.size), cols.size)
-        return ii, jj
-    order = np.argsort(score[cols], kind="stable")
-    sc = score[cols][order]
-    lo = np.searchsorted(sc, score[rows] - width, "left")
-    hi = np.searchsorted(sc, score[rows] + width, "right")
-    counts = hi - lo
-    ii = np.repeat(np.arange(rows.size), counts)
-    start = np.repeat(lo - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    return ii, order[start + np.arange(ii.size)]
-
-
 def full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, min_controls: float = 0.0,
               max_controls: float = math.inf, width: float | None = None,
               tol: float = TOL) -> list[np.ndarray]:
@@ -81,7 +67,7 @@ def full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, min_cont
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    ii, jj = _arcs(score, rows, cols, width)
+    ii, jj = caliper_arcs(score, rows, cols, width)
     used_r, used_c = np.unique(ii), np.unique(jj)
     if used_r.size == 0:
         return []
@@ -153,11 +139,11 @@ def match_full(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...], 
     hi = math.inf if spec.max_controls is None else float(spec.max_controls)
     sub = np.zeros(t.size, dtype=np.int64)
     k = 0
-    for s in np.unique(strata).tolist():
-        rows = np.flatnonzero((strata == s) & (t == fv))
-        cols = np.flatnonzero((strata == s) & (t != fv))
-        if rows.size == 0 or cols.size == 0:
-            continue
+    groups = list(strata_groups(strata, np.flatnonzero(t == fv), np.flatnonzero(t != fv)))
+    n_strata = int(np.unique(strata).size)
+    for rows, cols in groups:  # refuse a too large stratum before solving any
+        check_arcs("full", count_arcs(ps, rows, cols, width), rows.size, cols.size, width, n_strata)
+    for rows, cols in groups:
         for members in full_sets(ps, rows, cols, min_controls=lo, max_controls=hi, width=width):
             k += 1
             sub[members] = k
