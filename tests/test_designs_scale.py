@@ -102,3 +102,49 @@ def test_config_run_exits_2_naming_the_stratum(monkeypatch, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "error: full matching is too large for this machine: the largest of 2 exact strata has" in err
     assert "with a caliper of width" in err and "narrow `caliper`" in err
+
+
+def _total(sets, score, focal_mask):
+    return sum(np.abs(score[s[focal_mask[s]]][:, None] - score[s[~focal_mask[s]]][None, :]).sum() for s in sets)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("bounds", [(0.0, np.inf), (1.0, 3.0), (0.5, 4.0), (0.2, 5.0)])
+def test_priced_full_matching_reaches_the_optimum_of_every_arc(monkeypatch, seed, bounds):
+    """Above PRICED_ARCS the programme starts on each unit's nearest arcs and adds the arcs its duals
+    price below zero: its total equals the programme on every arc (the optimum is certified)."""
+    from evaltool.design.matching import full
+    from evaltool.design.matching._candidates import nearest_arcs
+
+    rng = np.random.default_rng(seed)
+    n1, n0 = 40, 110
+    score = np.r_[rng.beta(3, 2, n1), rng.beta(2, 3, n0)]
+    rows, cols = np.arange(n1), np.arange(n1, n1 + n0)
+    is_focal = np.arange(n1 + n0) < n1
+    kw = {"min_controls": bounds[0], "max_controls": bounds[1], "width": 0.3 if seed % 2 else None}
+    monkeypatch.setattr(full, "PRICED_ARCS", 10**9)
+    try:
+        plain = full.full_sets(score, rows, cols, **kw)
+    except MatchingError:
+        monkeypatch.setattr(full, "PRICED_ARCS", 0)
+        with pytest.raises(MatchingError, match="full matching found no solution"):
+            full.full_sets(score, rows, cols, **kw)  # infeasible on every arc: infeasible when priced too
+        return
+    monkeypatch.setattr(full, "PRICED_ARCS", 0)
+    calls = []
+    real = nearest_arcs
+    monkeypatch.setattr(full, "nearest_arcs", lambda *a: calls.append(1) or real(*a))
+    priced = full.full_sets(score, rows, cols, **kw)
+    assert calls  # the priced path ran
+    assert _total(priced, score, is_focal) == pytest.approx(_total(plain, score, is_focal), abs=1e-6)
+    assert sorted(np.concatenate(priced).tolist()) == sorted(np.concatenate(plain).tolist())
+
+
+def test_nearest_arcs_give_every_unit_its_k_nearest():
+    d = np.array([0.5, 0.1, 0.3, 0.2, 0.9, 0.05])
+    ii = np.array([0, 0, 0, 1, 1, 1])
+    jj = np.array([0, 1, 2, 0, 1, 2])
+    keep = nearest_arcs_k1 = _candidates.nearest_arcs(d, ii, jj, 1)
+    # row 0: arc 1 (0.1); row 1: arc 5 (0.05); column 0: arc 3 (0.2); column 1: arc 1; column 2: arc 5
+    assert np.flatnonzero(keep).tolist() == [1, 3, 5] and nearest_arcs_k1.sum() == 3
+    assert _candidates.nearest_arcs(d, ii, jj, 3).all()

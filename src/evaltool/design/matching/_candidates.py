@@ -34,9 +34,9 @@ import numpy as np
 
 from evaltool.exceptions import MatchingError
 
-__all__ = ["MAX_ARCS", "caliper_arcs", "count_arcs", "check_arcs", "strata_groups"]
+__all__ = ["MAX_ARCS", "caliper_arcs", "count_arcs", "check_arcs", "nearest_arcs", "strata_groups"]
 
-MAX_ARCS = {"optimal": 30_000_000, "full": 2_000_000}
+MAX_ARCS = {"optimal": 30_000_000, "full": 5_000_000}
 """Largest number of admissible arcs in one exact stratum that each method accepts."""
 
 
@@ -70,6 +70,18 @@ def caliper_arcs(score: np.ndarray, rows: np.ndarray, cols: np.ndarray,
     ii = np.repeat(np.arange(rows.size), counts)
     start = np.repeat(lo - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
     return ii, order[start + np.arange(ii.size)]
+
+
+def nearest_arcs(d: np.ndarray, ii: np.ndarray, jj: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the arcs among each row's ``k`` and each column's ``k`` shortest (``d``; ties by arc order):
+    the sparse start of a priced programme, which gives every unit at least one arc."""
+    keep = np.zeros(d.size, dtype=bool)
+    for node in (ii, jj):
+        order = np.lexsort((d, node))
+        first = np.flatnonzero(np.r_[True, node[order][1:] != node[order][:-1]])
+        rank = np.arange(d.size) - np.repeat(first, np.diff(np.r_[first, d.size]))
+        keep[order[rank < k]] = True
+    return keep
 
 
 def check_arcs(method: str, n_arcs: int, n_focal: int, n_control: int, width: float | None,

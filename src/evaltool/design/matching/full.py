@@ -31,7 +31,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from evaltool.design.matching._candidates import caliper_arcs, check_arcs, count_arcs, strata_groups
+from evaltool.design.matching._candidates import (caliper_arcs, check_arcs, count_arcs, nearest_arcs,
+                                                  strata_groups)
 from evaltool.design.matching.cem import normalize_weights, subclass_weights
 from evaltool.design.matching.result import MatchResult
 from evaltool.estimand import Estimand
@@ -41,6 +42,9 @@ __all__ = ["match_full", "full_sets", "TOL"]
 
 TOL = 1e-7
 """optmatch's ``tol`` used for the integer distance grid (MatchIt's default is 0.001)."""
+PRICED_ARCS = 20_000
+"""Above this many arcs a programme starts on each unit's ``NEAREST`` arcs and adds arcs by pricing."""
+NEAREST = 4
 
 
 def _bounds(n_rows: int, n_cols: int, min_controls: float, max_controls: float) -> tuple[bool, int, int, int]:
@@ -58,12 +62,39 @@ def _bounds(n_rows: int, n_cols: int, min_controls: float, max_controls: float) 
     return flipped, mxc, mnc, mxr
 
 
+def _flow(nt: int, nc: int, ii: np.ndarray, jj: np.ndarray, cost_int: np.ndarray, mxc: int, mnc: int,
+          mxr: int, final: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
+    """optmatch's min-cost flow on the arcs (ii, jj) as a HiGHS linear programme: (arcs with flow,
+    node duals); an infeasible programme raises, or gives (None, duals) when ``final`` is False."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    na, total = ii.size, nt + nc
+    end, sink = total, total + 1
+    tail = np.concatenate([ii, np.arange(nt), nt + np.arange(nc), nt + np.arange(nc)])
+    head = np.concatenate([nt + jj, np.full(nt, end), np.full(nc, end), np.full(nc, sink)])
+    cap = np.concatenate([np.ones(na), np.full(nt, mxc - mnc), np.full(nc, mxr - 1), np.ones(nc)])
+    cost = np.concatenate([cost_int, np.zeros(nt + 2 * nc)])
+    m = tail.size
+    A = coo_matrix((np.concatenate([np.ones(m), -np.ones(m)]),
+                    (np.concatenate([tail, head]), np.concatenate([np.arange(m), np.arange(m)]))),
+                   shape=(total + 2, m)).tocsr()
+    supply = np.concatenate([np.full(nt, mxc), np.zeros(nc), [-(mxc * nt - nc), -nc]])
+    res = linprog(cost, A_eq=A, b_eq=supply, bounds=np.column_stack([np.zeros(m), cap]),
+                  method="highs-ds")
+    if res.status != 0:
+        if not final and res.status == 2:
+            return None, np.zeros(total + 2)
+        raise MatchingError(f"full matching found no solution ({res.message}); relax "
+                            "min_controls/max_controls or widen the caliper")
+    return np.round(res.x[:na]) == 1, np.asarray(res.eqlin.marginals)
+
+
 def full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, min_controls: float = 0.0,
               max_controls: float = math.inf, width: float | None = None,
               tol: float = TOL) -> list[np.ndarray]:
     """Matched sets (arrays of unit positions) of optimal full matching of ``rows`` (focal)
     with ``cols`` (controls) on ``score``; units without an admissible partner are left out."""
-    from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -86,22 +117,22 @@ def full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, min_cont
     eps = max(float(d.max()) / (2**31 / 64 - 2), tol * total / (total - 2) if nt > 1 and nc > 1 else 0.0)
     cost_int = np.ceil(0.5 + d / eps) if eps > 0 else np.ones_like(d)
     na = ii.size
-    end, sink = total, total + 1
-    tail = np.concatenate([ii, np.arange(nt), nt + np.arange(nc), nt + np.arange(nc)])
-    head = np.concatenate([nt + jj, np.full(nt, end), np.full(nc, end), np.full(nc, sink)])
-    cap = np.concatenate([np.ones(na), np.full(nt, mxc - mnc), np.full(nc, mxr - 1), np.ones(nc)])
-    cost = np.concatenate([cost_int, np.zeros(nt + 2 * nc)])
-    m = tail.size
-    A = coo_matrix((np.concatenate([np.ones(m), -np.ones(m)]),
-                    (np.concatenate([tail, head]), np.concatenate([np.arange(m), np.arange(m)]))),
-                   shape=(total + 2, m)).tocsr()
-    supply = np.concatenate([np.full(nt, mxc), np.zeros(nc), [-(mxc * nt - nc), -nc]])
-    res = linprog(cost, A_eq=A, b_eq=supply, bounds=np.column_stack([np.zeros(m), cap]),
-                  method="highs-ds")
-    if res.status != 0:
-        raise MatchingError(f"full matching found no solution ({res.message}); relax "
-                            "min_controls/max_controls or widen the caliper")
-    used = np.round(res.x[:na]) == 1
+    if na <= PRICED_ARCS:
+        used = _flow(nt, nc, ii, jj, cost_int, mxc, mnc, mxr)[0]
+    else:  # a sparse start, then every arc the duals price below zero, until none is left
+        keep = nearest_arcs(d, ii, jj, NEAREST)
+        while True:
+            x, y = _flow(nt, nc, ii[keep], jj[keep], cost_int[keep], mxc, mnc, mxr, final=False)
+            if x is None:  # the sparse start is infeasible (bounds): solve on every arc
+                used = _flow(nt, nc, ii, jj, cost_int, mxc, mnc, mxr)[0]
+                break
+            reduced = cost_int - y[ii] + y[nt + jj]  # integral at a basic solution: < -0.5 is < 0
+            more = (reduced < -0.5) & ~keep
+            if not more.any():
+                used = np.zeros(na, dtype=bool)
+                used[np.flatnonzero(keep)[x]] = True
+                break
+            keep |= more
     g = coo_matrix((np.ones(int(used.sum())), (ii[used], nt + jj[used])), shape=(total, total))
     _, comp = connected_components(g, directed=False)
     units = np.concatenate([rows, cols])
