@@ -68,7 +68,7 @@ def test_a_too_large_stratum_is_refused_with_its_size(monkeypatch):
 
     d = _data()
     big = pd.concat([d[(d.g == 0) & (d.h == 0)]] * 3, ignore_index=True)  # stratum g=0, h=0: the largest
-    strat = pd.concat([big, d[(d.g != 0) | (d.h != 0)]], ignore_index=True)
+    strat = pd.concat([d[(d.g != 0) | (d.h != 0)], big], ignore_index=True)  # not the first stratum seen
     n_big = big.t.value_counts()
     monkeypatch.setitem(_candidates.MAX_ARCS, "optimal", 1000)
     monkeypatch.setitem(_candidates.MAX_ARCS, "full", 1000)

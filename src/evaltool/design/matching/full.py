@@ -172,8 +172,10 @@ def match_full(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...], 
     k = 0
     groups = list(strata_groups(strata, np.flatnonzero(t == fv), np.flatnonzero(t != fv)))
     n_strata = int(np.unique(strata).size)
-    for rows, cols in groups:  # refuse a too large stratum before solving any
-        check_arcs("full", count_arcs(ps, rows, cols, width), rows.size, cols.size, width, n_strata)
+    counts = [count_arcs(ps, rows, cols, width) for rows, cols in groups]  # refuse before solving any
+    if counts:
+        big = int(np.argmax(counts))
+        check_arcs("full", counts[big], groups[big][0].size, groups[big][1].size, width, n_strata)
     for rows, cols in groups:
         for members in full_sets(ps, rows, cols, min_controls=lo, max_controls=hi, width=width):
             k += 1

@@ -95,8 +95,10 @@ def optimal_pairs(score: np.ndarray, focal: np.ndarray, ctrl: np.ndarray, strata
         raise MatchingError(f"{why} ({int(nf[s]) * ratio} focal slots, {int(nc[s])} controls"
                             + (")" if n_strata == 1 else f" in one of {n_strata} exact strata)"))
     groups = list(strata_groups(strata, focal, ctrl))
-    for f, c in groups:  # refuse before building anything
-        check_arcs("optimal", count_arcs(score, f, c, width) * ratio, f.size, c.size, width, n_strata)
+    counts = [count_arcs(score, f, c, width) * ratio for f, c in groups]  # refuse before building anything
+    if counts:
+        big = int(np.argmax(counts))
+        check_arcs("optimal", counts[big], groups[big][0].size, groups[big][1].size, width, n_strata)
     slots_out, match_out = [], []
     for f, c in groups:
         ii, jj = caliper_arcs(score, f, c, width)
