@@ -12,8 +12,9 @@ Limits (arcs of the largest stratum; measured on the 2-core development machine,
 
 * :data:`MAX_ARCS` ``["optimal"]`` = 30 million: LAPJVsp's sparse graph and the arc arrays take
   about 40 bytes per arc (about 1.2 GB at the limit);
-* :data:`MAX_ARCS` ``["full"]`` = 2 million: the min-cost flow is a HiGHS linear programme whose
-  time grows faster than its number of arcs.
+* :data:`MAX_ARCS` ``["full"]`` = 5 million: the arcs are priced (:func:`nearest_arcs` start,
+  then the arcs with negative reduced cost), so HiGHS sees a fraction of them; the stratum's arc
+  arrays take about 50 bytes per arc.
 
 Examples
 --------
