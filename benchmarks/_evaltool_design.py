@@ -17,11 +17,16 @@ COVARIATES = ["age", "female", "C(origin)", "C(educ)", "C(benefit)", "prior_supp
               "prior_employment", "prior_internship"]
 CEM_COVARIATES = ["age", "female", "C(origin)", "C(educ)", "C(benefit)", "prior_support"]
 
+# benefit x origin x education x sex x age band: 600 exact strata (~1,700 persons each at 1M)
+FINE = ["benefit", "origin", "educ", "female", "age_band"]
+
 DESIGNS = {
     "nearest": ("match", {}),
     "nearest_caliper": ("match", {"caliper": 0.2}),
     "optimal_exact": ("match", {"method": "optimal", "exact": ["benefit", "origin", "educ"]}),
     "full_exact_caliper": ("match", {"method": "full", "caliper": 0.01, "exact": ["benefit", "origin", "educ"]}),
+    "optimal_strata": ("match", {"method": "optimal", "exact": FINE}),
+    "full_strata_caliper": ("match", {"method": "full", "caliper": 0.2, "exact": FINE}),
     "subclass": ("match", {"method": "subclass", "subclass": 6}),
     "cem": ("match", {"method": "cem"}),
     "cem_k2k": ("match", {"method": "cem", "k2k": True}),
@@ -40,6 +45,7 @@ def main(argv: list[str]) -> None:
     d = pd.read_csv(path, engine="pyarrow")
     # seeded noise: without it overlap weights (exact mean balance on the logit's covariates) give an
     # effect with zero variance, which evaltool reports as not estimable
+    d["age_band"] = ((d["age"] - 15) // 10).clip(upper=4)  # 18-24, 25-34, 35-44, 45-54, 55-64
     d["y"] = d["prior_employment"] + 0.1 * d["treat"] + np.random.default_rng(7).normal(size=len(d))
     kind, kw = DESIGNS[name]
     import evaltool

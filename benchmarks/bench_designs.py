@@ -8,14 +8,17 @@ Usage::
 Each run is one process (``_evaltool_design.py``): read the CSV of ``bench_matchit.py`` (same
 synthetic persons, ~20 % treated, cached in ``$EVALTOOL_BENCH_DATA``), build the design on the 15
 design columns, its balance table and the effect on a seeded outcome, write the weights.
-Runs of the designs alternate; the table holds the median wall time and peak RSS (GNU time). A
-run longer than ``--limit`` seconds is stopped and reported as such (the design's honest limit at
+Runs of the designs alternate; the table holds the median wall time, the median CPU seconds (user +
+sys of the process and its children, ``getrusage``: the figure to compare on a shared machine) and
+peak RSS (GNU time), and the load average before and after. A run longer than ``--limit`` seconds is stopped and reported as such (the design's honest limit at
 that size). The lower bound (start Python, read the CSV, sort a column) is the first row.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import sys
 from pathlib import Path
@@ -45,31 +48,41 @@ def main() -> None:
         cmds |= {d: ["timeout", str(int(a.limit)), sys.executable, str(HERE / "_evaltool_design.py"), data, d, out]
                  for d in a.designs}
         walls: dict[str, list[float]] = {k: [] for k in cmds}
+        cpus: dict[str, list[float]] = {k: [] for k in cmds}
         peaks: dict[str, list[float]] = {k: [] for k in cmds}
+        load = os.getloadavg()[0]
         failed: dict[str, str] = {}
         for _ in range(repeat):
             for name, cmd in cmds.items():
                 if name in failed:
                     continue
+                before = _cpu()
                 try:
                     w, p, _o = measure(cmd, env)
                 except RuntimeError as exc:
                     failed[name] = f"over {a.limit:.0f} s" if "(124)" in str(exc) else "failed"
                     continue
+                cpus[name].append(_cpu() - before)
                 walls[name].append(w)
                 peaks[name].append(p)
+        load = f"{load:.1f}-{os.getloadavg()[0]:.1f}"
         for name in cmds:
             if name in failed:
-                rows.append((n, name, failed[name], "", 0))
+                rows.append((n, name, failed[name], "", "", 0, load))
             else:
-                rows.append((n, name, f"{statistics.median(walls[name]):.1f}",
-                             f"{statistics.median(peaks[name]):.0f}", len(walls[name])))
-            print(f"{rows[-1][0]:>9,} | {rows[-1][1]:<22} | {rows[-1][2]:>9} | {rows[-1][3]:>6} | {rows[-1][4]}",
-                  flush=True)
-    print("\n|         n | design                 | median s | peak MiB | runs |")
-    print("|-----------|------------------------|----------|----------|------|")
-    for n, name, wall, peak, k in rows:
-        print(f"| {n:>9,} | {name:<22} | {wall:>8} | {peak:>8} | {k:>4} |")
+                rows.append((n, name, f"{statistics.median(walls[name]):.1f}", f"{statistics.median(cpus[name]):.1f}",
+                             f"{statistics.median(peaks[name]):.0f}", len(walls[name]), load))
+            print(" | ".join(str(v) for v in rows[-1]), flush=True)
+    print("\n|         n | design                 | median s | median CPU s | peak MiB | runs | load avg |")
+    print("|-----------|------------------------|----------|--------------|----------|------|----------|")
+    for n, name, wall, cpu, peak, k, load in rows:
+        print(f"| {n:>9,} | {name:<22} | {wall:>8} | {cpu:>12} | {peak:>8} | {k:>4} | {load:>8} |")
+
+
+def _cpu() -> float:
+    """User + system CPU seconds of every finished child process so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 if __name__ == "__main__":

@@ -205,6 +205,8 @@ def _curves(env: ReportEnv, sens: SensitivityBlock, names: list[str]) -> list[di
 
 def _describe(env: ReportEnv, r) -> str:
     _, fmt = env._, env.fmt
+    if r.design is not None:  # a comparison design's point (``comparison_designs:``), by its name
+        return r.design
     caliper = _("robust.spec_caliper", value=fmt.number(r.caliper, 2)) if r.caliper is not None else _("robust.spec_no_caliper")
     parts = [caliper, _("robust.spec_ratio", ratio=fmt.count(r.ratio)),
              _("robust.spec_replace") if r.replace else _("robust.spec_no_replace")]

@@ -94,6 +94,7 @@ class SpecCurveRow(Record):
     n_treated: int | None = None
     n_control: int | None = None
     error: str | None = None
+    design: str | None = None  # a comparison design's name (``comparison_designs:``); None on grid points
 
 
 @dataclass(frozen=True)

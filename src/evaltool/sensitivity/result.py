@@ -19,7 +19,7 @@ BLOCK_COLUMNS: dict[str, tuple[str, ...]] = {
     "cluster": ("outcome", "se_type", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_clusters",
                 "n_treated_clusters", "headline"),
     "specification_curve": ("spec_id", "caliper", "ratio", "replace", "exact", "regression", "outcome",
-                            "estimate", "std_error", "ci_low", "ci_high", "n_treated", "n_control", "error"),
+                            "estimate", "std_error", "ci_low", "ci_high", "n_treated", "n_control", "error", "design"),
     "specification_summary": ("outcome", "n_specs", "n_estimable", "headline", "share_same_sign",
                               "share_significant", "share_significant_same_sign", "min", "median", "max"),
 }

@@ -7,6 +7,11 @@ estimated with :func:`evaltool.estimate`, through an ``executor`` (anything with
 a pure function of its arguments). A design that cannot be formed (e.g. a caliper leaving no
 matches) is kept as a row with ``estimate`` None and its reason.
 
+Each design of the study's ``comparison_designs:`` is a further point of the curve
+(:func:`add_comparison_designs`): its effect on each headline outcome, numbered after the grid in
+config order and labelled in the ``design`` column by its name (the grid's own points have
+``design`` None; their choice columns describe them).
+
 Summary per outcome: the share of estimable specifications whose estimate has the sign of the
 headline (the first specification, or ``headline`` when given), and the share whose 95 % CI
 excludes 0 (Simonsohn, Simmons & Nelson 2020).
@@ -29,9 +34,11 @@ from evaltool.exceptions import EvaltoolError
 from evaltool.sensitivity.spec import SpecCurveSpec
 
 __all__ = ["SequentialExecutor", "design_grid", "run_specification", "specification_curve",
-           "curve_summary", "CHOICE_COLUMNS"]
+           "curve_summary", "add_comparison_designs", "CHOICE_COLUMNS", "CURVE_COLUMNS"]
 
 CHOICE_COLUMNS = ("caliper", "ratio", "replace", "exact", "regression")
+CURVE_COLUMNS = ("spec_id", *CHOICE_COLUMNS, "outcome", "estimate", "std_error", "ci_low", "ci_high",
+                 "n_treated", "n_control", "error", "design")
 
 
 class SequentialExecutor:
@@ -67,10 +74,10 @@ def run_specification(task: tuple[dict[str, Any], pd.DataFrame, str, tuple[str, 
             res = estimate(m, outcomes, **kwargs)
     except EvaltoolError as exc:
         return [{**base, "outcome": o, "estimate": None, "std_error": None, "ci_low": None, "ci_high": None,
-                 "n_treated": None, "n_control": None, "error": str(exc).splitlines()[0]} for o in names]
+                 "n_treated": None, "n_control": None, "error": str(exc).splitlines()[0], "design": None} for o in names]
     return [{**base, "outcome": r.outcome, "estimate": r.estimate, "std_error": r.std_error,
              "ci_low": r.ci_low, "ci_high": r.ci_high, "n_treated": r.n_treated, "n_control": r.n_control,
-             "error": None} for r in res.effects.itertuples(index=False)]
+             "error": None, "design": None} for r in res.effects.itertuples(index=False)]
 
 
 def _progress(iterator: Iterable[Any], total: int) -> Iterable[Any]:
@@ -93,7 +100,7 @@ def specification_curve(data: pd.DataFrame, treatment: str, covariates: Sequence
 
     Returns one row per specification x outcome: ``spec_id``, the choices (:data:`CHOICE_COLUMNS`),
     ``outcome``, ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``n_treated``, ``n_control``,
-    ``error``. A progress bar is shown only when stderr is a terminal.
+    ``error``, ``design`` (None: a grid point; see :func:`add_comparison_designs`). A progress bar is shown only when stderr is a terminal.
 
     Examples
     --------
@@ -114,9 +121,39 @@ def specification_curve(data: pd.DataFrame, treatment: str, covariates: Sequence
     kw = dict(match_kwargs or {})
     tasks = [(c, data, treatment, tuple(covariates), outcomes, kw) for c in choices]
     rows = [row for rows in _progress(ex.map(run_specification, tasks), len(tasks)) for row in rows]
-    cols = ["spec_id", *CHOICE_COLUMNS, "outcome", "estimate", "std_error", "ci_low", "ci_high",
-            "n_treated", "n_control", "error"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+
+
+def add_comparison_designs(curve: pd.DataFrame, rows: Iterable[Any]) -> pd.DataFrame:
+    """``curve`` with one more point per comparison design and outcome of the curve.
+
+    ``rows`` are :class:`~evaltool.results.comparison.ComparisonDesignRow` s (rows of design
+    ``"main"`` are the headline and are skipped; outcomes not on the curve too). Points are
+    numbered after the grid (``spec_id`` max + 1, ... in the order of the designs' first rows), carry
+    the design's estimate, interval and counts, ``design`` = the design's name and no grid choices.
+
+    Examples
+    --------
+    >>> from evaltool.results.comparison import ComparisonDesignRow
+    >>> curve = pd.DataFrame([{"spec_id": 1, "outcome": "y", "estimate": 1.0}], columns=list(CURVE_COLUMNS))
+    >>> more = [ComparisonDesignRow(design="main", outcome="y", estimate=1.0),
+    ...         ComparisonDesignRow(design="ipw", method="weighting (ipw)", outcome="y", estimate=1.5)]
+    >>> add_comparison_designs(curve, more)[["spec_id", "design", "estimate"]].to_dict("records")[-1]
+    {'spec_id': 2, 'design': 'ipw', 'estimate': 1.5}
+    """
+    outcomes = set(curve["outcome"])
+    rows = [r for r in rows if r.design != "main" and r.outcome in outcomes]
+    if not rows:
+        return curve
+    first = int(curve["spec_id"].max()) + 1 if len(curve) else 1
+    ids = {name: first + i for i, name in enumerate(dict.fromkeys(r.design for r in rows))}
+    extra = [{"spec_id": ids[r.design], **dict.fromkeys(CHOICE_COLUMNS), "outcome": r.outcome,
+              "estimate": r.estimate, "std_error": r.std_error, "ci_low": r.ci_low, "ci_high": r.ci_high,
+              "n_treated": r.n_treated, "n_control": r.n_control,
+              "error": None if r.estimate is not None else "not estimable", "design": r.design}
+             for r in rows]
+    extra.sort(key=lambda e: e["spec_id"])  # stable: each design's outcomes in block order
+    return pd.DataFrame([*curve.to_dict("records"), *extra], columns=list(CURVE_COLUMNS))
 
 
 def curve_summary(curve: pd.DataFrame, headline: dict[str, float] | None = None) -> pd.DataFrame:

@@ -196,7 +196,8 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
             step("comparison designs")
             comparison = comparison_stage(cfg, persons, effects, outcome_frame[effect_names], percent)
         step("sensitivity analyses")
-        sens = sensitivity_stage(cfg, data, persons, design, effects, outcome_frame, outcomes, specs)
+        sens = sensitivity_stage(cfg, data, persons, design, effects, outcome_frame, outcomes, specs,
+                                 comparison=comparison)
         traj = None
         tte: list = []
         if specs:

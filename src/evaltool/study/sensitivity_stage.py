@@ -10,13 +10,17 @@ on the matched design and its headline effects. The same steps from Python are i
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from evaltool.config.schema import StudyConfig
 from evaltool.effects import EffectResult
 from evaltool.execution import executor_scope
 from evaltool.registers import OutcomeSpec, derive_outcomes
+from evaltool.results.comparison import ComparisonDesignsBlock
 from evaltool.sensitivity import SensitivityResult, pre_period_specs, run_sensitivity
+from evaltool.sensitivity.speccurve import add_comparison_designs, curve_summary
 
 __all__ = ["placebo_names", "sensitivity_stage"]
 
@@ -28,7 +32,8 @@ def placebo_names(cfg: StudyConfig, outcomes: list) -> list[str]:
 
 
 def sensitivity_stage(cfg: StudyConfig, data, persons: pd.DataFrame, design, effects: EffectResult,
-                      outcome_frame: pd.DataFrame, outcomes: list, specs: list[OutcomeSpec]) -> SensitivityResult:
+                      outcome_frame: pd.DataFrame, outcomes: list, specs: list[OutcomeSpec],
+                      comparison: ComparisonDesignsBlock | None = None) -> SensitivityResult:
     """Run the configured sensitivity analyses for every headline effect.
 
     Parameters
@@ -47,6 +52,10 @@ def sensitivity_stage(cfg: StudyConfig, data, persons: pd.DataFrame, design, eff
         The outcomes observable at this stage (``study.followup_weeks``).
     specs : list of OutcomeSpec
         Their register definitions.
+    comparison : ComparisonDesignsBlock, optional
+        The ``comparison_designs`` effects: each design is a further point of the specification
+        curve (:func:`evaltool.sensitivity.speccurve.add_comparison_designs`), and the curve's
+        summary counts it.
     """
     placebos = [n for n in placebo_names(cfg, outcomes)]
     headline = set(effects.effects["outcome"])
@@ -61,5 +70,10 @@ def sensitivity_stage(cfg: StudyConfig, data, persons: pd.DataFrame, design, eff
                                   start_col=cfg.data.start, unknown_codes=cfg.data.unknown_codes)
         frame = outcome_frame.join(derived.frame.reindex(persons.index)[[s.name for s in pre]])
     with executor_scope(cfg.effects.n_jobs) as executor:
-        return run_sensitivity(design, effects, frame, spec, seed=cfg.study.seed, executor=executor,
-                               outcome_specs=head_specs)
+        result = run_sensitivity(design, effects, frame, spec, seed=cfg.study.seed, executor=executor,
+                                 outcome_specs=head_specs)
+    if comparison is None or not len(result.specification_curve):
+        return result
+    curve = add_comparison_designs(result.specification_curve, comparison.rows)
+    head = dict(zip(effects.effects["outcome"], effects.effects["estimate"].astype(float)))
+    return replace(result, specification_curve=curve, specification_summary=curve_summary(curve, head))

@@ -16,9 +16,11 @@ several focal units per control), as in MatchIt; ``caliper`` (SD of the score) a
 ``exact`` strata thin the arcs. Matched sets are the connected components of the arcs with
 flow; weights are MatchIt's subclass weights (ATT, ATC or ATE), normalised as MatchIt does.
 
-Scale: the arcs are all admissible focal-control pairs of a stratum, so without a caliper
-or exact strata the problem grows as n_focal x n_control -- use them above a few thousand
-persons (the benchmark table states the limits).
+Scale: one programme per exact stratum; its arcs are the admissible focal-control pairs of
+the stratum (all of them, or those within the caliper), counted before they are built
+(:mod:`._candidates`). A stratum with more than ``MAX_ARCS["full"]`` arcs is refused with an
+error naming its size and the fix (finer exact strata, a narrower caliper); at 1M persons
+exact strata of a few thousand persons with a caliper run (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from evaltool.design.matching._candidates import (caliper_arcs, check_arcs, count_arcs, nearest_arcs,
+                                                  strata_groups)
 from evaltool.design.matching.cem import normalize_weights, subclass_weights
 from evaltool.design.matching.result import MatchResult
 from evaltool.estimand import Estimand
@@ -38,6 +42,9 @@ __all__ = ["match_full", "full_sets", "TOL"]
 
 TOL = 1e-7
 """optmatch's ``tol`` used for the integer distance grid (MatchIt's default is 0.001)."""
+PRICED_ARCS = 20_000
+"""Above this many arcs a programme starts on each unit's ``NEAREST`` arcs and adds arcs by pricing."""
+NEAREST = 4
 
 
 def _bounds(n_rows: int, n_cols: int, min_controls: float, max_controls: float) -> tuple[bool, int, int, int]:
@@ -55,21 +62,32 @@ def _bounds(n_rows: int, n_cols: int, min_controls: float, max_controls: float) 
     return flipped, mxc, mnc, mxr
 
 
-def _arcs(score: np.ndarray, rows: np.ndarray, cols: np.ndarray,
-          width: float | None) -> tuple[np.ndarray, np.ndarray]:
-    """(row index, column index) of every admissible pair: all pairs, or those within ``width``
-    found on the sorted scores without forming the n_rows x n_cols matrix."""
-    if width is None:
-        ii, jj = np.divmod(np.arange(rows.size * cols.size), cols.size)
-        return ii, jj
-    order = np.argsort(score[cols], kind="stable")
-    sc = score[cols][order]
-    lo = np.searchsorted(sc, score[rows] - width, "left")
-    hi = np.searchsorted(sc, score[rows] + width, "right")
-    counts = hi - lo
-    ii = np.repeat(np.arange(rows.size), counts)
-    start = np.repeat(lo - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    return ii, order[start + np.arange(ii.size)]
+def _flow(nt: int, nc: int, ii: np.ndarray, jj: np.ndarray, cost_int: np.ndarray, mxc: int, mnc: int,
+          mxr: int, final: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
+    """optmatch's min-cost flow on the arcs (ii, jj) as a HiGHS linear programme: (arcs with flow,
+    node duals); an infeasible programme raises, or gives (None, duals) when ``final`` is False."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    na, total = ii.size, nt + nc
+    end, sink = total, total + 1
+    tail = np.concatenate([ii, np.arange(nt), nt + np.arange(nc), nt + np.arange(nc)])
+    head = np.concatenate([nt + jj, np.full(nt, end), np.full(nc, end), np.full(nc, sink)])
+    cap = np.concatenate([np.ones(na), np.full(nt, mxc - mnc), np.full(nc, mxr - 1), np.ones(nc)])
+    cost = np.concatenate([cost_int, np.zeros(nt + 2 * nc)])
+    m = tail.size
+    A = coo_matrix((np.concatenate([np.ones(m), -np.ones(m)]),
+                    (np.concatenate([tail, head]), np.concatenate([np.arange(m), np.arange(m)]))),
+                   shape=(total + 2, m)).tocsr()
+    supply = np.concatenate([np.full(nt, mxc), np.zeros(nc), [-(mxc * nt - nc), -nc]])
+    res = linprog(cost, A_eq=A, b_eq=supply, bounds=np.column_stack([np.zeros(m), cap]),
+                  method="highs-ds")
+    if res.status != 0:
+        if not final and res.status == 2:
+            return None, np.zeros(total + 2)
+        raise MatchingError(f"full matching found no solution ({res.message}); relax "
+                            "min_controls/max_controls or widen the caliper")
+    return np.round(res.x[:na]) == 1, np.asarray(res.eqlin.marginals)
 
 
 def full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, min_controls: float = 0.0,
@@ -77,11 +95,10 @@ def full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, min_cont
               tol: float = TOL) -> list[np.ndarray]:
     """Matched sets (arrays of unit positions) of optimal full matching of ``rows`` (focal)
     with ``cols`` (controls) on ``score``; units without an admissible partner are left out."""
-    from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    ii, jj = _arcs(score, rows, cols, width)
+    ii, jj = caliper_arcs(score, rows, cols, width)
     used_r, used_c = np.unique(ii), np.unique(jj)
     if used_r.size == 0:
         return []
@@ -100,22 +117,22 @@ def full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, min_cont
     eps = max(float(d.max()) / (2**31 / 64 - 2), tol * total / (total - 2) if nt > 1 and nc > 1 else 0.0)
     cost_int = np.ceil(0.5 + d / eps) if eps > 0 else np.ones_like(d)
     na = ii.size
-    end, sink = total, total + 1
-    tail = np.concatenate([ii, np.arange(nt), nt + np.arange(nc), nt + np.arange(nc)])
-    head = np.concatenate([nt + jj, np.full(nt, end), np.full(nc, end), np.full(nc, sink)])
-    cap = np.concatenate([np.ones(na), np.full(nt, mxc - mnc), np.full(nc, mxr - 1), np.ones(nc)])
-    cost = np.concatenate([cost_int, np.zeros(nt + 2 * nc)])
-    m = tail.size
-    A = coo_matrix((np.concatenate([np.ones(m), -np.ones(m)]),
-                    (np.concatenate([tail, head]), np.concatenate([np.arange(m), np.arange(m)]))),
-                   shape=(total + 2, m)).tocsr()
-    supply = np.concatenate([np.full(nt, mxc), np.zeros(nc), [-(mxc * nt - nc), -nc]])
-    res = linprog(cost, A_eq=A, b_eq=supply, bounds=np.column_stack([np.zeros(m), cap]),
-                  method="highs-ds")
-    if res.status != 0:
-        raise MatchingError(f"full matching found no solution ({res.message}); relax "
-                            "min_controls/max_controls or widen the caliper")
-    used = np.round(res.x[:na]) == 1
+    if na <= PRICED_ARCS:
+        used = _flow(nt, nc, ii, jj, cost_int, mxc, mnc, mxr)[0]
+    else:  # a sparse start, then every arc the duals price below zero, until none is left
+        keep = nearest_arcs(d, ii, jj, NEAREST)
+        while True:
+            x, y = _flow(nt, nc, ii[keep], jj[keep], cost_int[keep], mxc, mnc, mxr, final=False)
+            if x is None:  # the sparse start is infeasible (bounds): solve on every arc
+                used = _flow(nt, nc, ii, jj, cost_int, mxc, mnc, mxr)[0]
+                break
+            reduced = cost_int - y[ii] + y[nt + jj]  # integral at a basic solution: < -0.5 is < 0
+            more = (reduced < -0.5) & ~keep
+            if not more.any():
+                used = np.zeros(na, dtype=bool)
+                used[np.flatnonzero(keep)[x]] = True
+                break
+            keep |= more
     g = coo_matrix((np.ones(int(used.sum())), (ii[used], nt + jj[used])), shape=(total, total))
     _, comp = connected_components(g, directed=False)
     units = np.concatenate([rows, cols])
@@ -153,11 +170,13 @@ def match_full(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...], 
     hi = math.inf if spec.max_controls is None else float(spec.max_controls)
     sub = np.zeros(t.size, dtype=np.int64)
     k = 0
-    for s in np.unique(strata).tolist():
-        rows = np.flatnonzero((strata == s) & (t == fv))
-        cols = np.flatnonzero((strata == s) & (t != fv))
-        if rows.size == 0 or cols.size == 0:
-            continue
+    groups = list(strata_groups(strata, np.flatnonzero(t == fv), np.flatnonzero(t != fv)))
+    n_strata = int(np.unique(strata).size)
+    counts = [count_arcs(ps, rows, cols, width) for rows, cols in groups]  # refuse before solving any
+    if counts:
+        big = int(np.argmax(counts))
+        check_arcs("full", counts[big], groups[big][0].size, groups[big][1].size, width, n_strata)
+    for rows, cols in groups:
         for members in full_sets(ps, rows, cols, min_controls=lo, max_controls=hi, width=width):
             k += 1
             sub[members] = k

@@ -5,7 +5,9 @@ stratum within the caliper, with cost ``|d_i - d_j|`` on the propensity score. T
 minimum-cost matching that covers every focal slot is found by
 ``scipy.sparse.csgraph.min_weight_full_bipartite_matching`` (LAPJVsp on the sparse graph:
 only admissible edges are stored, never a dense treated x control matrix when a caliper
-or exact strata thin it). Costs are shifted by +1 before solving so that zero distances
+or exact strata thin it), one exact stratum at a time; a stratum with more than
+``MAX_ARCS["optimal"]`` admissible pairs is refused before anything is built, with an error
+naming its size and the fix (:mod:`._candidates`). Costs are shifted by +1 before solving so that zero distances
 stay edges; every solution covers the same number of slots, so the shift does not move
 the optimum. Weights and subclasses follow MatchIt's pair rules (as
 ``method = "optimal"``). If no matching covers every focal unit (too few controls in a
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from evaltool._checks import check_int, check_number
+from evaltool.design.matching._candidates import caliper_arcs, check_arcs, count_arcs, strata_groups
 from evaltool.design.matching.result import MatchResult, subclass_from_pairs, weights_from_pairs
 from evaltool.estimand import Estimand
 from evaltool.exceptions import ConfigError, MatchingError
@@ -73,36 +76,51 @@ class OptimalSpec:
 
 def optimal_pairs(score: np.ndarray, focal: np.ndarray, ctrl: np.ndarray, strata: np.ndarray,
                   ratio: int, width: float | None) -> tuple[np.ndarray, np.ndarray, float]:
-    """(focal rows, control rows, total distance) of the minimum-distance k:1 matching."""
-    rows, cols, vals = [], [], []
-    slots = np.repeat(focal, ratio)
-    order = np.argsort(score[ctrl], kind="stable")
-    cs, cv = ctrl[order], score[ctrl][order]
-    for r, i in enumerate(slots.tolist()):
-        if width is None:
-            cand = np.arange(cs.size)
-        else:
-            lo, hi = np.searchsorted(cv, score[i] - width, "left"), np.searchsorted(cv, score[i] + width, "right")
-            cand = np.arange(lo, hi)
-        cand = cand[strata[cs[cand]] == strata[i]]
-        rows.append(np.full(cand.size, r))
-        cols.append(cand)
-        vals.append(np.abs(cv[cand] - score[i]) + 1.0)
+    """(focal rows, control rows, total distance) of the minimum-distance k:1 matching.
+
+    One sparse assignment per exact stratum (:mod:`._candidates`: arcs counted, refused above
+    ``MAX_ARCS["optimal"]``, then built); slots come in the order of ``focal``."""
     from scipy.sparse import csr_matrix  # scipy only when this method runs (start-up of the matching path)
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-    graph = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                       shape=(slots.size, cs.size))
     why = (f"no matching gives every focal unit {ratio} control(s) within the caliper and exact "
            f"strata; widen the caliper, lower `ratio` or use method='nearest'")
-    if slots.size > cs.size:
-        raise MatchingError(f"{why} ({slots.size} focal slots, {cs.size} controls)")
-    try:
-        r, c = min_weight_full_bipartite_matching(graph)
-    except ValueError:
-        raise MatchingError(why) from None
-    m = np.empty(slots.size, dtype=np.int64)
-    m[r] = cs[c]
+    strata = np.unique(strata, return_inverse=True)[1].ravel()  # codes 0..n-1
+    n_strata = int(strata.max()) + 1 if strata.size else 1
+    nf = np.bincount(strata[focal], minlength=n_strata)
+    nc = np.bincount(strata[ctrl], minlength=n_strata)
+    short = np.flatnonzero(nf * ratio > nc)
+    if short.size:
+        s = int(short[np.argmax(nf[short] * ratio - nc[short])])
+        raise MatchingError(f"{why} ({int(nf[s]) * ratio} focal slots, {int(nc[s])} controls"
+                            + (")" if n_strata == 1 else f" in one of {n_strata} exact strata)"))
+    groups = list(strata_groups(strata, focal, ctrl))
+    counts = [count_arcs(score, f, c, width) * ratio for f, c in groups]  # refuse before building anything
+    if counts:
+        big = int(np.argmax(counts))
+        check_arcs("optimal", counts[big], groups[big][0].size, groups[big][1].size, width, n_strata)
+    slots_out, match_out = [], []
+    for f, c in groups:
+        ii, jj = caliper_arcs(score, f, c, width)
+        if ratio > 1:  # slot r of focal i is row i * ratio + r
+            ii = (ii[:, None] * ratio + np.arange(ratio)).ravel()
+            jj = np.repeat(jj, ratio)
+        graph = csr_matrix((np.abs(score[f][ii // ratio] - score[c][jj]) + 1.0, (ii, jj)),
+                           shape=(f.size * ratio, c.size))
+        try:
+            r, k = min_weight_full_bipartite_matching(graph)
+        except ValueError:
+            raise MatchingError(why + ("" if n_strata == 1 else f" (an exact stratum of {f.size} focal "
+                                       f"and {c.size} control units)")) from None
+        m = np.empty(f.size * ratio, dtype=np.int64)
+        m[r] = c[k]
+        slots_out.append(np.repeat(f, ratio))
+        match_out.append(m)
+    slots, m = np.concatenate(slots_out), np.concatenate(match_out)
+    pos = np.zeros(score.size, dtype=np.int64)
+    pos[focal] = np.arange(focal.size)
+    order = np.argsort(pos[slots], kind="stable")  # back to the order of `focal`
+    slots, m = slots[order], m[order]
     return slots, m, float(np.abs(score[slots] - score[m]).sum())
 
 
