@@ -50,7 +50,8 @@ def exit_times(support: np.ndarray, observed_to: np.ndarray, consecutive: int, h
     n, width = off.shape
     N = int(consecutive)
     # run[r] = off in r..r+N-1 (sliding window sum over the columns)
-    c = np.concatenate([np.zeros((n, 1), np.int64), np.cumsum(off, axis=1)], axis=1)
+    c = np.zeros((n, width + 1), dtype=np.int16 if width < 2 ** 15 else np.int64)
+    np.cumsum(off, axis=1, dtype=c.dtype, out=c[:, 1:])
     last_start = width - N
     r = np.arange(1, horizon + 1)
     ok_cols = r <= last_start

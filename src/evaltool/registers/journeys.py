@@ -267,20 +267,20 @@ def journeys(persons: pd.DataFrame, panel: Any, code_map: CodeMap, spec: Any, *,
             slices += [(f"{GROUP_NAMES[g]}:{col}={lev}", (treat == g) & (vals == lev)) for g in (1, 0)]
     codes, labels = _pathway_codes(mat, names, spec.min_spell_weeks)
     trans, paths, tis, dist = [], [], [], []
-    for label, m in slices:
-        for t in transitions(mat[m], ns, L, K, w[m]):
+    for i, (label, m) in enumerate(slices):
+        sub, wm = mat[m], w[m]
+        for t in transitions(sub, ns, L, K, wm):
             trans.append({"group": label, **t})
-        for p in _rank_pathways(codes[m], labels, w[m], spec.top_pathways):
+        for p in _rank_pathways(codes[m], labels, wm, spec.top_pathways):
             paths.append({"group": label, **p})
-        tis.append({"group": label, "weeks": dict(zip(names, time_in_state(mat[m], ns, w[m]).tolist()))})
-    for label, m in slices[:2]:
-        for k in range(K + 1):
-            col = mat[m][:, k * L]
+        tis.append({"group": label, "weeks": dict(zip(names, time_in_state(sub, ns, wm).tolist()))})
+        for k in range(K + 1 if i < 2 else 0):  # the state distribution by period: groups only
+            col = sub[:, k * L]
             ok = col >= 0
-            tot = w[m][ok].sum()
+            tot = wm[ok].sum()
             for s in range(ns):
                 dist.append({"group": label, "week": k * L, "state": names[s],
-                             "share": float(w[m][ok] @ (col[ok] == s) / tot) if tot > 0 else None,
+                             "share": float(wm[ok] @ (col[ok] == s) / tot) if tot > 0 else None,
                              "n": int(ok.sum())})
     contrasts = []
     for a_name, b_name in spec.contrasts:
