@@ -120,17 +120,20 @@ class CaseDurationResult(ResultMixin):
 def run_case_duration(persons: pd.DataFrame, panel: Any, code_map: Any, spec: Any, *, treatment: str = "outreach",
                       weights: Any = None, cluster: Any = None, id_col: str = "person_id",
                       start_col: str = "start_week", engine: str = "auto",
-                      data_range: tuple[int, int] | None = None) -> CaseDurationResult:
+                      data_range: tuple[int, int] | None = None,
+                      matrices: list[tuple[np.ndarray, list[str]]] | None = None) -> CaseDurationResult:
     """Case duration on a (matched) sample (``spec``: a :class:`CaseDurationSpec`).
 
     ``weights``/``cluster`` are aligned with the rows of ``persons`` (design weights, 0 = not in
-    the design; pair/subclass ids for the standard errors).
+    the design; pair/subclass ids for the standard errors). ``matrices``: the state matrices of
+    :func:`~evaltool.registers.case_duration.duration_requests` for the persons with positive
+    weight, if already read.
     """
     w = np.ones(len(persons)) if weights is None else np.asarray(weights, dtype=float)
     keep = w > 0
     pers = persons.loc[keep]
     times = case_durations(pers, panel, code_map, spec, id_col=id_col, start_col=start_col, engine=engine,
-                           data_range=data_range)
+                           data_range=data_range, matrices=matrices)
     z = pers[treatment].to_numpy().astype(int)
     cl = None if cluster is None else np.asarray(cluster)[keep]
     analyses = {}

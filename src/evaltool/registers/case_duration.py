@@ -25,9 +25,9 @@ import pandas as pd
 
 from evaltool.exceptions import RegisterError
 from evaltool.registers.codemap import CodeMap
-from evaltool.registers.journeys import CENSORED, state_matrix
+from evaltool.registers.states import CENSORED, state_matrices
 
-__all__ = ["exit_times", "first_times", "case_durations"]
+__all__ = ["exit_times", "first_times", "duration_requests", "case_durations"]
 
 
 def exit_times(support: np.ndarray, observed_to: np.ndarray, consecutive: int, horizon: int
@@ -50,7 +50,8 @@ def exit_times(support: np.ndarray, observed_to: np.ndarray, consecutive: int, h
     n, width = off.shape
     N = int(consecutive)
     # run[r] = off in r..r+N-1 (sliding window sum over the columns)
-    c = np.concatenate([np.zeros((n, 1), np.int64), np.cumsum(off, axis=1)], axis=1)
+    c = np.zeros((n, width + 1), dtype=np.int16 if width < 2 ** 15 else np.int64)
+    np.cumsum(off, axis=1, dtype=c.dtype, out=c[:, 1:])
     last_start = width - N
     r = np.arange(1, horizon + 1)
     ok_cols = r <= last_start
@@ -76,21 +77,34 @@ def first_times(inside: np.ndarray, observed_to: np.ndarray, horizon: int) -> tu
     return np.where(hit, first, limit).astype(np.int64), hit.astype(np.int64)
 
 
+def duration_requests(spec: Any) -> list[tuple[dict[str, list[str]], tuple[int, int]]]:
+    """The two ``(states, weeks)`` the case durations of ``spec`` read (for :func:`state_matrices`):
+    support over weeks ``0..horizon+consecutive-1`` and offers over ``0..horizon``."""
+    H, N = int(spec.horizon), int(spec.consecutive_weeks)
+    return [({"support": list(spec.support_categories)}, (0, H + N - 1)),
+            ({"offer": list(spec.offer_categories)}, (0, H))]
+
+
 def case_durations(persons: pd.DataFrame, panel: Any, code_map: CodeMap, spec: Any, *, id_col: str = "person_id",
                    start_col: str = "start_week", engine: str = "auto",
-                   data_range: tuple[int, int] | None = None) -> pd.DataFrame:
+                   data_range: tuple[int, int] | None = None,
+                   matrices: list[tuple[np.ndarray, list[str]]] | None = None) -> pd.DataFrame:
     """Per-person ``exit``/``exit_event`` and ``first_offer``/``first_offer_event`` (``spec``: CaseDurationSpec).
+
+    ``matrices``: the state matrices of :func:`duration_requests` for ``persons``, if already read
+    (:func:`~evaltool.registers.states.state_matrices`); else they are read here.
 
     Returns
     -------
     DataFrame indexed by person id (persons order).
     """
     H, N = int(spec.horizon), int(spec.consecutive_weeks)
-    weeks = (0, H + N - 1)
-    sup, _ = state_matrix(persons, panel, code_map, {"support": list(spec.support_categories)}, weeks,
-                          id_col=id_col, start_col=start_col, engine=engine, data_range=data_range)
-    off, _ = state_matrix(persons, panel, code_map, {"offer": list(spec.offer_categories)}, (0, H),
-                          id_col=id_col, start_col=start_col, engine=engine, data_range=data_range)
+    if matrices is None:
+        matrices = state_matrices(persons, panel, code_map, duration_requests(spec), id_col=id_col,
+                                  start_col=start_col, engine=engine, data_range=data_range)
+    (sup, _), (off, _) = matrices
+    if len(sup) != len(persons) or len(off) != len(persons):
+        raise RegisterError(f"case_duration: the state matrices have {len(sup)} rows for {len(persons)} persons")
     observed = sup != CENSORED
     if not observed[:, 0].all():
         raise RegisterError("case_duration: the register does not cover the start week of "

@@ -18,7 +18,6 @@ no state is ``other``; a week without a row is self-support. The state of a pers
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,85 +27,14 @@ from scipy import stats
 
 from evaltool._result import ResultMixin, frame_records, jsonable
 from evaltool.exceptions import RegisterError
-from evaltool.registers import _panel
 from evaltool.registers.codemap import CodeMap
+from evaltool.registers.states import CENSORED, OTHER, state_matrices, state_matrix
 
-__all__ = ["OTHER", "CENSORED", "state_matrix", "transitions", "pathways", "collapse_spells",
-           "time_in_state", "transition_contrast", "JourneyResult", "journeys"]
+__all__ = ["OTHER", "CENSORED", "state_matrix", "state_matrices", "transitions", "pathways", "spells",
+           "collapse_spells",
+           "time_in_state", "transition_contrast", "JourneyResult", "journey_request", "journeys"]
 
-OTHER = "other"
-CENSORED = -1
 GROUP_NAMES = {1: "treated", 0: "comparison"}
-
-
-def state_matrix(persons: pd.DataFrame, panel: Any, code_map: CodeMap, states: dict[str, list[str]],
-                 weeks: tuple[int, int], *, id_col: str = "person_id", start_col: str = "start_week",
-                 unknown_codes: str = "other", engine: str = "auto", memory_limit: str | None = None,
-                 data_range: tuple[int, int] | None = None) -> tuple[np.ndarray, list[str]]:
-    """Journey state of each person in each week ``weeks[0]..weeks[1]`` since start.
-
-    Returns
-    -------
-    (matrix, names)
-        ``matrix`` (persons x weeks, int16): index into ``names`` (the states, then ``other``),
-        or ``-1`` where the week lies outside the register's coverage. States must not overlap.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from evaltool.registers import load_code_map, default_code_map_path
-    >>> cm = load_code_map(default_code_map_path())
-    >>> persons = pd.DataFrame({"person_id": [1], "start_week": [202310]})
-    >>> panel = pd.DataFrame({"person_id": [1, 1], "week": [202310, 202311], "code": [130, 421]})
-    >>> m, names = state_matrix(persons, panel, cm, {"cash": ["kontanthjaelp"], "plc": ["placement"],
-    ...                         "job": ["self_support"]}, (0, 2), data_range=(202301, 202352))
-    >>> [names[i] for i in m[0]]
-    ['cash', 'plc', 'job']
-    """
-    a, b = (int(v) for v in weeks)
-    if a > b:
-        raise RegisterError(f"`weeks` must be (a, b) with a <= b; got {weeks!r}")
-    idx = code_map.category_index()
-    names = list(states)
-    cat_sets, self_state = [], None
-    taken: dict[str, str] = {}
-    for name, members in states.items():
-        cats, self_in = code_map.resolve(list(members), what=f"states.{name}")
-        for c in cats:
-            if c in taken:
-                raise RegisterError(f"`states`: category {c!r} is in both {taken[c]!r} and {name!r}; "
-                                    "journey states must not overlap")
-            taken[c] = name
-        if self_in:
-            if self_state is not None:
-                raise RegisterError(f"`states`: self-support is in both {names[self_state]!r} and {name!r}")
-            self_state = names.index(name)
-        cat_sets.append(frozenset(idx[c] for c in cats))
-    if OTHER in names:
-        raise RegisterError(f"`states`: {OTHER!r} is reserved for categories in no state")
-    names.append(OTHER)
-    ids, sord = _panel.person_starts(persons, id_col, start_col)
-    src = _panel.open_panel(panel, id_col)
-    duck = _panel.use_duckdb(src, engine)
-    scan = _panel.scan_panel(src, code_map, unknown_codes, duck=duck, memory_limit=memory_limit)
-    first, last = _panel.coverage(src, scan, data_range)
-    aggs = [_panel.Agg("bits", a, b, cs) for cs in cat_sets] + [_panel.Agg("bits", a, b, None)]
-    res = _panel.aggregate(src, scan, ids, sord, aggs, duck=duck, memory_limit=memory_limit)
-    n_w = b - a + 1
-    any_row = _unpack(res[f"a{len(aggs) - 1}"], n_w)
-    mat = np.full((len(ids), n_w), len(names) - 1, dtype=np.int16)  # rows in no state: other
-    mat[~any_row] = self_state if self_state is not None else len(names) - 1
-    for k in range(len(cat_sets)):
-        mat[_unpack(res[f"a{k}"], n_w)] = k
-    rel = np.arange(a, b + 1)[None, :]
-    outside = (sord[:, None] + rel < first) | (sord[:, None] + rel > last)
-    mat[outside] = CENSORED
-    return mat, names
-
-
-def _unpack(words: np.ndarray, n_w: int) -> np.ndarray:
-    as_bytes = np.ascontiguousarray(words.astype("<u8")).view(np.uint8).reshape(len(words), -1)
-    return np.unpackbits(as_bytes, axis=1, bitorder="little")[:, :n_w].astype(bool)
 
 
 def transitions(mat: np.ndarray, n_states: int, period_weeks: int, n_periods: int,
@@ -132,6 +60,34 @@ def transitions(mat: np.ndarray, n_states: int, period_weeks: int, n_periods: in
     return out
 
 
+def spells(mat: np.ndarray, min_len: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spells of every row of ``mat`` at once: ``(person, state, length)`` arrays, persons in row
+    order and each person's spells in time order (censored weeks dropped; see :func:`collapse_spells`).
+
+    Run-length encoding of the observed weeks; a run starts a new spell if it is the person's first,
+    or it is at least ``min_len`` weeks long and its state differs from the last such run's (a
+    shorter run is absorbed by the spell before it; a long run of the same state extends it).
+    """
+    mat = np.asarray(mat)
+    flat = mat.ravel()
+    pos = np.flatnonzero(flat >= 0)
+    st, pid = flat[pos], pos // max(mat.shape[1], 1)
+    new = np.ones(pos.size, dtype=bool)
+    new[1:] = (st[1:] != st[:-1]) | (pid[1:] != pid[:-1])
+    starts = np.flatnonzero(new)
+    r_state, r_pid = st[starts], pid[starts]
+    r_len = np.diff(np.append(starts, pos.size))
+    first = np.ones(starts.size, dtype=bool)
+    first[1:] = r_pid[1:] != r_pid[:-1]
+    anchor = np.flatnonzero(first | (r_len >= min_len))
+    a_state = r_state[anchor]
+    opens = first[anchor].copy()  # a person's first run is an anchor, so the previous anchor is theirs
+    opens[1:] |= a_state[1:] != a_state[:-1]
+    at = anchor[opens]
+    lengths = np.add.reduceat(r_len, at) if at.size else np.zeros(0, np.int64)
+    return r_pid[at].astype(np.int64), r_state[at].astype(np.int64), lengths.astype(np.int64)
+
+
 def collapse_spells(row: np.ndarray, min_len: int = 1) -> list[tuple[int, int]]:
     """Spells ``(state, length)`` of one person's state sequence (censored weeks dropped).
 
@@ -140,34 +96,37 @@ def collapse_spells(row: np.ndarray, min_len: int = 1) -> list[tuple[int, int]]:
     >>> collapse_spells(np.array([0, 0, 0, 2, 0, 0, 1, 1, 1, 1]), min_len=2)
     [(0, 6), (1, 4)]
     """
-    row = row[row >= 0]
-    if row.size == 0:
-        return []
-    cut = np.flatnonzero(np.diff(row)) + 1
-    starts = np.concatenate([[0], cut])
-    lens = np.diff(np.concatenate([starts, [row.size]]))
-    spells: list[list[int]] = []
-    for st, ln in zip(row[starts].tolist(), lens.tolist()):
-        if spells and (ln < min_len or spells[-1][0] == st):
-            spells[-1][1] += ln
-        else:
-            spells.append([st, ln])
-    return [(s, n) for s, n in spells]
+    _, state, length = spells(np.asarray(row).reshape(1, -1), min_len)
+    return list(zip(state.tolist(), length.tolist()))
+
+
+def _pathway_codes(mat: np.ndarray, names: list[str], min_len: int) -> tuple[np.ndarray, list[str]]:
+    """Each row's pathway as a code into the returned list of pathway labels (``a → b → c``)."""
+    n = len(mat)
+    pid, state, _ = spells(mat, min_len)
+    per = np.bincount(pid, minlength=n)
+    padded = np.full((n, max(int(per.max(initial=0)), 1)), -1, dtype=np.int64)
+    padded[pid, np.arange(pid.size) - np.repeat(np.cumsum(per) - per, per)] = state
+    uniq, inverse = np.unique(padded, axis=0, return_inverse=True)
+    labels = [" → ".join(names[s] for s in u if s >= 0) for u in uniq.tolist()]
+    return np.asarray(inverse).reshape(-1), labels
+
+
+def _rank_pathways(codes: np.ndarray, labels: list[str], w: np.ndarray, top: int) -> list[dict[str, Any]]:
+    n_cnt = np.bincount(codes, minlength=len(labels))
+    w_cnt = np.bincount(codes, weights=w, minlength=len(labels))  # summed in row order
+    total = float(w.sum())
+    ranked = sorted(np.flatnonzero(n_cnt).tolist(), key=lambda u: (-w_cnt[u], -n_cnt[u], labels[u]))[:top]
+    return [{"pathway": labels[u], "n": int(n_cnt[u]), "share": w_cnt[u] / total if total > 0 else None}
+            for u in ranked]
 
 
 def pathways(mat: np.ndarray, names: list[str], weights: np.ndarray | None = None, min_spell_weeks: int = 4,
              top: int = 10) -> list[dict[str, Any]]:
     """The most frequent state sequences (spells collapsed), with head counts and weighted shares."""
     w = np.ones(len(mat)) if weights is None else np.asarray(weights, dtype=float)
-    n_cnt: Counter = Counter()
-    w_cnt: Counter = Counter()
-    for row, wi in zip(mat, w):
-        key = " → ".join(names[s] for s, _ in collapse_spells(row, min_spell_weeks))
-        n_cnt[key] += 1
-        w_cnt[key] += wi
-    total = float(w.sum())
-    ranked = sorted(n_cnt, key=lambda k: (-w_cnt[k], -n_cnt[k], k))[:top]
-    return [{"pathway": k, "n": int(n_cnt[k]), "share": w_cnt[k] / total if total > 0 else None} for k in ranked]
+    codes, labels = _pathway_codes(mat, names, min_spell_weeks)
+    return _rank_pathways(codes, labels, w, top)
 
 
 def time_in_state(mat: np.ndarray, n_states: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -251,9 +210,15 @@ class JourneyResult(ResultMixin):
                 f"contrasts={len(self.contrasts)})")
 
 
+def journey_request(spec: Any) -> tuple[dict[str, list[str]], tuple[int, int]]:
+    """The ``(states, weeks)`` the journeys of ``spec`` read (for :func:`state_matrices`)."""
+    return dict(spec.states), (0, spec.n_periods * spec.period_weeks)
+
+
 def journeys(persons: pd.DataFrame, panel: Any, code_map: CodeMap, spec: Any, *, treatment: str = "outreach",
              weights: Any = None, cluster: Any = None, id_col: str = "person_id", start_col: str = "start_week",
-             engine: str = "auto", data_range: tuple[int, int] | None = None) -> JourneyResult:
+             engine: str = "auto", data_range: tuple[int, int] | None = None,
+             matrix: tuple[np.ndarray, list[str]] | None = None) -> JourneyResult:
     """Citizen journeys by group (and subgroup) on a (matched) sample.
 
     Parameters
@@ -266,6 +231,9 @@ def journeys(persons: pd.DataFrame, panel: Any, code_map: CodeMap, spec: Any, *,
         ``evaltool.process.JourneySpec`` (states, period, follow-up, contrasts, subgroups).
     weights, cluster : array-like or Series aligned with ``persons`` rows, optional
         Design weights (0 = not in the design) and pair/subclass ids for the contrasts.
+    matrix : (matrix, names), optional
+        The state matrix of :func:`journey_request` for the persons with positive weight, if
+        already read (:func:`~evaltool.registers.states.state_matrices`); else it is read here.
 
     Returns
     -------
@@ -284,8 +252,12 @@ def journeys(persons: pd.DataFrame, panel: Any, code_map: CodeMap, spec: Any, *,
     w = w[keep]
     cl = None if cluster is None else np.asarray(cluster)[keep]
     L, K = spec.period_weeks, spec.n_periods
-    mat, names = state_matrix(pers, panel, code_map, spec.states, (0, K * L), id_col=id_col,
-                              start_col=start_col, engine=engine, data_range=data_range)
+    if matrix is None:
+        matrix = state_matrices(pers, panel, code_map, [journey_request(spec)], id_col=id_col,
+                                start_col=start_col, engine=engine, data_range=data_range)[0]
+    mat, names = matrix
+    if len(mat) != len(pers):
+        raise RegisterError(f"journeys: the state matrix has {len(mat)} rows for {len(pers)} persons")
     treat = pers[treatment].to_numpy().astype(np.int64)
     ns = len(names)
     slices = [(GROUP_NAMES[g], treat == g) for g in (1, 0)]
@@ -293,21 +265,22 @@ def journeys(persons: pd.DataFrame, panel: Any, code_map: CodeMap, spec: Any, *,
         vals = pers[col].astype(str).to_numpy()
         for lev in sorted(set(vals)):
             slices += [(f"{GROUP_NAMES[g]}:{col}={lev}", (treat == g) & (vals == lev)) for g in (1, 0)]
+    codes, labels = _pathway_codes(mat, names, spec.min_spell_weeks)
     trans, paths, tis, dist = [], [], [], []
-    for label, m in slices:
-        for t in transitions(mat[m], ns, L, K, w[m]):
+    for i, (label, m) in enumerate(slices):
+        sub, wm = mat[m], w[m]
+        for t in transitions(sub, ns, L, K, wm):
             trans.append({"group": label, **t})
-        for p in pathways(mat[m], names, w[m], spec.min_spell_weeks, spec.top_pathways):
+        for p in _rank_pathways(codes[m], labels, wm, spec.top_pathways):
             paths.append({"group": label, **p})
-        tis.append({"group": label, "weeks": dict(zip(names, time_in_state(mat[m], ns, w[m]).tolist()))})
-    for label, m in slices[:2]:
-        for k in range(K + 1):
-            col = mat[m][:, k * L]
+        tis.append({"group": label, "weeks": dict(zip(names, time_in_state(sub, ns, wm).tolist()))})
+        for k in range(K + 1 if i < 2 else 0):  # the state distribution by period: groups only
+            col = sub[:, k * L]
             ok = col >= 0
-            tot = w[m][ok].sum()
+            tot = wm[ok].sum()
             for s in range(ns):
                 dist.append({"group": label, "week": k * L, "state": names[s],
-                             "share": float(w[m][ok] @ (col[ok] == s) / tot) if tot > 0 else None,
+                             "share": float(wm[ok] @ (col[ok] == s) / tot) if tot > 0 else None,
                              "n": int(ok.sum())})
     contrasts = []
     for a_name, b_name in spec.contrasts:

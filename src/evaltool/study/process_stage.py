@@ -84,6 +84,20 @@ def check_process_categories(cfg: StudyConfig, code_map: Any) -> None:
         code_map.resolve(members, what=what)
 
 
+def _shared_state_matrices(cfg: StudyConfig, data: Any, persons: pd.DataFrame, w: Any) -> list | None:
+    """With both ``journeys:`` and ``case_duration:``, their state matrices (journey states; support;
+    offers) for the persons with positive weight, read in one pass over the panel."""
+    if cfg.journeys is None or cfg.case_duration is None:
+        return None
+    from evaltool.registers.case_duration import duration_requests
+    from evaltool.registers.journeys import journey_request
+    from evaltool.registers.states import state_matrices
+
+    return state_matrices(persons.loc[w > 0], data.panel, data.code_map,
+                          [journey_request(cfg.journeys), *duration_requests(cfg.case_duration)],
+                          id_col=cfg.data.id, start_col=cfg.data.start)
+
+
 def run_process_stage(cfg: StudyConfig, data: Any, persons: pd.DataFrame, design: Any,
                       effects: Any) -> ProcessStageResult | None:
     """Mapping, journeys, case duration, process effects and cost on the matched ``design``.
@@ -106,14 +120,17 @@ def run_process_stage(cfg: StudyConfig, data: Any, persons: pd.DataFrame, design
 
         mp = run_mapping(data.persons, data.panel, data.code_map, cfg.mapping, id_col=cfg.data.id,
                          start_col=cfg.data.start, treatment=cfg.data.treatment)
+    shared = _shared_state_matrices(cfg, data, persons, w)
     if cfg.journeys is not None:
         from evaltool.registers.journeys import journeys
 
-        jr = journeys(persons, data.panel, data.code_map, cfg.journeys, **kw)
+        jr = journeys(persons, data.panel, data.code_map, cfg.journeys, **kw,
+                      matrix=None if shared is None else shared[0])
     if cfg.case_duration is not None:
         from evaltool.process.duration import run_case_duration
 
-        cd = run_case_duration(persons, data.panel, data.code_map, cfg.case_duration, **kw)
+        cd = run_case_duration(persons, data.panel, data.code_map, cfg.case_duration, **kw,
+                               matrices=None if shared is None else shared[1:])
     parts = []
     if cfg.process:
         from evaltool.process.contacts import run_column_effects
