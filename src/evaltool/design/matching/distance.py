@@ -62,14 +62,16 @@ def prepare(data: Any, treatment: str, covariates: tuple[str, ...], spec: MatchS
             score = propensity.logit_values
         _check_overlap(score, is_focal, names)
     discarded = _discard(distance, is_focal, spec.discard)
-    strata = np.zeros(len(data), dtype=np.int64)
-    if spec.exact:
-        strata, discarded = _exact_strata(data, spec.exact, is_focal, discarded, names)
     width = None
     if spec.caliper is not None:
         width = spec.caliper
         if spec.std_caliper:
+            # MatchIt's process.caliper: the SD over the units `discard` keeps, before exact strata
+            # without a partner are set aside (they are unmatched, not discarded, in MatchIt)
             width = spec.caliper * float(np.std(score[~discarded], ddof=1))
+    strata = np.zeros(len(data), dtype=np.int64)
+    if spec.exact:
+        strata, discarded = _exact_strata(data, spec.exact, is_focal, discarded, names)
     return Prepared(treat=treat, is_focal=is_focal, focal_name=names[0], other_name=names[1],
                     covariates=covariates, distance=distance, score=score, propensity=propensity,
                     discarded=discarded, strata=strata, width=width)
