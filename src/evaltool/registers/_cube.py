@@ -14,7 +14,7 @@ is not used (the ordinary path then finds and reports the duplicate).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["EMPTY", "Cube", "panel_cache", "active", "source_key", "build", "first_set_bit"]
+__all__ = ["EMPTY", "Cube", "panel_cache", "active", "source_key", "lookup", "build", "first_set_bit"]
 
 EMPTY = 255          # a week without a row
 MAX_CELLS = 1 << 29  # 512 MiB: larger cubes are not built (the panel is read per request instead)
@@ -114,6 +114,32 @@ class Cube:
             flat = (group[s:s + CHUNK, None] * (n_w * (n_buckets + 1)) + week_off[None, :]) + lut[block]
             sums += np.bincount(flat.ravel(), weights=np.repeat(weights[s:s + CHUNK], n_w), minlength=size)
         return sums.reshape(n_groups, n_w, n_buckets + 1)[:, :, :n_buckets]
+
+
+def lookup(key: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, lo: int, hi: int,
+           read: Callable[[], Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]]):
+    """``(cube, rows)`` for this request, building the panel's cube on its first request; else None.
+
+    The cube covers weeks ``lo..hi`` widened to the :func:`panel_cache` block's ``weeks``; ``read()``
+    gives the panel rows of ``ids`` (see :func:`build`).
+    """
+    state = active()
+    if state is None:
+        return None
+    for cube in state.cubes:
+        rows = cube.rows(key, scan, ids, sord, lo, hi)
+        if rows is not None:
+            return cube, rows
+    if any(c.key == key for c in state.cubes) or (len(scan.code_cats) and int(scan.code_cats.max()) >= EMPTY):
+        return None  # one cube per panel; later misfits read the panel
+    if state.weeks is not None:
+        lo, hi = min(lo, state.weeks[0]), max(hi, state.weeks[1])
+    if len(ids) * (hi - lo + 1) > MAX_CELLS:
+        return None
+    cube = build(key, scan, ids, sord, lo, hi, read())
+    state.cubes.append(cube)
+    rows = cube.rows(key, scan, ids, sord, lo, hi)
+    return None if rows is None else (cube, rows)
 
 
 def build(key: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, lo: int, hi: int,

@@ -354,41 +354,45 @@ def aggregate(src: PanelSource, scan: Scan, ids: np.ndarray, sord: np.ndarray, a
 
 def cube_for(src: PanelSource, scan: Scan, ids: np.ndarray, sord: np.ndarray, lo: int, hi: int, *,
              duck: bool, memory_limit: str | None = None):
-    """``(cube, rows)`` answering weeks ``lo..hi`` for these persons inside :func:`panel_cache`, else None.
+    """``(cube, rows)`` answering weeks ``lo..hi`` for these persons inside :func:`panel_cache`, else None."""
+    if _cube.active() is None:
+        return None
+    return _cube.lookup(_cube.source_key(src), scan, ids, sord, lo, hi,
+                        lambda: _row_batches(src, scan, ids, sord, duck, memory_limit))
 
-    The first request of a panel builds its cube (weeks ``lo..hi`` widened to the block's ``weeks``).
-    """
-    state = _cube.active()
-    if state is None:
-        return None
-    key = _cube.source_key(src)
-    for cube in state.cubes:
-        rows = cube.rows(key, scan, ids, sord, lo, hi)
-        if rows is not None:
-            return cube, rows
-    if any(c.key == key for c in state.cubes) or len(scan.code_cats) and int(scan.code_cats.max()) >= _cube.EMPTY:
-        return None  # one cube per panel; later misfits read the panel
-    if state.weeks is not None:
-        lo, hi = min(lo, state.weeks[0]), max(hi, state.weeks[1])
-    if len(ids) * (hi - lo + 1) > _cube.MAX_CELLS:
-        return None
-    cube = _cube.build(key, scan, ids, sord, lo, hi, _row_batches(src, scan, ids, sord, duck, memory_limit))
-    state.cubes.append(cube)
-    rows = cube.rows(key, scan, ids, sord, lo, hi)
-    return None if rows is None else (cube, rows)
+
+_INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
 
 
 def _row_batches(src, scan, ids, sord, duck, memory_limit):
-    """The panel rows of these persons as (person index, week since start, category) batches."""
+    """The panel rows of these persons as (person index, week since start, category) batches.
+
+    Integer weeks and codes (every one of them in ``scan``) are mapped in numpy; others by DuckDB joins.
+    """
     if not duck:
         pidx, rel, cat, _ = _rows_pandas(src, scan, ids, sord)
         yield pidx, rel, cat
         return
     con = _connect(memory_limit)
-    sql = f"SELECT s.pidx, w.ord - s.sord AS rel, c.cat FROM {_joined(con, src, scan, ids, sord)}"
-    reader = con.sql(sql).to_arrow_reader(1 << 20)
+    types = [r[1] for r in con.execute(f"DESCRIBE SELECT week, code FROM {_source_sql(src, con)}").fetchall()]
+    wk, cd = scan.week_values, scan.code_values
+    lookup = set(types) <= _INTEGER and len(wk) > 0 and len(cd) > 0 and int(cd[-1]) - int(cd[0]) < 1 << 20
+    if lookup:
+        week_ord = np.zeros(int(wk[-1]) - int(wk[0]) + 1, dtype=np.int64)
+        week_ord[wk - wk[0]] = scan.week_ords
+        code_cat = np.zeros(int(cd[-1]) - int(cd[0]) + 1, dtype=np.uint8)
+        code_cat[cd - cd[0]] = scan.code_cats
+        con.register("persons_t", pd.DataFrame({"pid": ids, "pidx": np.arange(len(ids), dtype=np.int64)}))
+        sql = (f"SELECT s.pidx, p.week, p.code FROM {_source_sql(src, con)} p JOIN persons_t s "
+               f"ON p.\"{src.id_col}\" = s.pid WHERE p.code IS NOT NULL")
+    else:
+        sql = f"SELECT s.pidx, w.ord - s.sord AS rel, c.cat FROM {_joined(con, src, scan, ids, sord)}"
     try:
-        for batch in reader:
-            yield (batch.column(0).to_numpy(), batch.column(1).to_numpy(), batch.column(2).to_numpy())
+        for batch in con.sql(sql).to_arrow_reader(1 << 20):
+            a, b, c = (batch.column(i).to_numpy(zero_copy_only=False) for i in range(3))
+            if lookup:
+                yield a, week_ord[b.astype(np.int64) - wk[0]] - sord[a], code_cat[c.astype(np.int64) - cd[0]]
+            else:
+                yield a, b, c
     finally:
         con.close()

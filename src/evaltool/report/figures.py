@@ -89,11 +89,19 @@ class _StepFormatter(FuncFormatter):
                  step_of: Callable[[Any], float]) -> None:
         super().__init__(lambda v, _pos: func(v, axis_step()))
         self._func, self._step_of = func, step_of
+        self._labels: dict[tuple[float, float], str] = {}
 
     def format_ticks(self, values: Any) -> list[str]:
         self.set_locs(values)
         s = self._step_of(values)
-        return [self._func(v, s) for v in values]
+        return [self._label(v, s) for v in values]
+
+    def _label(self, value: float, step: float) -> str:
+        """A tick label; the same ticks are labelled again in each layout and drawing pass."""
+        key = (value, step)
+        if key not in self._labels:
+            self._labels[key] = self._func(value, step)
+        return self._labels[key]
 
 
 def step_decimals(step: float, most: int = 4) -> int:
