@@ -38,29 +38,35 @@ def sim(tmp_path_factory):
     return persons, paths["weekly_status.parquet"], load_code_map(ROOT / "configs" / "codes_example.yaml")
 
 
-def _requests(persons, panel, cm):
+def _requests(persons, panel, cm, engine):
     """What `evaltool run` asks the panel for: outcomes, placebos, trajectories, journey states."""
-    d = derive_outcomes(persons, panel, cm, SPECS, check_weeks=(-52, 156))
-    pre = derive_outcomes(persons, panel, cm, PRE)
+    d = derive_outcomes(persons, panel, cm, SPECS, check_weeks=(-52, 156), engine=engine)
+    pre = derive_outcomes(persons, panel, cm, PRE, engine=engine)
     treat = persons.set_index("person_id")["outreach"]
     w = pd.Series(np.resize([1.0, 0.0, 0.5, 2.0], len(treat)), index=treat.index)
-    tr = trajectories(persons, panel, cm, treat, weights=w, weeks=(-52, 156))
+    tr = trajectories(persons, panel, cm, treat, weights=w, weeks=(-52, 156), engine=engine)
     sub = persons[w.to_numpy() > 0]
-    mat, names = state_matrix(sub, panel, cm, STATES, (0, 116))
+    mat, names = state_matrix(sub, panel, cm, STATES, (0, 116), engine=engine)
     return d, pre, tr, mat, names
 
 
-@pytest.mark.parametrize("in_memory", [False, True])
-def test_cube_answers_equal_reading_the_panel(sim, in_memory, monkeypatch):
+@pytest.mark.parametrize("source", ["parquet", "frame", "float codes"])
+def test_cube_answers_equal_reading_the_panel(sim, source, monkeypatch):
+    """Parquet (DuckDB, integer codes looked up), a frame (pandas), float codes with gaps (DuckDB joins)."""
     persons, path, cm = sim
-    panel = pd.read_parquet(path) if in_memory else str(path)
-    plain = _requests(persons, panel, cm)
+    panel, engine = str(path), "auto"
+    if source != "parquet":
+        panel = pd.read_parquet(path)
+    if source == "float codes":
+        panel = panel.assign(code=panel["code"].astype(float).mask(panel.index % 97 == 0))
+        engine = "duckdb"
+    plain = _requests(persons, panel, cm, engine)
     reads = []
     for name in ("_aggregate_duckdb", "_aggregate_pandas"):
         real = getattr(_panel, name)
         monkeypatch.setattr(_panel, name, lambda *a, _real=real, **k: reads.append(1) or _real(*a, **k))
     with _panel.panel_cache(weeks=(-104, 156)):
-        cached = _requests(persons, panel, cm)
+        cached = _requests(persons, panel, cm, engine)
     assert reads == []  # every request was answered from the cube
     for a, b in zip(plain[:2], cached[:2]):
         pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=True)
