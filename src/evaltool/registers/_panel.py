@@ -5,7 +5,8 @@ rows whose week relative to start lies in a window and whose category is (or is
 not) in a set: a *count* of rows, and a *bitmask* of the weeks with such rows
 (64 weeks per unsigned word). Both engines compute exactly the same aggregates,
 so outcomes are identical whichever engine runs; the finishing arithmetic is
-shared (see ``outcomes.py``).
+shared (see ``outcomes.py``). Inside :func:`panel_cache` (``evaltool run``) a panel is scanned
+once and read once into an in-memory cube that answers later requests (see ``_cube.py``).
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ import numpy as np
 import pandas as pd
 
 from evaltool.exceptions import RegisterError
+from evaltool.registers import _cube
+from evaltool.registers._cube import first_set_bit, panel_cache
 from evaltool.registers.codemap import CodeMap
 from evaltool.weeks import is_valid, to_ordinal
 
-__all__ = ["Agg", "PanelSource", "Scan", "open_panel", "scan_panel", "aggregate", "person_starts"]
+__all__ = ["Agg", "PanelSource", "Scan", "open_panel", "scan_panel", "aggregate", "person_starts", "cube_for",
+           "panel_cache", "first_set_bit"]
 
 PANDAS_MAX_ROWS = 5_000_000
 # first-last week (YYYYWW) a register extract covers: DataFrame.attrs key / parquet metadata key
@@ -145,7 +149,11 @@ def use_duckdb(src: PanelSource, engine: str) -> bool:
 def scan_panel(src: PanelSource, code_map: CodeMap, unknown_codes: str, *, duck: bool,
                memory_limit: str | None = None) -> Scan:
     """Distinct weeks and codes with row counts; validates weeks and codes."""
-    if duck:
+    state = _cube.active()
+    key = _cube.source_key(src) if state is not None else None
+    if state is not None and key in state.scans:
+        counts = state.scans[key][1]
+    elif duck:
         con = _connect(memory_limit)
         rel = _source_sql(src, con)
         counts = con.execute(f"SELECT week, code, count(*) AS n FROM {rel} GROUP BY ALL").df()
@@ -154,6 +162,8 @@ def scan_panel(src: PanelSource, code_map: CodeMap, unknown_codes: str, *, duck:
         f = src.frame
         counts = (pd.DataFrame({"week": f["week"], "code": f["code"]})
                   .groupby(["week", "code"], dropna=False, sort=False).size().rename("n").reset_index())
+    if state is not None:
+        state.scans[key] = (src.frame, counts)  # the frame is kept so that its id stays its own
     if counts["week"].isna().any():
         raise RegisterError(f"{src.label}: {int(counts.loc[counts['week'].isna(), 'n'].sum())} row(s) "
                             "have no week")
@@ -294,18 +304,21 @@ def _agg_sql(i: int, agg: Agg) -> list[str]:
     return parts
 
 
+def _joined(con, src: PanelSource, scan: Scan, ids: np.ndarray, sord: np.ndarray) -> str:
+    """The panel joined to the persons (``pidx``, ``sord``), week ordinals and code categories."""
+    con.register("persons_t", pd.DataFrame({"pid": ids, "pidx": np.arange(len(ids), dtype=np.int64), "sord": sord}))
+    con.register("weeks_t", pd.DataFrame({"week": scan.week_values, "ord": scan.week_ords}))
+    con.register("codes_t", pd.DataFrame({"code": scan.code_values, "cat": scan.code_cats.astype(np.int16)}))
+    return (f"{_source_sql(src, con)} p JOIN persons_t s ON p.\"{src.id_col}\" = s.pid "
+            "JOIN weeks_t w ON p.week = w.week JOIN codes_t c ON p.code = c.code")
+
+
 def _aggregate_duckdb(src, scan, ids, sord, aggs, memory_limit):
     n = len(ids)
     con = _connect(memory_limit)
-    rel_src = _source_sql(src, con)
-    con.register("persons_t", pd.DataFrame({"pid": ids, "pidx": np.arange(n, dtype=np.int64), "sord": sord}))
-    con.register("weeks_t", pd.DataFrame({"week": scan.week_values, "ord": scan.week_ords}))
-    con.register("codes_t", pd.DataFrame({"code": scan.code_values, "cat": scan.code_cats.astype(np.int16)}))
     cols = [c for i, a in enumerate(aggs) for c in _agg_sql(i, a)]
     sql = (f"SELECT pidx, count(*) AS n_all, {', '.join(cols)} FROM ("
-           f"SELECT s.pidx, w.ord - s.sord AS rel, c.cat FROM {rel_src} p "
-           f"JOIN persons_t s ON p.\"{src.id_col}\" = s.pid "
-           f"JOIN weeks_t w ON p.week = w.week JOIN codes_t c ON p.code = c.code) GROUP BY pidx")
+           f"SELECT s.pidx, w.ord - s.sord AS rel, c.cat FROM {_joined(con, src, scan, ids, sord)}) GROUP BY pidx")
     res = con.execute(sql).fetchnumpy()
     con.close()
     idx = np.asarray(res["pidx"], dtype=np.int64)
@@ -325,39 +338,61 @@ def _aggregate_duckdb(src, scan, ids, sord, aggs, memory_limit):
     return out
 
 
-def duplicate_example(src: PanelSource, person: Any, duck: bool, memory_limit: str | None = None) -> int:
-    """A week at which ``person`` has more than one row."""
-    if not duck:
-        f = src.frame
-        sub = f.loc[f[src.id_col] == person, "week"]
-        return int(sub[sub.duplicated()].iloc[0])
-    con = _connect(memory_limit)
-    rel = _source_sql(src, con)
-    row = con.execute(f"SELECT week FROM {rel} WHERE \"{src.id_col}\" = ? AND code IS NOT NULL "
-                      "GROUP BY week HAVING count(*) > 1 ORDER BY week LIMIT 1",
-                      [person.item() if isinstance(person, np.generic) else person]).fetchone()
-    con.close()
-    return int(row[0])
-
-
 def aggregate(src: PanelSource, scan: Scan, ids: np.ndarray, sord: np.ndarray, aggs: list[Agg], *,
               duck: bool, memory_limit: str | None = None) -> dict[str, np.ndarray]:
     """Per-person aggregates ``a0, a1, ...`` (plus ``n_all``: rows of each person in the panel)."""
+    if aggs:
+        found = cube_for(src, scan, ids, sord, min(a.lo for a in aggs), max(a.hi for a in aggs),
+                         duck=duck, memory_limit=memory_limit)
+        if found is not None:
+            return found[0].aggregate(found[1], aggs)
     if duck:
         return _aggregate_duckdb(src, scan, ids, sord, aggs, memory_limit)
     out, _ = _aggregate_pandas(src, scan, ids, sord, aggs)
     return out
 
 
-def first_set_bit(words: np.ndarray) -> np.ndarray:
-    """Index of the lowest set bit across words (word 0 first); ``64*n_words`` if none is set."""
-    n, k = words.shape
-    result = np.full(n, 64 * k, dtype=np.int64)
-    done = np.zeros(n, dtype=bool)
-    for j in range(k):
-        w = words[:, j]
-        hit = (w != 0) & ~done
-        low = w[hit] & (~w[hit] + np.uint64(1))
-        result[hit] = 64 * j + np.log2(low.astype(np.float64)).astype(np.int64)
-        done |= hit
-    return result
+def cube_for(src: PanelSource, scan: Scan, ids: np.ndarray, sord: np.ndarray, lo: int, hi: int, *,
+             duck: bool, memory_limit: str | None = None):
+    """``(cube, rows)`` answering weeks ``lo..hi`` for these persons inside :func:`panel_cache`, else None."""
+    if _cube.active() is None:
+        return None
+    return _cube.lookup(_cube.source_key(src), scan, ids, sord, lo, hi,
+                        lambda: _row_batches(src, scan, ids, sord, duck, memory_limit))
+
+
+_INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
+
+
+def _row_batches(src, scan, ids, sord, duck, memory_limit):
+    """The panel rows of these persons as (person index, week since start, category) batches.
+
+    Integer weeks and codes (every one of them in ``scan``) are mapped in numpy; others by DuckDB joins.
+    """
+    if not duck:
+        pidx, rel, cat, _ = _rows_pandas(src, scan, ids, sord)
+        yield pidx, rel, cat
+        return
+    con = _connect(memory_limit)
+    types = [r[1] for r in con.execute(f"DESCRIBE SELECT week, code FROM {_source_sql(src, con)}").fetchall()]
+    wk, cd = scan.week_values, scan.code_values
+    lookup = set(types) <= _INTEGER and len(wk) > 0 and len(cd) > 0 and int(cd[-1]) - int(cd[0]) < 1 << 20
+    if lookup:
+        week_ord = np.zeros(int(wk[-1]) - int(wk[0]) + 1, dtype=np.int64)
+        week_ord[wk - wk[0]] = scan.week_ords
+        code_cat = np.zeros(int(cd[-1]) - int(cd[0]) + 1, dtype=np.uint8)
+        code_cat[cd - cd[0]] = scan.code_cats
+        con.register("persons_t", pd.DataFrame({"pid": ids, "pidx": np.arange(len(ids), dtype=np.int64)}))
+        sql = (f"SELECT s.pidx, p.week, p.code FROM {_source_sql(src, con)} p JOIN persons_t s "
+               f"ON p.\"{src.id_col}\" = s.pid WHERE p.code IS NOT NULL")
+    else:
+        sql = f"SELECT s.pidx, w.ord - s.sord AS rel, c.cat FROM {_joined(con, src, scan, ids, sord)}"
+    try:
+        for batch in con.sql(sql).to_arrow_reader(1 << 20):
+            a, b, c = (batch.column(i).to_numpy(zero_copy_only=False) for i in range(3))
+            if lookup:
+                yield a, week_ord[b.astype(np.int64) - wk[0]] - sord[a], code_cat[c.astype(np.int64) - cd[0]]
+            else:
+                yield a, b, c
+    finally:
+        con.close()

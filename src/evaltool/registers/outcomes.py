@@ -197,6 +197,21 @@ def _finish(plan, res, sord, last: int) -> dict[str, np.ndarray]:
     return cols
 
 
+def _duplicate_example(src: _panel.PanelSource, person: Any, duck: bool, memory_limit: str | None = None) -> int:
+    """A week at which ``person`` has more than one row."""
+    if not duck:
+        f = src.frame
+        sub = f.loc[f[src.id_col] == person, "week"]
+        return int(sub[sub.duplicated()].iloc[0])
+    con = _panel._connect(memory_limit)
+    rel = _panel._source_sql(src, con)
+    row = con.execute(f"SELECT week FROM {rel} WHERE \"{src.id_col}\" = ? AND code IS NOT NULL "
+                      "GROUP BY week HAVING count(*) > 1 ORDER BY week LIMIT 1",
+                      [person.item() if isinstance(person, np.generic) else person]).fetchone()
+    con.close()
+    return int(row[0])
+
+
 def derive_outcomes(persons: pd.DataFrame, panel: Any, code_map: CodeMap, specs, *,
                     id_col: str = "person_id", start_col: str = "start_week", unknown_codes: str = "error",
                     engine: str = "auto", data_range: tuple[int, int] | None = None,
@@ -284,7 +299,7 @@ def derive_outcomes(persons: pd.DataFrame, panel: Any, code_map: CodeMap, specs,
     dup = n_rows_range > n_weeks_range
     if dup.any():
         person = ids[int(np.flatnonzero(dup)[0])]
-        week = _panel.duplicate_example(src, person, duck, memory_limit)
+        week = _duplicate_example(src, person, duck, memory_limit)
         raise RegisterError(f"{src.label}: {int(dup.sum())} person(s) have more than one row in a week, "
                             f"e.g. in week {week}; the panel must hold one code per person-week")
     cols = _finish(plan, res, sord, last)

@@ -161,7 +161,10 @@ def trajectories(persons: pd.DataFrame, panel: Any, code_map: CodeMap, treat: An
     n_w = b - a + 1
     sums = np.zeros((2, n_w, n_b))
     bucket_of_code = cat_to_bucket[scan.code_cats.astype(np.int64)]
-    if duck:
+    found = _panel.cube_for(src, scan, ids, sord, a, b, duck=duck, memory_limit=memory_limit)
+    if found is not None:  # the panel as read once for the run (evaltool run)
+        sums = found[0].weighted_sums(found[1], a, b, cat_to_bucket, n_b, grp, w, 2)
+    elif duck:
         con = _panel._connect(memory_limit)
         rel_src = _panel._source_sql(src, con)
         con.register("persons_t", pd.DataFrame({"pid": ids, "sord": sord, "grp": grp, "w": w}))

@@ -68,14 +68,40 @@ def _axis_fmt(ax, num: Num, axis: str = "y", decimals: int = 0, suffix: str = ""
     """Locale-formatted tick labels with at least ``decimals`` decimals, more when ticks are closer."""
     target = ax.yaxis if axis == "y" else ax.xaxis
 
-    def fmt(v: float, _pos: Any) -> str:
-        locs = np.diff(np.asarray(target.get_majorticklocs(), dtype=float))
-        step = float(np.min(np.abs(locs))) if locs.size else 0.0
-        return num(v, max(decimals, step_decimals(step))) + suffix
+    def step(locs: Any) -> float:
+        gaps = np.diff(np.asarray(locs, dtype=float))
+        return float(np.min(np.abs(gaps))) if gaps.size else 0.0
 
     # nice steps only (1, 2, 2.5, 5 x 10^k), and enough decimals to print each step exactly
     target.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
-    target.set_major_formatter(FuncFormatter(fmt))
+    target.set_major_formatter(_StepFormatter(lambda v, s: num(v, max(decimals, step_decimals(s))) + suffix,
+                                              lambda: step(target.get_majorticklocs()), step))
+
+
+class _StepFormatter(FuncFormatter):
+    """``func(value, step)``, ``step`` the smallest gap between the axis' major ticks.
+
+    Labelling the ticks (:meth:`format_ticks`) works the gap out once from the ticks being
+    labelled, which are the axis' major tick locations; a single call asks the axis for them.
+    """
+
+    def __init__(self, func: Callable[[float, float], str], axis_step: Callable[[], float],
+                 step_of: Callable[[Any], float]) -> None:
+        super().__init__(lambda v, _pos: func(v, axis_step()))
+        self._func, self._step_of = func, step_of
+        self._labels: dict[tuple[float, float], str] = {}
+
+    def format_ticks(self, values: Any) -> list[str]:
+        self.set_locs(values)
+        s = self._step_of(values)
+        return [self._label(v, s) for v in values]
+
+    def _label(self, value: float, step: float) -> str:
+        """A tick label; the same ticks are labelled again in each layout and drawing pass."""
+        key = (value, step)
+        if key not in self._labels:
+            self._labels[key] = self._func(value, step)
+        return self._labels[key]
 
 
 def step_decimals(step: float, most: int = 4) -> int:

@@ -69,6 +69,23 @@ def _last_week(cfg: StudyConfig) -> int:
     return TRAJECTORY_WEEKS[1] if fu is None else min(TRAJECTORY_WEEKS[1], fu)
 
 
+def _panel_weeks(cfg: StudyConfig, specs: list) -> tuple[int, int]:
+    """Weeks since start the run reads from the weekly panel (outcomes, pre-period placebos, history,
+    trajectories, journeys, case duration): the window of the panel read once (``panel_cache``)."""
+    lo, hi = [TRAJECTORY_WEEKS[0]], [_last_week(cfg)]
+    for s in specs:
+        a, b = s.weeks
+        lo += [a, -abs(b)]  # the pre-period placebo mirrors the window
+        hi.append(b)
+    lo += [-h.weeks for h in cfg.data.history]
+    lo.append(int(cfg.sensitivity.placebo.pre_period_window[0]))
+    if cfg.journeys is not None:
+        hi.append(cfg.journeys.n_periods * cfg.journeys.period_weeks)
+    if cfg.case_duration is not None:
+        hi.append(cfg.case_duration.horizon + cfg.case_duration.consecutive_weeks - 1)
+    return min(lo), max(hi)
+
+
 def _observable_outcomes(cfg: StudyConfig) -> list:
     """The outcomes this stage's follow-up can measure (``study.followup_weeks``).
 
@@ -146,11 +163,15 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
     """
     from evaltool.design.balance import balance
 
+    from evaltool.registers._panel import panel_cache
+
     step = progress or (lambda _stage: None)
     if cfg.area_only:
         return run_area_study(cfg, step)
     caught: list[str] = []
-    with warnings.catch_warnings(record=True) as log:
+    # the weekly panel is read once, into memory, for every stage below (registers/_cube.py)
+    with warnings.catch_warnings(record=True) as log, \
+            panel_cache(weeks=_panel_weeks(cfg, _outcome_specs(_observable_outcomes(cfg)))):
         warnings.simplefilter("always", evaltool.EvaltoolWarning)
         step("reading and validating data")
         compare_results(cfg)  # fail before the work, not after it
