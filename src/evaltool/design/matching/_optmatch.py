@@ -1,0 +1,136 @@
+"""optmatch's matching network for one subproblem, solved with LEMON's choices.
+
+MatchIt 4.7.2 (``method = "full"`` and ``"optimal"``) calls ``optmatch::fullmatch`` once per
+exact stratum; optmatch (0.10.8.9002, ``.fullmatch`` -> ``solve_reg_fm_prob`` -> ``intSolve``
+-> ``fmatch``) then
+
+* flips the problem (controls become rows) when ``omit.fraction < 0``, or, without it, when
+  ``max.controls <= 0.5``; the bounds use the dimensions *before* the flip;
+* keeps the rows and columns with at least one admissible arc, and rescales a positive
+  ``omit.fraction`` for the columns it dropped;
+* rounds each distance to ``ceiling(0.5 + d / eps)``, with ``eps`` the larger of
+  ``max(d) / (.Machine$integer.max / 64 - 2)`` and ``tol * n / (n_rows + n_cols - 2)``
+  (``n`` all units of the subproblem, the denominator its matchable ones);
+* builds the min-cost-flow network: row nodes (supply ``mxc``), column nodes, End
+  (``-(mxc * n_rows - n_mc)``), Sink (``-n_mc``); arcs row -> column in the order of the
+  distance's entries (capacity 1, the integer cost), then row -> End (``mxc - mnc``),
+  column -> End (``mxr - 1``), column -> Sink (1), all of cost 0;
+* solves it with rlemon's ``CycleCancelling`` (:mod:`.cycle_canceling`).
+
+The order of the arcs is part of the problem (it fixes which of many optimal flows comes
+out), so callers pass the arcs in optmatch's order: column by column for a distance matrix,
+MatchIt's pruned order for 1:1 optimal matching (:func:`pruned_pairs`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from evaltool.design.matching.cycle_canceling import min_cost_flow
+
+__all__ = ["solve_subproblem", "pruned_pairs", "column_major"]
+
+_INT_MAX = 2147483647
+
+
+def column_major(n_rows: int, n_cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every cell of a dense distance matrix in R's (column-major) order."""
+    jj, ii = np.divmod(np.arange(n_rows * n_cols), n_rows)
+    return ii, jj
+
+
+def pruned_pairs(score: np.ndarray, treat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """MatchIt's ``preprocess_matchC`` (Savje 2020) for 1:1 optimal matching: the arcs that can
+    be in an optimal pairing on a 1-D score, in MatchIt's order (controls by score, for each
+    the treated units between its a-th and b-th neighbours). Returns (treated index, control
+    index) among the treated and the controls in data order."""
+    t = np.asarray(treat)
+    n = t.size
+    o = np.argsort(score, kind="stable")
+    to = t[o].tolist()
+    im = np.empty(n, dtype=np.int64)
+    im[t == 0] = np.arange(int((t == 0).sum()))
+    im[t == 1] = np.arange(int((t == 1).sum()))
+    # the forward and backward sweeps: the k-th control takes the k-th queued treated unit
+    a, b = _sweep(to), [n - 1 - x for x in reversed(_sweep(to[::-1]))]
+    ctrl_pos = [i for i in range(n) if to[i] == 0]
+    treated_pos = np.flatnonzero(np.asarray(to) == 1)
+    rows, cols = [], []
+    for k, i in enumerate(ctrl_pos):
+        js = treated_pos[(treated_pos >= a[k]) & (treated_pos <= b[k])]
+        rows.append(im[o[js]])
+        cols.append(np.full(js.size, im[o[i]]))
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def _sweep(to: list[int]) -> list[int]:
+    """For each control in sweep order: the position of the oldest unclaimed treated unit seen
+    so far, or its own position."""
+    out, queue, k0 = [], [], 0
+    for i, x in enumerate(to):
+        if x == 1:
+            queue.append(i)
+        elif len(queue) > k0:
+            out.append(queue[k0])
+            k0 += 1
+        else:
+            out.append(i)
+    return out
+
+
+def solve_subproblem(dist: np.ndarray, ii: np.ndarray, jj: np.ndarray, n_rows: int, n_cols: int, *,
+                     min_controls: float, max_controls: float, omit_fraction: float | None,
+                     tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """optmatch's ``.fullmatch`` on one subproblem with arcs (``ii`` row, ``jj`` column,
+    ``dist``) in optmatch's order. Returns the (row, column, used) arrays of the arcs *as
+    solved* (rows and columns swapped back if the problem was flipped), or None when optmatch
+    finds the subproblem infeasible."""
+    total = n_rows + n_cols
+    if omit_fraction is not None and omit_fraction >= 0 or omit_fraction is None and max_controls > 0.5:
+        maxc, minc, omf, flipped = min(max_controls, n_cols), max(min_controls, 1 / n_rows), omit_fraction, False
+    else:
+        inv = math.inf if min_controls == 0 else 1 / min_controls
+        maxc, minc, flipped = min(inv, n_cols), max(1 / max_controls, 1 / n_rows), True
+        omf = None if omit_fraction is None else -omit_fraction
+        ii, jj, n_rows, n_cols = jj, ii, n_cols, n_rows
+    used_r, used_c = np.unique(ii), np.unique(jj)
+    rfeas, cfeas = used_r.size, used_c.size
+    if cfeas < n_cols and omf is not None and omf > 0:
+        omf = (omf * n_cols - (n_cols - cfeas)) / cfeas
+        if omf <= 0:
+            omf = None
+    f = 1.0 if omf is None else 1 - omf
+    if (math.floor(minc) > math.ceil(maxc) or math.ceil(1 / minc) < math.floor(1 / maxc)
+            or not rfeas or not cfeas):
+        return None
+    lower = float(dist.max()) / (_INT_MAX / 64 - 2)
+    tolerance = tol * total
+    eps = max(lower, tolerance / (rfeas + cfeas - 2)) if tolerance > 0 and rfeas > 1 and cfeas > 1 else lower
+    if np.all(np.abs(dist) < math.sqrt(np.finfo(float).eps)):
+        cost = np.ones(dist.size, dtype=np.int64)
+    else:
+        cost = np.ceil(0.5 + dist / eps).astype(np.int64)
+    mxc = int(round(math.ceil(maxc)))
+    mnc = int(round(max(1, math.floor(minc))))
+    mxr = int(round(math.ceil(1 / minc)))
+    if mnc > 1:
+        mxr = 1
+    nt, nc = rfeas, cfeas
+    n_mc = int(np.round(nc * f))
+    if (mxr > 1 and nt / mxr > n_mc) or (mxr == 1 and nt * mnc > n_mc) or nt * mxc < n_mc:
+        return None
+    r_idx, c_idx = np.searchsorted(used_r, ii), np.searchsorted(used_c, jj)
+    end, sink = nt + nc, nt + nc + 1
+    src = np.concatenate([r_idx, np.arange(nt + nc), nt + np.arange(nc)])
+    tgt = np.concatenate([nt + c_idx, np.full(nt + nc, end), np.full(nc, sink)])
+    cap = np.concatenate([np.ones(ii.size, dtype=np.int64), np.full(nt, mxc - mnc),
+                          np.full(nc, mxr - 1), np.ones(nc, dtype=np.int64)])
+    arc_cost = np.concatenate([cost, np.zeros(nt + 2 * nc, dtype=np.int64)])
+    supply = np.concatenate([np.full(nt, mxc), np.zeros(nc, dtype=np.int64), [-(mxc * nt - n_mc), -n_mc]])
+    flow = min_cost_flow(nt + nc + 2, src, tgt, cap, arc_cost, supply)
+    used = flow[:ii.size] == 1
+    return (jj, ii, used) if flipped else (ii, jj, used)
