@@ -29,8 +29,10 @@ import math
 import numpy as np
 
 from evaltool.design.matching.cycle_canceling import min_cost_flow
+from evaltool.exceptions import MatchingError
 
-__all__ = ["solve_subproblem", "pruned_pairs", "column_major"]
+__all__ = ["solve_subproblem", "pruned_pairs", "column_major", "lemon_full_sets", "lemon_pairs",
+           "stratum_labels", "matchit_subclass"]
 
 _INT_MAX = 2147483647
 
@@ -84,7 +86,7 @@ def _sweep(to: list[int]) -> list[int]:
 
 def solve_subproblem(dist: np.ndarray, ii: np.ndarray, jj: np.ndarray, n_rows: int, n_cols: int, *,
                      min_controls: float, max_controls: float, omit_fraction: float | None,
-                     tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+                     tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """optmatch's ``.fullmatch`` on one subproblem with arcs (``ii`` row, ``jj`` column,
     ``dist``) in optmatch's order. Returns the (row, column, used) arrays of the arcs *as
     solved* (rows and columns swapped back if the problem was flipped), or None when optmatch
@@ -133,4 +135,116 @@ def solve_subproblem(dist: np.ndarray, ii: np.ndarray, jj: np.ndarray, n_rows: i
     supply = np.concatenate([np.full(nt, mxc), np.zeros(nc, dtype=np.int64), [-(mxc * nt - n_mc), -n_mc]])
     flow = min_cost_flow(nt + nc + 2, src, tgt, cap, arc_cost, supply)
     used = flow[:ii.size] == 1
-    return (jj, ii, used) if flipped else (ii, jj, used)
+    # optmatch labels a set by the 1-based position, among the matchable rows of the problem
+    # as solved, of its first row unit (``solution2factor``)
+    label = r_idx + 1
+    return (jj, ii, used, label) if flipped else (ii, jj, used, label)
+
+
+def stratum_labels(data, exact) -> np.ndarray | None:
+    """MatchIt's label of each unit's exact stratum (``exactify(..., sep = ", ", include_vars =
+    TRUE)``: ``"married = 0"``; text values quoted), or None without ``exact``."""
+    if not exact:
+        return None
+
+    def fmt(v) -> str:
+        if isinstance(v, str):
+            return f'"{v}"'
+        f = float(v)
+        return str(int(f)) if f.is_integer() else repr(f)
+
+    cols = [data[c].map(fmt).to_numpy(dtype=object) for c in exact]
+    return np.array([", ".join(f"{c} = {v}" for c, v in zip(exact, vals)) for vals in zip(*cols)], dtype=object)
+
+
+def matchit_subclass(n: int, sets: list[tuple[np.ndarray, int, str]]) -> np.ndarray:
+    """MatchIt's subclass numbers: ``factor(paste(optmatch label, stratum, sep = "|"))`` numbered
+    in collation order; a label ``"1.k"`` sorts by the digits of k, a shorter k first when one is
+    a prefix of the other, then by stratum. ``sets``: (units, k, stratum label). 0 = unmatched."""
+    sub = np.zeros(n, dtype=np.int64)
+    for r, (units, _k, _s) in enumerate(sorted(sets, key=lambda x: (str(x[1]), x[2])), 1):
+        sub[units] = r
+    return sub
+
+
+def _stars(rows: np.ndarray, cols: np.ndarray, ri: np.ndarray, ci: np.ndarray, lab: np.ndarray,
+           ) -> list[tuple[np.ndarray, int]]:
+    """Matched sets (units, optmatch label) from the used arcs (``ri``, ``ci``, label of each
+    arc's solved row): connected components, each labelled by its smallest row label."""
+    comp = np.arange(rows.size + cols.size)
+
+    def root(x: int) -> int:
+        while comp[x] != x:
+            comp[x] = comp[comp[x]]
+            x = comp[x]
+        return x
+
+    for a, b in zip(ri.tolist(), (rows.size + ci).tolist()):
+        comp[root(b)] = root(a)
+    units = np.concatenate([rows, cols])
+    member = np.zeros(units.size, dtype=bool)
+    member[ri], member[rows.size + ci] = True, True
+    top = np.array([root(x) for x in range(units.size)])
+    best = {}
+    for a, k in zip(ri.tolist(), lab.tolist()):
+        r = int(top[a])
+        best[r] = min(best.get(r, k), k)
+    return [(units[(top == c) & member], best[int(c)]) for c in np.unique(top[member])]
+
+
+def lemon_full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, ii: np.ndarray, jj: np.ndarray,
+                    *, min_controls: float, max_controls: float, tol: float) -> list[tuple[np.ndarray, int]]:
+    """Matched sets and optmatch labels of ``fullmatch`` (as MatchIt calls it) for focal
+    ``rows`` and control ``cols`` of one stratum; (``ii``, ``jj``) index the admissible pairs
+    (any order: they are put in optmatch's column-major order here)."""
+    order = np.lexsort((ii, jj))
+    ii, jj = ii[order], jj[order]
+    d = np.abs(score[rows][ii] - score[cols][jj])
+    out = solve_subproblem(d, ii, jj, rows.size, cols.size, min_controls=min_controls,
+                           max_controls=max_controls, omit_fraction=None, tol=tol)
+    if out is None or not out[2].any():
+        raise MatchingError(f"full matching is infeasible with min_controls={min_controls:g}, "
+                            f"max_controls={max_controls:g} ({rows.size} focal, {cols.size} control "
+                            "units in a stratum); relax the bounds")
+    ri, ci, used, lab = out
+    return _stars(rows, cols, ri[used], ci[used], lab[used])
+
+
+def lemon_pairs(score: np.ndarray, focal: np.ndarray, ctrl: np.ndarray, strata: np.ndarray, ratio: int,
+                width: float | None, tol: float, labels: np.ndarray | None = None,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MatchIt's ``method = "optimal"`` (``fullmatch`` with ``mean.controls = min.controls =
+    max.controls = ratio`` per exact stratum; arcs pruned by ``preprocess_matchC`` for 1:1
+    matching on one stratum). Returns (focal unit, control unit) per matched pair and MatchIt's
+    subclass per unit (``labels``: the stratum label of each unit, :func:`stratum_labels`)."""
+    f_out, m_out, sets = [], [], []
+    levels = np.unique(strata[np.concatenate([focal, ctrl])])
+    for s in levels.tolist():
+        rows, cols = focal[strata[focal] == s], ctrl[strata[ctrl] == s]
+        if rows.size == 0 or cols.size == 0:
+            continue
+        if ratio == 1 and levels.size == 1 and width is None:
+            t = np.zeros(score.size, dtype=np.int64)
+            t[rows] = 1
+            unit = np.sort(np.concatenate([rows, cols]))
+            ii, jj = pruned_pairs(score[unit], t[unit])
+        else:
+            ii, jj = column_major(rows.size, cols.size)
+        d = np.abs(score[rows][ii] - score[cols][jj])
+        if width is not None:
+            keep = d <= width
+            ii, jj, d = ii[keep], jj[keep], d[keep]
+        omf = 1 - ratio * rows.size / cols.size
+        out = solve_subproblem(d, ii, jj, rows.size, cols.size, min_controls=ratio, max_controls=ratio,
+                               omit_fraction=omf, tol=tol)
+        if out is None or int(out[2].sum()) != ratio * rows.size:
+            raise MatchingError(f"no matching gives every focal unit {ratio} control(s) within the caliper "
+                                "and exact strata; widen the caliper, lower `ratio` or use method='nearest'")
+        ri, ci, used, lab = out
+        f_out.append(rows[ri[used]])
+        m_out.append(cols[ci[used]])
+        tag = "_" if labels is None else str(labels[rows[0]])
+        sets += [(u, k, tag) for u, k in _stars(rows, cols, ri[used], ci[used], lab[used])]
+    f, m = np.concatenate(f_out), np.concatenate(m_out)
+    order = np.lexsort((m, f))
+    return f[order], m[order], matchit_subclass(score.size, sets)

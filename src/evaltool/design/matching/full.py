@@ -74,9 +74,16 @@ def _arcs(score: np.ndarray, rows: np.ndarray, cols: np.ndarray,
 
 def full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, min_controls: float = 0.0,
               max_controls: float = math.inf, width: float | None = None,
-              tol: float = TOL) -> list[np.ndarray]:
+              tol: float = TOL, solver: str = "scipy") -> list[np.ndarray]:
     """Matched sets (arrays of unit positions) of optimal full matching of ``rows`` (focal)
-    with ``cols`` (controls) on ``score``; units without an admissible partner are left out."""
+    with ``cols`` (controls) on ``score``; units without an admissible partner are left out.
+    ``solver="lemon"``: optmatch's own network and solver choices (MatchIt's sets)."""
+    if solver == "lemon":
+        from evaltool.design.matching._optmatch import lemon_full_sets
+
+        sets = lemon_full_sets(score, rows, cols, *_arcs(score, rows, cols, width), min_controls=min_controls,
+                               max_controls=max_controls, tol=tol)
+        return [u for u, _ in sorted(sets, key=lambda x: str(x[1]))]
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -153,14 +160,28 @@ def match_full(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...], 
     hi = math.inf if spec.max_controls is None else float(spec.max_controls)
     sub = np.zeros(t.size, dtype=np.int64)
     k = 0
+    found = []  # solver "lemon": (units, optmatch label, stratum label), numbered as MatchIt does
     for s in np.unique(strata).tolist():
         rows = np.flatnonzero((strata == s) & (t == fv))
         cols = np.flatnonzero((strata == s) & (t != fv))
         if rows.size == 0 or cols.size == 0:
             continue
-        for members in full_sets(ps, rows, cols, min_controls=lo, max_controls=hi, width=width):
+        if spec.solver == "lemon":
+            from evaltool.design.matching._optmatch import lemon_full_sets, stratum_labels
+
+            tag = "_" if not spec.exact else stratum_labels(data.iloc[rows[:1]], spec.exact)[0]
+            found += [(u, key, tag) for u, key in lemon_full_sets(
+                ps, rows, cols, *_arcs(ps, rows, cols, width), min_controls=lo, max_controls=hi,
+                tol=spec.optmatch_tol)]
+            continue
+        for members in full_sets(ps, rows, cols, min_controls=lo, max_controls=hi, width=width,
+                                 tol=spec.optmatch_tol, solver=spec.solver):
             k += 1
             sub[members] = k
+    if found:
+        from evaltool.design.matching._optmatch import matchit_subclass
+
+        sub, k = matchit_subclass(t.size, found), len(found)
     if k == 0:
         raise MatchingError("full matching matched no one: no focal and control unit share an exact "
                             "stratum within the caliper")
