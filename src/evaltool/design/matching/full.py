@@ -19,6 +19,9 @@ flow; weights are MatchIt's subclass weights (ATT, ATC or ATE), normalised as Ma
 Scale: the arcs are all admissible focal-control pairs of a stratum, so without a caliper
 or exact strata the problem grows as n_focal x n_control -- use them above a few thousand
 persons (the benchmark table states the limits).
+
+That is ``solver="scipy"``; the default ``solver="lemon"`` returns MatchIt's own sets and subclass
+numbers (optmatch's network solved with LEMON's cycle-canceling choices, :mod:`._optmatch`).
 """
 
 from __future__ import annotations

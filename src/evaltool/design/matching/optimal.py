@@ -11,6 +11,8 @@ the optimum. Weights and subclasses follow MatchIt's pair rules (as
 ``method = "optimal"``). If no matching covers every focal unit (too few controls in a
 stratum or within the caliper) an error says so -- unlike optmatch, nothing is dropped
 silently. scipy is already a dependency; no min-cost-flow library is needed for pairs.
+That is ``solver="scipy"``; the default ``solver="lemon"`` returns MatchIt's own pairs
+(optmatch's network solved with LEMON's choices, :mod:`._optmatch`; see docs/designs.md).
 """
 
 from __future__ import annotations
@@ -144,9 +146,7 @@ def match_optimal(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...
               if spec.exact else np.zeros(t.size, dtype=np.int64))
     width = None if spec.caliper is None else spec.caliper * float(np.std(ps, ddof=1))
     if spec.solver == "lemon":  # MatchIt's pairs: optmatch's network, LEMON's choices
-        from evaltool.design.matching._optmatch import lemon_pairs
-
-        from evaltool.design.matching._optmatch import stratum_labels
+        from evaltool.design.matching._optmatch import lemon_pairs, stratum_labels
 
         f, m, sub = lemon_pairs(ps, focal, ctrl, strata, spec.ratio, width, spec.optmatch_tol,
                                 stratum_labels(data, spec.exact))
