@@ -20,8 +20,11 @@ CEM_COVARIATES = ["age", "female", "C(origin)", "C(educ)", "C(benefit)", "prior_
 DESIGNS = {
     "nearest": ("match", {}),
     "nearest_caliper": ("match", {"caliper": 0.2}),
-    "optimal_exact": ("match", {"method": "optimal", "exact": ["benefit", "origin", "educ"]}),
-    "full_exact_caliper": ("match", {"method": "full", "caliper": 0.01, "exact": ["benefit", "origin", "educ"]}),
+    # solver "scipy": the scale path these rows have always measured (solver "lemon", the default,
+    # reproduces MatchIt's sets and stops above 2M arcs per stratum)
+    "optimal_exact": ("match", {"method": "optimal", "exact": ["benefit", "origin", "educ"], "solver": "scipy"}),
+    "full_exact_caliper": ("match", {"method": "full", "caliper": 0.01, "exact": ["benefit", "origin", "educ"],
+                                     "solver": "scipy"}),
     "subclass": ("match", {"method": "subclass", "subclass": 6}),
     "cem": ("match", {"method": "cem"}),
     "cem_k2k": ("match", {"method": "cem", "k2k": True}),

@@ -87,6 +87,16 @@ def test_infeasible_and_unbalanced_networks_are_errors():
         min_cost_flow(2, [0], [1], [1], [1], [1, 0])
 
 
+def test_too_many_arcs_for_lemon_is_an_error(monkeypatch):
+    import evaltool.design.matching._optmatch as om
+
+    monkeypatch.setattr(om, "MAX_ARCS", 10)
+    ii, jj = om.column_major(3, 4)
+    with pytest.raises(MatchingError, match="12 admissible pairs .* use solver='scipy'"):
+        om.solve_subproblem(np.ones(12), ii, jj, 3, 4, min_controls=0, max_controls=np.inf,
+                            omit_fraction=None, tol=1e-7)
+
+
 def test_pruned_arcs_keep_an_optimal_pairing():
     """MatchIt's preprocess_matchC (Savje 2020): every arc of some optimal 1:1 matching survives;
     the optimum on the pruned arcs equals the dense one."""
