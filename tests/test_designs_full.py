@@ -192,3 +192,14 @@ def test_full_sets_against_brute_force():
 def test_full_matching_infeasible_bounds_say_so(lalonde):
     with pytest.raises(MatchingError, match="infeasible with min_controls=3"):
         _run(lalonde, C7, method="full", min_controls=3)  # 185 x 3 > 429 controls
+
+
+def test_stratum_without_admissible_pair_is_left_out(lalonde):
+    """Both solvers: a stratum whose units are all outside each other's caliper matches nobody
+    (ATT becomes ATM with a warning) instead of failing."""
+    d = lalonde.copy()
+    d["grp"] = np.where(d["re74"] > 20000, "rich", "other")
+    for solver in ("lemon", "scipy"):
+        with pytest.warns(Warning):
+            m = match(d, "treat", C7, method="full", caliper=0.001, exact=["grp"], solver=solver)
+        assert (m.subclass.isna()).any() and (m.subclass.notna()).any()

@@ -203,6 +203,8 @@ def lemon_full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, ii: n
     """Matched sets and optmatch labels of ``fullmatch`` (as MatchIt calls it) for focal
     ``rows`` and control ``cols`` of one stratum; (``ii``, ``jj``) index the admissible pairs
     (any order: they are put in optmatch's column-major order here)."""
+    if ii.size == 0:
+        return []  # no admissible pair (caliper): nobody of this stratum is matched
     order = np.lexsort((ii, jj))
     ii, jj = ii[order], jj[order]
     d = np.abs(score[rows][ii] - score[cols][jj])
