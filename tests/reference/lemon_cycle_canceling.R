@@ -48,9 +48,10 @@ for (k in seq_along(nets)) {
   out <- MinCostFlow(x$src, x$tgt, x$cap, x$cost, x$supply, x$n, algorithm = "CycleCancelling")
   nets[[k]]$flow <- out[[1]]; nets[[k]]$total <- out[[3]]; nets[[k]]$status <- out[[4]]
 }
-res <- list(description = "rlemon::MinCostFlow(algorithm = 'CycleCancelling') on small random networks",
-            generated_by = "tests/reference/lemon_cycle_canceling.R", generated_on = format(Sys.Date()),
-            versions = list(R = R.version.string, rlemon = as.character(packageVersion("rlemon"))),
+u <- jsonlite::unbox
+res <- list(description = u("rlemon::MinCostFlow(algorithm = 'CycleCancelling') on small random networks"),
+            generated_by = u("tests/reference/lemon_cycle_canceling.R"), generated_on = u(format(Sys.Date())),
+            versions = list(R = u(R.version.string), rlemon = u(as.character(packageVersion("rlemon")))),
             networks = nets)
 write_json(res, "tests/fixtures/designs/lemon_cycle_canceling.json", digits = NA, auto_unbox = FALSE)
 cat("wrote", length(nets), "networks\n")
