@@ -23,10 +23,13 @@ FINE = ["benefit", "origin", "educ", "female", "age_band"]
 DESIGNS = {
     "nearest": ("match", {}),
     "nearest_caliper": ("match", {"caliper": 0.2}),
-    "optimal_exact": ("match", {"method": "optimal", "exact": ["benefit", "origin", "educ"]}),
-    "full_exact_caliper": ("match", {"method": "full", "caliper": 0.01, "exact": ["benefit", "origin", "educ"]}),
-    "optimal_strata": ("match", {"method": "optimal", "exact": FINE}),
-    "full_strata_caliper": ("match", {"method": "full", "caliper": 0.2, "exact": FINE}),
+    # solver "scipy": the scale path (solver "lemon", the default, reproduces MatchIt's sets in pure
+    # Python and stops above 2M arcs per stratum)
+    "optimal_exact": ("match", {"method": "optimal", "exact": ["benefit", "origin", "educ"], "solver": "scipy"}),
+    "full_exact_caliper": ("match", {"method": "full", "caliper": 0.01, "exact": ["benefit", "origin", "educ"],
+                                     "solver": "scipy"}),
+    "optimal_strata": ("match", {"method": "optimal", "exact": FINE, "solver": "scipy"}),
+    "full_strata_caliper": ("match", {"method": "full", "caliper": 0.2, "exact": FINE, "solver": "scipy"}),
     "subclass": ("match", {"method": "subclass", "subclass": 6}),
     "cem": ("match", {"method": "cem"}),
     "cem_k2k": ("match", {"method": "cem", "k2k": True}),

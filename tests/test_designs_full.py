@@ -99,33 +99,59 @@ def test_cem_k2k_equals_matchit(case, lalonde):
 
 FULL = {"full_att": {}, "full_ate": {"estimand": "ATE"}, "full_atc": {"estimand": "ATC"},
         "full_min1_max3": {"min_controls": 1, "max_controls": 3},
-        "full_min05_max4": {"min_controls": 0.5, "max_controls": 4}}
+        "full_min05_max4": {"min_controls": 0.5, "max_controls": 4},
+        "full_atc_max05": {"estimand": "ATC", "max_controls": 0.5},  # flipped: several focal per control
+        "full_exact_married": {"exact": ["married"]}, "full_caliper02": {"caliper": 0.2}}
+DEFAULT_TOL = {"full_att_default_tol": {}, "full_ate_default_tol": {"estimand": "ATE"},
+               "full_atc_default_tol": {"estimand": "ATC"},
+               "full_min05_max4_default_tol": {"min_controls": 0.5, "max_controls": 4}}
 
 
-@pytest.mark.parametrize("case", list(FULL))
-def test_full_matching_reaches_optmatchs_optimum(case, lalonde):
-    """At optmatch's tol = 1e-7 the total within-set distance equals MatchIt's to 1e-9: the same optimum.
-    The sets themselves are one of many optima (on a 1-D score, swapping non-interleaved partners costs
-    nothing), so they are checked for the structure full matching requires, not label by label."""
-    m = _run(lalonde, C7, method="full", **FULL[case])
-    ps, t = m.distance.to_numpy(), lalonde["treat"].to_numpy()
-    np.testing.assert_allclose(ps, CASES[case]["distance"], rtol=0, atol=1e-9)
-    sub = m.subclass.fillna(0).to_numpy(dtype=int)
-    assert _total(sub, ps, t) == pytest.approx(CASES[case]["total_distance"], rel=0, abs=1e-9)
-    assert (sub > 0).all()  # every unit is in a set, as in MatchIt
-    focal = 0 if FULL[case].get("estimand") == "ATC" else 1
-    lo, hi = FULL[case].get("min_controls", 0), FULL[case].get("max_controls", np.inf)
-    for s in np.unique(sub):
+def _structure_ok(sub, t, kw):
+    focal = 0 if kw.get("estimand") == "ATC" else 1
+    lo, hi = kw.get("min_controls", 0), kw.get("max_controls", np.inf)
+    for s in np.unique(sub[sub > 0]):
         nf, nc = int(((sub == s) & (t == focal)).sum()), int(((sub == s) & (t != focal)).sum())
         assert min(nf, nc) == 1
         assert lo <= nc / nf <= hi
 
 
+@pytest.mark.parametrize("case", list(FULL) + list(DEFAULT_TOL))
+def test_full_matching_equals_matchit(case, lalonde):
+    """solver='lemon' (the default) solves optmatch's network with the choices of its default solver
+    (LEMON's cycle canceling): subclasses identical unit by unit (MatchIt's numbering), weights to
+    1e-12, for tol = 1e-7 and MatchIt's default 0.001 (``optmatch_tol``)."""
+    kw = FULL[case] if case in FULL else {**DEFAULT_TOL[case], "optmatch_tol": 1e-3}
+    m = _run(lalonde, C7, method="full", **kw)
+    ps, t = m.distance.to_numpy(), lalonde["treat"].to_numpy()
+    np.testing.assert_allclose(ps, CASES[case]["distance"], rtol=0, atol=1e-9)
+    sub = m.subclass.fillna(0).to_numpy(dtype=int)
+    np.testing.assert_array_equal(sub, _ref_sub(case))
+    np.testing.assert_allclose(m.weights.to_numpy(), CASES[case]["weights"], rtol=0, atol=1e-12)
+    assert _total(sub, ps, t) == pytest.approx(CASES[case]["total_distance"], rel=0, abs=1e-9)
+    if "caliper" not in kw:
+        assert (sub > 0).all()  # every unit is in a set, as in MatchIt
+    _structure_ok(sub, t, kw)
+
+
+@pytest.mark.parametrize("case", [c for c in FULL if c != "full_caliper02"])
+def test_full_matching_scipy_reaches_optmatchs_optimum(case, lalonde):
+    """solver='scipy' (HiGHS on the same network): at tol = 1e-7 the total within-set distance equals
+    MatchIt's to 1e-9 -- the same optimum -- though the sets are one of many optima (on a 1-D score,
+    swapping non-interleaved partners costs nothing), so they are checked for structure only."""
+    m = _run(lalonde, C7, method="full", solver="scipy", **FULL[case])
+    ps, t = m.distance.to_numpy(), lalonde["treat"].to_numpy()
+    sub = m.subclass.fillna(0).to_numpy(dtype=int)
+    assert _total(sub, ps, t) == pytest.approx(CASES[case]["total_distance"], rel=0, abs=1e-9)
+    assert (sub > 0).all()
+    _structure_ok(sub, t, FULL[case])
+
+
 @pytest.mark.parametrize("case", ["full_att_default_tol", "full_ate_default_tol"])
 def test_full_matching_no_worse_than_optmatch_default_tol(case, lalonde):
     """MatchIt's default tol = 0.001 solves on a coarse grid: optmatch guarantees its total within
-    tol * n of the optimum; evaltool's is never larger."""
-    m = _run(lalonde, C7, method="full", **({"estimand": "ATE"} if "ate" in case else {}))
+    tol * n of the optimum; evaltool's (scipy, tol = 1e-7) is never larger."""
+    m = _run(lalonde, C7, method="full", solver="scipy", **({"estimand": "ATE"} if "ate" in case else {}))
     sub = m.subclass.fillna(0).to_numpy(dtype=int)
     ours = _total(sub, m.distance.to_numpy(), lalonde["treat"].to_numpy())
     ref = CASES[case]["total_distance"]
@@ -153,16 +179,27 @@ def test_full_sets_against_brute_force():
     for _ in range(20):
         x = rng.random(6)
         rows, cols = np.arange(2), np.arange(2, 6)
-        sets = full_sets(x, rows, cols)
-        got = sum(np.abs(x[s[s < 2]][:, None] - x[s[s >= 2]][None, :]).sum() for s in sets)
+        got = [sum(np.abs(x[s[s < 2]][:, None] - x[s[s >= 2]][None, :]).sum()
+                   for s in full_sets(x, rows, cols, solver=solver)) for solver in ("scipy", "lemon")]
         best = np.inf
         for assign in itertools.product(range(2), repeat=4):  # each control to one treated (1 : k stars)
             if len(set(assign)) == 2:
                 best = min(best, sum(abs(x[cols[j]] - x[rows[a]]) for j, a in enumerate(assign)))
         # with 2 treated and 4 controls, every optimal full matching is a pair of 1:k stars
-        assert got == pytest.approx(best, abs=1e-6)
+        assert got == pytest.approx([best, best], abs=1e-6)  # lemon: distances on a 1.5e-7 grid
 
 
 def test_full_matching_infeasible_bounds_say_so(lalonde):
     with pytest.raises(MatchingError, match="infeasible with min_controls=3"):
         _run(lalonde, C7, method="full", min_controls=3)  # 185 x 3 > 429 controls
+
+
+def test_stratum_without_admissible_pair_is_left_out(lalonde):
+    """Both solvers: a stratum whose units are all outside each other's caliper matches nobody
+    (ATT becomes ATM with a warning) instead of failing."""
+    d = lalonde.copy()
+    d["grp"] = np.where(d["re74"] > 20000, "rich", "other")
+    for solver in ("lemon", "scipy"):
+        with pytest.warns(Warning):
+            m = match(d, "treat", C7, method="full", caliper=0.001, exact=["grp"], solver=solver)
+        assert (m.subclass.isna()).any() and (m.subclass.notna()).any()

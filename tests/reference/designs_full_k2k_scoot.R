@@ -46,6 +46,11 @@ specs <- list(
   full_min05_max4 = sprintf('matchit(%s, data = d, method = "full", min.controls = 0.5, max.controls = 4, tol = 1e-7)', f7),
   full_att_default_tol = sprintf('matchit(%s, data = d, method = "full")', f7),
   full_ate_default_tol = sprintf('matchit(%s, data = d, method = "full", estimand = "ATE")', f7),
+  full_atc_default_tol = sprintf('matchit(%s, data = d, method = "full", estimand = "ATC")', f7),
+  full_min05_max4_default_tol = sprintf('matchit(%s, data = d, method = "full", min.controls = 0.5, max.controls = 4)', f7),
+  full_atc_max05 = sprintf('matchit(%s, data = d, method = "full", estimand = "ATC", max.controls = 0.5, tol = 1e-7)', f7),
+  full_exact_married = sprintf('matchit(%s, data = d, method = "full", exact = ~married, tol = 1e-7)', f7),
+  full_caliper02 = sprintf('matchit(%s, data = d, method = "full", caliper = 0.2, tol = 1e-7)', f7),
   cem_k2k = sprintf('matchit(%s, data = d, method = "cem", k2k = TRUE)', f5),
   cem_k2k_atc = sprintf('matchit(%s, data = d, method = "cem", k2k = TRUE, estimand = "ATC")', f5),
   cem_k2k_cut4 = 'matchit(treat ~ age + educ + race + married + nodegree + re74, data = d, method = "cem", cutpoints = 4, k2k = TRUE)',
@@ -63,6 +68,7 @@ out <- list(
   versions = list(R = R.version.string, MatchIt = as.character(packageVersion("MatchIt")),
                   optmatch = as.character(packageVersion("optmatch")),
                   rlemon = as.character(packageVersion("rlemon")),
+                  optmatch_solver = optmatch:::handleSolver(""),
                   jsonlite = as.character(packageVersion("jsonlite"))),
   cases = cases)
 write_json(out, "tests/fixtures/designs/full_k2k_scoot.json", digits = NA, auto_unbox = TRUE)

@@ -29,7 +29,7 @@ DESIGN_METHODS = (*MATCH_METHODS, "weighting", "aipw")
 
 _MATCH_KEYS = ("ratio", "replace", "caliper", "std_caliper", "caliper_scale", "exact", "m_order", "distance",
                "mahvars", "discard", "ties", "subclass", "min_n", "cutpoints", "k2k", "min_controls",
-               "max_controls")
+               "max_controls", "solver", "optmatch_tol")
 _WEIGHTING_KEYS = ("weighting", "stabilize", "trim", "truncate", "moments", "max_iter", "tol")
 _AIPW_KEYS = ("n_folds", "propensity_learner", "outcome_learner", "trim")
 _COMMON = ("method", "estimand", "covariates", "propensity", "name")
@@ -115,6 +115,10 @@ class DesignSection(Section):
     """Full matching: fewest controls per treated person in a matched set (e.g. 1/2 allows two treated per control)."""
     max_controls: float | None = None
     """Full matching: most controls per treated person in a matched set."""
+    solver: str = "lemon"
+    """Optimal and full matching: `lemon` (MatchIt's matched sets: the choices of optmatch's default solver) or `scipy` (faster on large problems; an optimum of equal cost, not necessarily the same sets)."""
+    optmatch_tol: float = 1e-7
+    """Optimal and full matching: optmatch's `tol`; distances are rounded to a grid of about tol·n/(n−2) before solving (MatchIt's default is 0.001)."""
     weighting: str = "ipw"
     """Weighting method (design `weighting`): `ipw` (inverse probability), `overlap` (ATO) or `entropy` (entropy balancing)."""
     stabilize: bool = False
@@ -196,7 +200,8 @@ class DesignSection(Section):
                          distance=self.distance if distance is None else distance, mahvars=self.mahvars,
                          discard=self.discard, estimand=self.estimand or "ATT", seed=seed, ties=self.ties,
                          subclass=self.subclass, min_n=self.min_n, cutpoints=self.cutpoints, k2k=self.k2k,
-                         min_controls=self.min_controls, max_controls=self.max_controls)
+                         min_controls=self.min_controls, max_controls=self.max_controls,
+                         solver=self.solver, optmatch_tol=self.optmatch_tol)
 
     @property
     def default_variance(self) -> str | None:

@@ -42,18 +42,23 @@ METHOD_OPTIONS = {
                 "distance", "mahvars", "discard", "ties"),
     "cem": ("cutpoints", "k2k"),
     "subclass": ("distance", "subclass", "min_n"),
-    "optimal": ("ratio", "caliper", "exact", "distance"),
-    "full": ("caliper", "exact", "distance", "min_controls", "max_controls"),
+    "optimal": ("ratio", "caliper", "exact", "distance", "solver", "optmatch_tol"),
+    "full": ("caliper", "exact", "distance", "min_controls", "max_controls", "solver", "optmatch_tol"),
 }
 """The options each method implements; any other option set away from its default is an error."""
 _DEFAULTS = {"ratio": 1, "replace": False, "caliper": None, "std_caliper": True,
              "caliper_scale": "distance", "exact": None, "m_order": None, "distance": "glm",
              "mahvars": None, "discard": "none", "ties": False, "subclass": None, "min_n": None,
-             "cutpoints": None, "k2k": False, "min_controls": None, "max_controls": None}
+             "cutpoints": None, "k2k": False, "min_controls": None, "max_controls": None,
+             "solver": "lemon", "optmatch_tol": 1e-7}
 M_ORDERS = ("largest", "smallest", "closest", "data", "random")
 DISCARDS = ("none", "treated", "control", "both")
 CALIPER_SCALES = ("distance", "logit")
 PS_DISTANCES = ("glm", "logit")
+SOLVERS = ("lemon", "scipy")
+"""Solvers of optimal and full matching: ``lemon`` makes the choices of optmatch's default solver
+(LEMON's cycle canceling) and returns MatchIt's matched sets; ``scipy`` (HiGHS / LAPJVsp) is faster
+on large problems and returns an optimum of equal cost, not necessarily the same sets."""
 
 
 def _names(name: str, value: Any, *, terms: bool = False) -> tuple[str, ...] | None:
@@ -153,6 +158,8 @@ class MatchSpec:
     k2k: bool = False
     min_controls: float | None = None
     max_controls: float | None = None
+    solver: str = "lemon"
+    optmatch_tol: float = 1e-7
 
     def __post_init__(self) -> None:
         self._check_fields()
@@ -193,6 +200,9 @@ class MatchSpec:
             set_(self, "cutpoints", check_cutpoints(self.cutpoints))
         for name in ("min_controls", "max_controls"):
             check_number(name, getattr(self, name), low=0, low_open=True, allow_none=True, exc=ConfigError)
+        check_choice("solver", self.solver, SOLVERS, exc=ConfigError)
+        check_number("optmatch_tol", self.optmatch_tol, low=0, low_open=True, exc=ConfigError)
+        set_(self, "optmatch_tol", float(self.optmatch_tol))
         if self.method == "subclass":  # MatchIt's defaults, recorded in the spec that ran
             set_(self, "subclass", 6 if self.subclass is None else self.subclass)
             set_(self, "min_n", 1 if self.min_n is None else self.min_n)
@@ -283,6 +293,8 @@ class MatchSpec:
             "estimand": self.estimand.value, "seed": self.seed, "ties": self.ties,
             "subclass": self.subclass, "min_n": self.min_n, "cutpoints": _plain(self.cutpoints),
             "k2k": self.k2k, "min_controls": self.min_controls, "max_controls": self.max_controls,
+            **({"solver": self.solver, "optmatch_tol": self.optmatch_tol}
+               if self.method in ("optimal", "full") else {}),
         }
 
 

@@ -37,7 +37,8 @@ def match(data: Any, treatment: str, covariates: str | Sequence[str], method: st
           estimand: str | Estimand = "ATT", seed: int | None = None, ties: bool = False,
           subclass: int | None = None, min_n: int | None = None, cutpoints: Any = None,
           k2k: bool = False, min_controls: float | None = None,
-          max_controls: float | None = None) -> MatchResult:
+          max_controls: float | None = None, solver: str = "lemon",
+          optmatch_tol: float = 1e-7) -> MatchResult:
     """Match treated to control units (MatchIt semantics, O(n log n) on a score).
 
     Parameters
@@ -97,6 +98,14 @@ def match(data: Any, treatment: str, covariates: str | Sequence[str], method: st
         points, or a mapping column -> one of those) and 1:1 pairing within strata.
     min_controls, max_controls : float, optional
         Method ``full``: bounds on the controls per focal unit (MatchIt's names).
+    solver : str, default "lemon"
+        Methods ``optimal`` and ``full``: ``"lemon"`` reproduces MatchIt's matched sets
+        (the choices of optmatch's default solver, LEMON's cycle canceling); ``"scipy"``
+        (HiGHS / LAPJVsp) is faster on large problems and returns an optimum of equal
+        cost, not necessarily the same sets.
+    optmatch_tol : float, default 1e-7
+        Methods ``optimal`` and ``full``: optmatch's ``tol`` (distances are rounded to a
+        grid of about ``tol * n / (n - 2)``; MatchIt's default is 0.001).
 
     Returns
     -------
@@ -129,7 +138,7 @@ def match(data: Any, treatment: str, covariates: str | Sequence[str], method: st
                      m_order=m_order, distance=distance, mahvars=mahvars, discard=discard,
                      estimand=estimand, seed=seed, ties=ties, subclass=subclass, min_n=min_n,
                      cutpoints=cutpoints, k2k=k2k, min_controls=min_controls,
-                     max_controls=max_controls)
+                     max_controls=max_controls, solver=solver, optmatch_tol=optmatch_tol)
     return fit_match(data, treatment, covariates, spec)
 
 

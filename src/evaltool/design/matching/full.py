@@ -21,6 +21,10 @@ the stratum (all of them, or those within the caliper), counted before they are 
 (:mod:`._candidates`). A stratum with more than ``MAX_ARCS["full"]`` arcs is refused with an
 error naming its size and the fix (finer exact strata, a narrower caliper); at 1M persons
 exact strata of a few thousand persons with a caliper run (``docs/benchmarks.md``).
+
+That is ``solver="scipy"``; the default ``solver="lemon"`` returns MatchIt's own sets and subclass
+numbers (optmatch's network solved with LEMON's cycle-canceling choices, :mod:`._optmatch`); it is
+pure Python and refuses subproblems above its own pair limit with a pointer to ``solver="scipy"``.
 """
 
 from __future__ import annotations
@@ -92,9 +96,16 @@ def _flow(nt: int, nc: int, ii: np.ndarray, jj: np.ndarray, cost_int: np.ndarray
 
 def full_sets(score: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, min_controls: float = 0.0,
               max_controls: float = math.inf, width: float | None = None,
-              tol: float = TOL) -> list[np.ndarray]:
+              tol: float = TOL, solver: str = "scipy") -> list[np.ndarray]:
     """Matched sets (arrays of unit positions) of optimal full matching of ``rows`` (focal)
-    with ``cols`` (controls) on ``score``; units without an admissible partner are left out."""
+    with ``cols`` (controls) on ``score``; units without an admissible partner are left out.
+    ``solver="lemon"``: optmatch's own network and solver choices (MatchIt's sets)."""
+    if solver == "lemon":
+        from evaltool.design.matching._optmatch import lemon_full_sets
+
+        sets = lemon_full_sets(score, rows, cols, *caliper_arcs(score, rows, cols, width),
+                               min_controls=min_controls, max_controls=max_controls, tol=tol)
+        return [u for u, _ in sorted(sets, key=lambda x: str(x[1]))]
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -176,10 +187,24 @@ def match_full(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...], 
     if counts:
         big = int(np.argmax(counts))
         check_arcs("full", counts[big], groups[big][0].size, groups[big][1].size, width, n_strata)
+    found = []  # solver "lemon": (units, optmatch label, stratum label), numbered as MatchIt does
     for rows, cols in groups:
-        for members in full_sets(ps, rows, cols, min_controls=lo, max_controls=hi, width=width):
+        if spec.solver == "lemon":
+            from evaltool.design.matching._optmatch import lemon_full_sets, stratum_labels
+
+            tag = "_" if not spec.exact else stratum_labels(data.iloc[rows[:1]], spec.exact)[0]
+            found += [(u, key, tag) for u, key in lemon_full_sets(
+                ps, rows, cols, *caliper_arcs(ps, rows, cols, width), min_controls=lo, max_controls=hi,
+                tol=spec.optmatch_tol)]
+            continue
+        for members in full_sets(ps, rows, cols, min_controls=lo, max_controls=hi, width=width,
+                                 tol=spec.optmatch_tol, solver=spec.solver):
             k += 1
             sub[members] = k
+    if found:
+        from evaltool.design.matching._optmatch import matchit_subclass
+
+        sub, k = matchit_subclass(t.size, found), len(found)
     if k == 0:
         raise MatchingError("full matching matched no one: no focal and control unit share an exact "
                             "stratum within the caliper")

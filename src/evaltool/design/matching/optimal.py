@@ -13,6 +13,8 @@ the optimum. Weights and subclasses follow MatchIt's pair rules (as
 ``method = "optimal"``). If no matching covers every focal unit (too few controls in a
 stratum or within the caliper) an error says so -- unlike optmatch, nothing is dropped
 silently. scipy is already a dependency; no min-cost-flow library is needed for pairs.
+That is ``solver="scipy"``; the default ``solver="lemon"`` returns MatchIt's own pairs
+(optmatch's network solved with LEMON's choices, :mod:`._optmatch`; see docs/designs.md).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evaltool._checks import check_int, check_number
+from evaltool._checks import check_choice, check_int, check_number
 from evaltool.design.matching._candidates import caliper_arcs, check_arcs, count_arcs, strata_groups
 from evaltool.design.matching.result import MatchResult, subclass_from_pairs, weights_from_pairs
 from evaltool.estimand import Estimand
@@ -43,10 +45,14 @@ class OptimalSpec:
     estimand: Estimand | str = Estimand.ATT
     distance: Any = field(default="glm", compare=False)
     method: str = "optimal"
+    solver: str = "lemon"
+    optmatch_tol: float = 1e-7
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ratio", check_int("ratio", self.ratio, low=1, exc=ConfigError))
         check_number("caliper", self.caliper, low=0, low_open=True, allow_none=True, exc=ConfigError)
+        check_choice("solver", self.solver, ("lemon", "scipy"), exc=ConfigError)
+        check_number("optmatch_tol", self.optmatch_tol, low=0, low_open=True, exc=ConfigError)
         est = Estimand.parse(self.estimand)
         if est.value not in ("ATT", "ATC"):
             raise ConfigError(f"`estimand` for method='optimal' must be ATT or ATC; got {est.value}")
@@ -71,7 +77,8 @@ class OptimalSpec:
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "ratio": self.ratio, "caliper": self.caliper,
                 "exact": list(self.exact) if self.exact else None,
-                "estimand": self.estimand.value, "distance": self.distance_name}
+                "estimand": self.estimand.value, "distance": self.distance_name,
+                "solver": self.solver, "optmatch_tol": self.optmatch_tol}
 
 
 def optimal_pairs(score: np.ndarray, focal: np.ndarray, ctrl: np.ndarray, strata: np.ndarray,
@@ -145,7 +152,8 @@ def match_optimal(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...
                 or spec.discard != "none":
             raise ConfigError("method='optimal' takes ratio, caliper, exact and estimand only")
         spec = OptimalSpec(ratio=spec.ratio, caliper=spec.caliper, exact=spec.exact,
-                           estimand=spec.estimand, distance=spec.distance)
+                           estimand=spec.estimand, distance=spec.distance, solver=spec.solver,
+                           optmatch_tol=spec.optmatch_tol)
     t = treatment_indicator(data, treatment).to_numpy(dtype=int)
     model = "logit" if isinstance(spec.distance, str) else spec.distance
     prop = fit_propensity(data, treatment, covariates, model=model)
@@ -155,10 +163,16 @@ def match_optimal(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...
     strata = (pd.MultiIndex.from_frame(data[list(spec.exact)]).factorize()[0]
               if spec.exact else np.zeros(t.size, dtype=np.int64))
     width = None if spec.caliper is None else spec.caliper * float(np.std(ps, ddof=1))
-    f, m, _total = optimal_pairs(ps, focal, ctrl, strata, spec.ratio, width)
+    if spec.solver == "lemon":  # MatchIt's pairs: optmatch's network, LEMON's choices
+        from evaltool.design.matching._optmatch import lemon_pairs, stratum_labels
+
+        f, m, sub = lemon_pairs(ps, focal, ctrl, strata, spec.ratio, width, spec.optmatch_tol,
+                                stratum_labels(data, spec.exact))
+    else:
+        f, m, _total = optimal_pairs(ps, focal, ctrl, strata, spec.ratio, width)
+        sub = subclass_from_pairs(t.size, f, m)
     n = t.size
     w = weights_from_pairs(n, f, m)
-    sub = subclass_from_pairs(n, f, m)
     index = data.index
     labels = np.full((focal.size, spec.ratio), np.nan, dtype=object)
     where = np.full(n, -1, dtype=np.int64)
