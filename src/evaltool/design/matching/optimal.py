@@ -81,6 +81,20 @@ class OptimalSpec:
                 "solver": self.solver, "optmatch_tol": self.optmatch_tol}
 
 
+def refuse_too_large(score: np.ndarray, focal: np.ndarray, ctrl: np.ndarray, strata: np.ndarray,
+                     ratio: int, width: float | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The strata's (focal, control) groups, after refusing the problem if its largest stratum has more
+    than ``MAX_ARCS["optimal"]`` admissible slot-control arcs (counted, never built); either solver."""
+    codes = np.unique(strata, return_inverse=True)[1].ravel()
+    n_strata = int(codes.max()) + 1 if codes.size else 1
+    groups = list(strata_groups(codes, focal, ctrl))
+    counts = [count_arcs(score, f, c, width) * ratio for f, c in groups]  # refuse before building anything
+    if counts:
+        big = int(np.argmax(counts))
+        check_arcs("optimal", counts[big], groups[big][0].size, groups[big][1].size, width, n_strata)
+    return groups
+
+
 def optimal_pairs(score: np.ndarray, focal: np.ndarray, ctrl: np.ndarray, strata: np.ndarray,
                   ratio: int, width: float | None) -> tuple[np.ndarray, np.ndarray, float]:
     """(focal rows, control rows, total distance) of the minimum-distance k:1 matching.
@@ -101,11 +115,7 @@ def optimal_pairs(score: np.ndarray, focal: np.ndarray, ctrl: np.ndarray, strata
         s = int(short[np.argmax(nf[short] * ratio - nc[short])])
         raise MatchingError(f"{why} ({int(nf[s]) * ratio} focal slots, {int(nc[s])} controls"
                             + (")" if n_strata == 1 else f" in one of {n_strata} exact strata)"))
-    groups = list(strata_groups(strata, focal, ctrl))
-    counts = [count_arcs(score, f, c, width) * ratio for f, c in groups]  # refuse before building anything
-    if counts:
-        big = int(np.argmax(counts))
-        check_arcs("optimal", counts[big], groups[big][0].size, groups[big][1].size, width, n_strata)
+    groups = refuse_too_large(score, focal, ctrl, strata, ratio, width)
     slots_out, match_out = [], []
     for f, c in groups:
         ii, jj = caliper_arcs(score, f, c, width)
@@ -165,6 +175,8 @@ def match_optimal(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...
     width = None if spec.caliper is None else spec.caliper * float(np.std(ps, ddof=1))
     if spec.solver == "lemon":  # MatchIt's pairs: optmatch's network, LEMON's choices
         from evaltool.design.matching._optmatch import lemon_pairs, stratum_labels
+
+        refuse_too_large(ps, focal, ctrl, strata, spec.ratio, width)
 
         f, m, sub = lemon_pairs(ps, focal, ctrl, strata, spec.ratio, width, spec.optmatch_tol,
                                 stratum_labels(data, spec.exact))
