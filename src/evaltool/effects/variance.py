@@ -35,10 +35,29 @@ from evaltool.exceptions import EstimationError
 from evaltool.specs.effects import VARIANCE_ALIASES
 
 __all__ = [
-    "VARIANCES", "ALIASES", "variance_strategy", "cluster_vcov", "hc_vcov",
+    "VARIANCES", "ALIASES", "variance_strategy", "cluster_vcov", "cluster_sums", "dense_codes", "hc_vcov",
     "ClusterRobust", "HC1", "HC3", "AbadieImbens", "ClusterBootstrap",
     "VarianceStrategy", "VarianceEstimate",
 ]
+
+
+def dense_codes(values: np.ndarray) -> np.ndarray:
+    """Codes 0..G-1 of ``values`` in sorted order of the values: ``np.unique(values, return_inverse=True)[1]``,
+    by a bincount (O(n)) when the values are non-negative integers of moderate range."""
+    a = np.asarray(values)
+    if a.ndim == 1 and a.size and a.dtype.kind in "iu":
+        lo, hi = int(a.min()), int(a.max())
+        if lo >= 0 and hi <= 16 * a.size + (1 << 20):
+            a = a.astype(np.int64)
+            present = np.bincount(a, minlength=hi + 1) > 0
+            return a if present.all() else (np.cumsum(present) - 1)[a]
+    return np.unique(a, return_inverse=True)[1]
+
+
+def cluster_sums(codes: np.ndarray, g: int, values: np.ndarray) -> np.ndarray:
+    """(g, k) sums of the rows of ``values`` (n, k) within clusters ``codes`` (0..g-1), one bincount
+    per column (the same additions in the same order as ``np.add.at``)."""
+    return np.column_stack([np.bincount(codes, weights=values[:, c], minlength=g) for c in range(values.shape[1])])
 
 
 def cluster_vcov(fit: WLSFit, clusters: Sequence[np.ndarray], *, hc1: bool = True,
@@ -61,10 +80,9 @@ def cluster_vcov(fit: WLSFit, clusters: Sequence[np.ndarray], *, hc1: bool = Tru
             codes = dims[combo[0]]
             for j in combo[1:]:
                 codes = codes * (int(dims[j].max()) + 1) + dims[j]
-            codes = np.unique(codes, return_inverse=True)[1]
+            codes = dense_codes(codes)
             g = int(codes.max()) + 1
-            summed = np.zeros((g, k))
-            np.add.at(summed, codes, scores)
+            summed = cluster_sums(codes, g, scores)
             adj = g / (g - 1) if cadjust and g > 1 else 1.0
             meat += (-1) ** (size + 1) * adj * summed.T @ summed
     if hc1:  # no residual degrees of freedom (as many coefficients as units): the variance is not estimable
