@@ -110,7 +110,7 @@ class _Wild:
         self.c0 = cluster_sums(codes, g, XW * fit_wls(y, Xr, w).resid[:, None])
         self.c1 = cluster_sums(codes, g, XW * fit_wls(X[:, j].copy(), Xr, w).resid[:, None])
         fit = fit_wls(y, X, w)
-        self.beta_j = float(fit.beta[j])
+        self.beta_j = fit.beta[j]  # numpy scalars: a zero CR1 variance gives inf, not ZeroDivisionError
         self.se = math.sqrt(cr1_vcov(fit, [codes])[j, j])
 
     def tstats(self, b: float) -> tuple[float, np.ndarray]:
@@ -127,7 +127,7 @@ class _Wild:
         se = np.sqrt(self.adj * (proj ** 2).sum(axis=1))
         with np.errstate(divide="ignore", invalid="ignore"):
             t = (beta[:, j] - b) / se
-        return (self.beta_j - b) / self.se, t
+        return float((self.beta_j - b) / self.se), t
 
     def pvalue(self, b: float) -> float:
         t_obs, t = self.tstats(b)
@@ -172,13 +172,13 @@ def wild_cluster_bootstrap(y: np.ndarray, X: np.ndarray, w: np.ndarray, clusters
         raise EstimationError(f"the wild cluster bootstrap needs >= 2 clusters; got {g}")
     V, enumerated = _draws(g, n_boot, weights, np.random.default_rng(seed))
     wb = _Wild(y, X, w, codes, j, V)
-    est, se = wb.beta_j, wb.se
+    est, se = float(wb.beta_j), wb.se
     p = wb.pvalue(0.0)
     lo = hi = math.nan
     if conf_int:
         lo = _invert(wb.pvalue, est, se, alpha, -1)
         hi = _invert(wb.pvalue, est, se, alpha, +1)
-    return WildResult(est, est / se, p, lo, hi, g, int(V.shape[0]), weights, enumerated)
+    return WildResult(est, float(wb.beta_j / se), p, lo, hi, g, int(V.shape[0]), weights, enumerated)
 
 
 @dataclass(frozen=True)
