@@ -277,3 +277,22 @@ def test_singular_subgroup_test_is_unavailable_not_fatal(design):
     assert tests.loc["earn", "statistic"] > 0 and 0 < tests.loc["earn", "p_value"] < 1  # the other test is intact
     assert len(res.effects) == 2
     json.dumps(res.to_dict(), allow_nan=False)  # the unavailable test is written as null, not NaN
+
+
+@pytest.mark.parametrize("method", ["difference", "regression"])
+def test_outcomes_estimated_together_equal_one_at_a_time(design, population, method):
+    """Outcomes with the same usable units share rows and the model's factorisation; the numbers
+    are those of estimating each outcome alone (also with a missing value, i.e. other rows)."""
+    frame = pd.DataFrame({"earn": population["earn"], "y": population["y"].astype(float),
+                          "earn_gap": population["earn"] * 0.5 + 3.0}, index=population.index)
+    frame.loc[frame.index[design.weights.to_numpy() > 0][3], "earn_gap"] = np.nan
+    kw = {"method": method, "subgroups": ["group"], "covariates": ["x1"] if method == "regression" else None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        together = estimate(design, frame, **kw)
+        alone = [estimate(design, frame[[c]], **kw) for c in frame.columns]
+    cols = [c for c in EFFECT_COLUMNS if c != "p_value_adj"]
+    pd.testing.assert_frame_equal(together.effects[cols], pd.concat([a.effects for a in alone])[cols]
+                                  .reset_index(drop=True), check_exact=True)
+    pd.testing.assert_frame_equal(together.subgroups[cols], pd.concat([a.subgroups for a in alone])[cols]
+                                  .reset_index(drop=True), check_exact=True)

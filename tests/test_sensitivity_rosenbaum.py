@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from evaltool.exceptions import EstimationError
+from evaltool.sensitivity import rosenbaum as rb
 from evaltool.sensitivity.rosenbaum import (critical_gamma, hodges_lehmann_bounds, m_scores,
                                             m_statistic_bound, mcnemar_bound, wilcoxon_bound,
                                             wilcoxon_exact_bound)
@@ -132,3 +133,28 @@ def test_welders_hodges_lehmann_bound_between_published_taus():
     from scipy.optimize import brentq
     bound = brentq(lambda t: p(t) - 0.05, 0.0, 0.5)
     assert 0.18 < bound < 0.185
+
+
+def _elementwise_deviate(d, gamma):
+    """The signed-rank deviate from mid-ranks of every element (the definition, O(n log n))."""
+    ranks, t = rb._signed_ranks(d)
+    if ranks.size == 0:
+        return 0.0
+    p = gamma / (1 + gamma)
+    return (t - p * ranks.sum()) / np.sqrt(p * (1 - p) * (ranks ** 2).sum())
+
+
+@pytest.mark.parametrize("kind", ["continuous", "ties", "grid"])
+def test_rank_sums_from_distinct_values_equal_elementwise_ranks(kind):
+    rng = np.random.default_rng(7)
+    d = {"continuous": rng.normal(0.2, 1, 400), "ties": np.round(rng.normal(0.2, 1, 2000), 1),
+         "grid": rng.integers(-3, 5, 5000) / 104.0}[kind]
+    for tau in (0.0, 0.05, float(np.median(d)), 1 / 104.0):
+        for x in (d - tau, tau - d):
+            ranks, t = rb._signed_ranks(x)
+            assert rb.signed_rank_sums(x) == (t, ranks.sum(), (ranks ** 2).sum())
+    g = 1.7
+    lo, hi = rb.hodges_lehmann_bounds(d, g)
+    step = 1e-6 * (d.max() - d.min())  # the deviate changes sign at the returned points
+    assert _elementwise_deviate(d - (lo - step), g) > 0 >= _elementwise_deviate(d - (lo + step), g)
+    assert _elementwise_deviate((hi + step) - d, g) > 0 >= _elementwise_deviate((hi - step) - d, g)

@@ -25,7 +25,8 @@ import pandas as pd
 from evaltool.estimand import Estimand
 from evaltool.exceptions import EstimationError
 
-__all__ = ["Design", "PairsDesign", "PropensityLike", "Sample", "build_sample", "focal_columns"]
+__all__ = ["Design", "PairsDesign", "PropensityLike", "Sample", "build_sample", "count_units", "dense_codes",
+           "focal_columns"]
 
 
 @runtime_checkable
@@ -147,7 +148,25 @@ class Sample:
 
 
 def _recode(codes: np.ndarray) -> np.ndarray:
-    return np.unique(codes, return_inverse=True)[1].astype(np.int64)
+    return dense_codes(codes).astype(np.int64, copy=False)
+
+
+def dense_codes(values: np.ndarray) -> np.ndarray:
+    """Codes 0..G-1 of ``values`` in sorted order of the values: ``np.unique(values, return_inverse=True)[1]``,
+    by a bincount (O(n)) when the values are non-negative integers of moderate range."""
+    a = np.asarray(values)
+    if a.ndim == 1 and a.size and a.dtype.kind in "iu":
+        lo, hi = int(a.min()), int(a.max())
+        if lo >= 0 and hi <= 16 * a.size + (1 << 20):
+            a = a.astype(np.int64)
+            present = np.bincount(a, minlength=hi + 1) > 0
+            return a if present.all() else (np.cumsum(present) - 1)[a]
+    return np.unique(a, return_inverse=True)[1]
+
+
+def count_units(pos: np.ndarray) -> int:
+    """Number of distinct units among row positions ``pos`` (non-negative; ``np.unique(pos).size``)."""
+    return int(np.count_nonzero(np.bincount(pos))) if pos.size else 0
 
 
 def _has_pairs(design: Design) -> bool:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from evaltool.effects.covariates import covariate_matrix
-from evaltool.effects.design import Design, Sample, build_sample
+from evaltool.effects.design import Design, Sample, build_sample, count_units
 from evaltool.effects.estimators import Difference, Regression
 from evaltool.effects.multiple import adjust_pvalues
 from evaltool.effects.result import EFFECT_COLUMNS, TEST_COLUMNS, EffectResult, empty_frame
@@ -70,15 +70,39 @@ def _weighted_mean(y: np.ndarray, w: np.ndarray) -> float:
     return float(w @ y / w.sum())
 
 
-def _effect_row(design: Design, base: Sample, y: np.ndarray, Z: np.ndarray | None, estimator: Any,
-                strategy: VarianceStrategy, mask: np.ndarray, *, outcome: str, scale: float,
-                names: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+#: memory for estimation rows and their factorisations kept across the outcomes of one ``estimate`` call
+ROWS_CACHE_BYTES = 256 * 2 ** 20
+
+
+def _rows(base: Sample, Z: np.ndarray | None, estimator: Any, mask: np.ndarray, outcome: str,
+          cache: dict[bytes, Any] | None) -> tuple[Sample, Any]:
+    """The estimation rows of ``mask`` and the outcome-free QR factorisation of the effect model on them.
+
+    Outcomes with the same usable units (and subgroup level) share them: the same rows, the same
+    factorisation, so the same numbers as refitting, without a QR per outcome.
+    """
+    key = mask.tobytes()
+    if cache is not None and key in cache:
+        return cache[key]
     sample = base.restrict(mask)
     if sample.n == 0:
         raise EstimationError(f"outcome {outcome!r}: no usable units")
+    factor = estimator.factor(sample.treat, sample.weight, None if Z is None else Z[sample.pos])
+    if cache is not None and sum(f.nbytes for _, f in cache.values()) + factor.nbytes <= ROWS_CACHE_BYTES:
+        for a in (*sample.clusters, sample.pos, sample.treat, sample.weight, factor.X, factor.w):
+            a.flags.writeable = False  # shared by outcomes: nobody may change them
+        cache[key] = (sample, factor)
+    return sample, factor
+
+
+def _effect_row(design: Design, base: Sample, y: np.ndarray, Z: np.ndarray | None, estimator: Any,
+                strategy: VarianceStrategy, mask: np.ndarray, *, outcome: str, scale: float,
+                names: dict[str, Any], settings: dict[str, Any],
+                cache: dict[bytes, Any] | None = None) -> dict[str, Any]:
+    sample, factor = _rows(base, Z, estimator, mask, outcome, cache)
     yr = y[sample.pos]
     Zr = None if Z is None else Z[sample.pos]
-    fit = estimator.fit(yr, sample.treat, sample.weight, Zr)
+    fit = estimator.fit(yr, sample.treat, sample.weight, Zr, factor)
     problem = EffectProblem(design, sample, y, Z, estimator, fit, mask, **settings)
     ve = strategy.compute(problem)
     ve = _not_estimable_if_degenerate(ve, yr, outcome, names)
@@ -94,8 +118,8 @@ def _effect_row(design: Design, base: Sample, y: np.ndarray, Z: np.ndarray | Non
         "p_value": ve.p_value, "p_value_adj": ve.p_value,
         "mean_treated": m1 * scale, "mean_control": m0 * scale,
         "relative_change": None if m0 == 0 else est / m0,
-        "n_treated": int(np.unique(sample.pos[t1 & (sample.weight > 0)]).size),
-        "n_control": int(np.unique(sample.pos[~t1 & (sample.weight > 0)]).size),
+        "n_treated": count_units(sample.pos[t1 & (sample.weight > 0)]),
+        "n_control": count_units(sample.pos[~t1 & (sample.weight > 0)]),
         "unit": "pp" if scale == 100.0 else "level",
     }
 
@@ -233,6 +257,8 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
     settings = {"alpha": spec.alpha, "seed": spec.seed, "n_boot": spec.n_boot, "n_jobs": spec.n_jobs}
     label = {"estimand": est_value.value}
     main, sub, tests = [], [], []
+    level_cache: dict[str, dict] = {g: {} for g in groups}  # levels and their masks, shared by the outcomes
+    rows_cache: dict[bytes, Any] = {}
     for outcome in frame.columns:
         y = frame[outcome].to_numpy(dtype=float)
         mask = np.isfinite(y)
@@ -247,13 +273,13 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
                                       f"[0, 1] (min {v.min():g}, max {v.max():g})")
         scale = 100.0 if outcome in percent or _is_binary(y[in_design]) else 1.0
         main.append(_effect_row(design, base, y, Z, estimator, strategy, mask, outcome=outcome,
-                                scale=scale, names=label, settings=settings))
+                                scale=scale, names=label, settings=settings, cache=rows_cache))
         for g in groups:
-            levels = subgroup_levels(design.data[g], base, mask, g, outcome)
+            levels = subgroup_levels(design.data[g], base, mask, g, outcome, level_cache[g])
             for level, lmask in levels:
                 sub.append(_effect_row(design, base, y, Z, estimator, strategy, lmask, outcome=outcome,
                                        scale=scale, names={**label, "subgroup": g, "level": level},
-                                       settings=settings))
+                                       settings=settings, cache=rows_cache))
             if len(levels) >= 2:
                 try:
                     stat, df, p = wald_equal_effects(base, y, [m for _, m in levels])

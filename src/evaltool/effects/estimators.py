@@ -19,7 +19,7 @@ import numpy as np
 from evaltool.estimand import Estimand
 from evaltool.exceptions import EstimationError
 
-__all__ = ["WLSFit", "Difference", "Regression", "wls"]
+__all__ = ["WLSFit", "WLSFactor", "Difference", "Regression", "wls", "wls_factor"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,25 @@ class WLSFit:
         return float(self.beta[1])
 
 
-def wls(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> WLSFit:
-    """Weighted least squares by QR; raises :class:`EstimationError` if ``X`` is rank deficient."""
+@dataclass(frozen=True)
+class WLSFactor:
+    """The outcome-free part of a weighted least squares fit: ``X``, weights and the QR of
+    ``sqrt(w) X``, shared by every outcome estimated on the same rows."""
+
+    X: np.ndarray
+    w: np.ndarray
+    sw: np.ndarray
+    q: np.ndarray
+    r: np.ndarray
+    xtwx_inv: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.X.nbytes + self.q.nbytes + self.w.nbytes + self.sw.nbytes)
+
+
+def wls_factor(X: np.ndarray, w: np.ndarray) -> WLSFactor:
+    """QR of ``sqrt(w) X``; raises :class:`EstimationError` if ``X`` is rank deficient."""
     if X.shape[0] < X.shape[1]:  # fewer units than coefficients: QR's R is not square
         raise EstimationError(f"the effect model has {X.shape[1]} coefficients but only {X.shape[0]} units; "
                               "use fewer covariates or the difference estimator")
@@ -49,9 +66,18 @@ def wls(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> WLSFit:
     if d.size == 0 or d.min() <= 1e-10 * max(d.max(), 1.0):
         raise EstimationError("the effect model is singular (no variation in treatment within the "
                               "sample, or collinear covariates)")
-    beta = np.linalg.solve(r, q.T @ (y * sw))
     rinv = np.linalg.inv(r)
-    return WLSFit(X, y, w, beta, y - X @ beta, rinv @ rinv.T)
+    return WLSFactor(X, w, sw, q, r, rinv @ rinv.T)
+
+
+def wls(X: np.ndarray, y: np.ndarray, w: np.ndarray, factor: WLSFactor | None = None) -> WLSFit:
+    """Weighted least squares by QR; raises :class:`EstimationError` if ``X`` is rank deficient.
+
+    ``factor`` (:func:`wls_factor` of the same ``X`` and ``w``) skips the factorisation.
+    """
+    f = wls_factor(X, w) if factor is None else factor
+    beta = np.linalg.solve(f.r, f.q.T @ (y * f.sw))
+    return WLSFit(f.X, y, f.w, beta, y - f.X @ beta, f.xtwx_inv)
 
 
 def _check_arms(treat: np.ndarray, w: np.ndarray) -> None:
@@ -65,10 +91,14 @@ class Difference:
 
     name: str = "difference"
 
-    def fit(self, y: np.ndarray, treat: np.ndarray, w: np.ndarray, Z: np.ndarray | None) -> WLSFit:
+    def factor(self, treat: np.ndarray, w: np.ndarray, Z: np.ndarray | None) -> WLSFactor:
         _check_arms(treat, w)
-        X = np.column_stack([np.ones_like(treat), treat])
-        return wls(X, y, w)
+        return wls_factor(np.column_stack([np.ones_like(treat), treat]), w)
+
+    def fit(self, y: np.ndarray, treat: np.ndarray, w: np.ndarray, Z: np.ndarray | None,
+            factor: WLSFactor | None = None) -> WLSFit:
+        f = self.factor(treat, w, Z) if factor is None else factor
+        return wls(f.X, y, f.w, f)
 
     def point(self, y: np.ndarray, treat: np.ndarray, w: np.ndarray, Z: np.ndarray | None) -> float:
         """The estimate alone (fast path used by the bootstrap)."""
@@ -97,11 +127,16 @@ class Regression:
         Zc = Zc[:, keep]
         return np.column_stack([np.ones_like(treat), treat, Zc, treat[:, None] * Zc])
 
-    def fit(self, y: np.ndarray, treat: np.ndarray, w: np.ndarray, Z: np.ndarray | None) -> WLSFit:
+    def factor(self, treat: np.ndarray, w: np.ndarray, Z: np.ndarray | None) -> WLSFactor:
         if Z is None or Z.shape[1] == 0:
             raise EstimationError("method 'regression' needs `covariates`")
         _check_arms(treat, w)
-        return wls(self._matrix(treat, w, Z), y, w)
+        return wls_factor(self._matrix(treat, w, Z), w)
+
+    def fit(self, y: np.ndarray, treat: np.ndarray, w: np.ndarray, Z: np.ndarray | None,
+            factor: WLSFactor | None = None) -> WLSFit:
+        f = self.factor(treat, w, Z) if factor is None else factor
+        return wls(f.X, y, f.w, f)
 
     def point(self, y: np.ndarray, treat: np.ndarray, w: np.ndarray, Z: np.ndarray | None) -> float:
         try:

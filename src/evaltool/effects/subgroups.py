@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaltool.effects.design import Sample
+from evaltool.effects.design import Sample, count_units, dense_codes
 from evaltool.effects.estimators import wls
 from evaltool.effects.variance import cluster_vcov
 from evaltool.exceptions import DataWarning, EstimationError
@@ -21,29 +21,26 @@ MIN_PER_ARM = 2
 
 
 def subgroup_levels(values: pd.Series, sample: Sample, base_mask: np.ndarray,
-                    variable: str, outcome: str) -> list[tuple[Any, np.ndarray]]:
+                    variable: str, outcome: str, cache: dict | None = None) -> list[tuple[Any, np.ndarray]]:
     """Levels of ``variable`` with at least 2 treated and 2 control units in the sample.
 
     Returns ``(level, unit_mask)`` pairs in level order (the categories' order for a
     categorical column, e.g. age bands; sorted otherwise); skipped levels are reported
-    with a :class:`~evaltool.exceptions.DataWarning`.
+    with a :class:`~evaltool.exceptions.DataWarning`. ``cache`` (a dict kept by the caller for one
+    variable and one ``sample``) holds the levels and their unit masks across outcomes.
     """
-    vals = values.to_numpy()
-    present = pd.unique(values.iloc[sample.pos].dropna())
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        seen = set(present)
-        levels = [c for c in values.cat.categories if c in seen]
-    else:
-        try:
-            levels = sorted(present)
-        except TypeError:
-            levels = sorted(present, key=str)
+    cache = {} if cache is None else cache
+    if "levels" not in cache:
+        cache["levels"] = _levels(values, sample)
+        cache["values"] = values.to_numpy()
     out = []
-    for level in levels:
-        mask = base_mask & (vals == level)
+    for level in cache["levels"]:
+        if ("eq", level) not in cache:
+            cache[("eq", level)] = cache["values"] == level
+        mask = base_mask & cache[("eq", level)]
         rows = mask[sample.pos] & (sample.weight > 0)
-        n1 = np.unique(sample.pos[rows & (sample.treat == 1)]).size
-        n0 = np.unique(sample.pos[rows & (sample.treat == 0)]).size
+        n1 = count_units(sample.pos[rows & (sample.treat == 1)])
+        n0 = count_units(sample.pos[rows & (sample.treat == 0)])
         if n1 < MIN_PER_ARM or n0 < MIN_PER_ARM:
             warnings.warn(f"subgroup {variable}={level!r}, outcome {outcome!r}: {n1} treated and {n0} "
                           f"control units (< {MIN_PER_ARM} in an arm); level skipped",
@@ -51,6 +48,17 @@ def subgroup_levels(values: pd.Series, sample: Sample, base_mask: np.ndarray,
             continue
         out.append((_plain(level), mask))
     return out
+
+
+def _levels(values: pd.Series, sample: Sample) -> list[Any]:
+    present = pd.unique(values.iloc[sample.pos].dropna())
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        seen = set(present)
+        return [c for c in values.cat.categories if c in seen]
+    try:
+        return sorted(present)
+    except TypeError:
+        return sorted(present, key=str)
 
 
 def _plain(value: Any) -> Any:
@@ -79,7 +87,7 @@ def wald_equal_effects(sample: Sample, y: np.ndarray, level_masks: list[np.ndarr
     lev = level_of[sample.pos]
     keep = (lev >= 0) & np.isfinite(y[sample.pos])
     sub = Sample(sample.pos[keep], sample.treat[keep], sample.weight[keep],
-                 tuple(np.unique(c[keep], return_inverse=True)[1] for c in sample.clusters), sample.kind)
+                 tuple(dense_codes(c[keep]) for c in sample.clusters), sample.kind)
     D = (lev[keep][:, None] == np.arange(L)[None, :]).astype(float)
     X = np.column_stack([D, D * sub.treat[:, None]])  # level intercepts, level effects
     fit = wls(X, y[sub.pos], sub.weight)

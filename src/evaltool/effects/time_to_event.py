@@ -76,6 +76,9 @@ class _KM:
             step = np.where(self.y - self.d > 0, self.d / (self.y * (self.y - self.d)), np.nan)
         self.step = np.where(self.d > 0, step, 0.0)
         self.h = np.cumsum(self.step)
+        self.pos = order  # each unit's own time: times[pos] == t
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.jump = np.where(e, 1.0 / (self.y - self.d)[order], 0.0)
 
     def at(self, k: float) -> tuple[float, int]:
         """S at week k and the index of the last time <= k (-1 if none)."""
@@ -88,12 +91,9 @@ class _KM:
             return np.zeros(len(self.t))
         if np.isnan(self.h[j]):
             return np.full(len(self.t), np.nan)
-        idx = np.searchsorted(self.times, np.minimum(self.t, self.times[j]), side="right") - 1
-        own = np.where(self.e & (self.t <= self.times[j]), 1.0, 0.0)
-        denom = (self.y - self.d)[np.searchsorted(self.times, self.t)]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            jump = np.where(own > 0, own / denom, 0.0)
-        return -s * (jump - self.h[idx])
+        # the units' own times are indices into ``times``: no search per k
+        jump = np.where(self.pos <= j, self.jump, 0.0)
+        return -s * (jump - self.h[np.minimum(self.pos, j)])
 
 
 def _cluster_var(contrib: np.ndarray, cl: np.ndarray) -> float:
@@ -131,8 +131,9 @@ def kaplan_meier(time, event, group=None, weights=None, cluster=None) -> pd.Data
         name = "all" if g is None else GROUPS.get(lab, str(lab))
         rows.append({"group": name, "week": 0.0, "survival": 1.0, "std_error": 0.0,
                      "at_risk": float(w[m].sum()), "events": 0.0, "n_at_risk": int(m.sum())})
+        wm, clm = w[m], cl[m]
         for j, tt in enumerate(km.times):
-            se = np.sqrt(_cluster_var(w[m] * km.influence(tt), cl[m]))
+            se = np.sqrt(_cluster_var(wm * km.influence(tt), clm))
             rows.append({"group": name, "week": float(tt), "survival": float(km.s[j]), "std_error": float(se),
                          "at_risk": float(km.y[j]), "events": float(km.d[j]), "n_at_risk": int(km.y_n[j])})
     return pd.DataFrame(rows, columns=["group", "week", "survival", "std_error", "at_risk", "events", "n_at_risk"])

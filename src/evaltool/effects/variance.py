@@ -21,13 +21,15 @@ pair)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from evaltool.effects.abadie_imbens import AbadieImbens
 from evaltool.effects.bootstrap import ClusterBootstrap
+from evaltool.effects.design import dense_codes
 from evaltool.effects.estimators import WLSFit
 from evaltool.effects.m_estimation import MEstimation
 from evaltool.effects.strategy import EffectProblem, VarianceEstimate, VarianceStrategy
@@ -35,10 +37,32 @@ from evaltool.exceptions import EstimationError
 from evaltool.specs.effects import VARIANCE_ALIASES
 
 __all__ = [
-    "VARIANCES", "ALIASES", "variance_strategy", "cluster_vcov", "hc_vcov",
+    "VARIANCES", "ALIASES", "variance_strategy", "cluster_vcov", "cluster_sums", "dense_codes", "hc_vcov",
     "ClusterRobust", "HC1", "HC3", "AbadieImbens", "ClusterBootstrap",
     "VarianceStrategy", "VarianceEstimate",
 ]
+
+
+_BLAS: list = []
+
+
+def one_blas_thread() -> Any:
+    """BLAS on one thread for the sandwich's small products (k x k results from G x k cluster sums):
+    threads cost more to wake and spin than they save there (a G x k Gram matrix on two busy cores
+    took 30 times the CPU of one thread), and the matrix product's result does not depend on them."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return nullcontext()
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
+
+
+def cluster_sums(codes: np.ndarray, g: int, values: np.ndarray) -> np.ndarray:
+    """(g, k) sums of the rows of ``values`` (n, k) within clusters ``codes`` (0..g-1), one bincount
+    per column (the same additions in the same order as ``np.add.at``)."""
+    return np.column_stack([np.bincount(codes, weights=values[:, c], minlength=g) for c in range(values.shape[1])])
 
 
 def cluster_vcov(fit: WLSFit, clusters: Sequence[np.ndarray], *, hc1: bool = True,
@@ -56,20 +80,20 @@ def cluster_vcov(fit: WLSFit, clusters: Sequence[np.ndarray], *, hc1: bool = Tru
     scores = X * (w * e)[:, None]
     dims = [np.asarray(c) for c in clusters]
     meat = np.zeros((k, k))
-    for size in range(1, len(dims) + 1):
-        for combo in _combinations(len(dims), size):
-            codes = dims[combo[0]]
-            for j in combo[1:]:
-                codes = codes * (int(dims[j].max()) + 1) + dims[j]
-            codes = np.unique(codes, return_inverse=True)[1]
-            g = int(codes.max()) + 1
-            summed = np.zeros((g, k))
-            np.add.at(summed, codes, scores)
-            adj = g / (g - 1) if cadjust and g > 1 else 1.0
-            meat += (-1) ** (size + 1) * adj * summed.T @ summed
-    if hc1:  # no residual degrees of freedom (as many coefficients as units): the variance is not estimable
-        meat *= (n - 1) / (n - k) if n > k else np.nan
-    return fit.xtwx_inv @ meat @ fit.xtwx_inv
+    with one_blas_thread():
+        for size in range(1, len(dims) + 1):
+            for combo in _combinations(len(dims), size):
+                codes = dims[combo[0]]
+                for j in combo[1:]:
+                    codes = codes * (int(dims[j].max()) + 1) + dims[j]
+                codes = dense_codes(codes)
+                g = int(codes.max()) + 1
+                summed = cluster_sums(codes, g, scores)
+                adj = g / (g - 1) if cadjust and g > 1 else 1.0
+                meat += (-1) ** (size + 1) * adj * summed.T @ summed
+        if hc1:  # no residual degrees of freedom (as many coefficients as units): the variance is not estimable
+            meat *= (n - 1) / (n - k) if n > k else np.nan
+        return fit.xtwx_inv @ meat @ fit.xtwx_inv
 
 
 def _combinations(p: int, size: int) -> list[tuple[int, ...]]:

@@ -92,7 +92,8 @@ def rosenbaum_outcome(sets: np.ndarray, gammas: Sequence[float], *, alpha: float
         if method == "wilcoxon_exact":
             pfun = lambda g: rb.wilcoxon_exact_bound(d, g)  # noqa: E731
         else:
-            pfun = lambda g: rb.wilcoxon_bound(d, g)[1]  # noqa: E731
+            sums = rb.signed_rank_sums(d)  # ranked once for every Gamma
+            pfun = lambda g: rb.wilcoxon_from_sums(sums, g)[1]  # noqa: E731
         hl = [[sgn * v for v in sorted(rb.hodges_lehmann_bounds(d, g), key=lambda x: sgn * x)]
               for g in gammas]
     else:

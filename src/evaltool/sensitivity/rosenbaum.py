@@ -37,6 +37,7 @@ from scipy import optimize, stats
 from evaltool.exceptions import EstimationError
 
 __all__ = ["mcnemar_bound", "wilcoxon_bound", "wilcoxon_exact_bound", "hodges_lehmann_bounds",
+           "signed_rank_sums", "wilcoxon_from_sums",
            "m_scores", "m_statistic_bound", "critical_gamma", "GAMMA_MAX"]
 
 GAMMA_MAX = 1000.0
@@ -84,19 +85,63 @@ def _midranks(a: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _rank_sums(x: np.ndarray, counts: np.ndarray) -> tuple[float, float, float] | None:
+    """``(T, sum of ranks, sum of squared ranks)`` of the signed-rank statistic of the distinct values
+    ``x`` (finite), each occurring ``counts`` times: zeros dropped, mid-ranks of ``|x|``, ``T`` the rank
+    sum of the positive values; None when every value is 0.
+
+    The same mid-ranks as ranking every element (``_midranks``); the sums of the (half-integer) ranks
+    and their squares are exact in floating point while below 2^51, so they equal the element-wise sums.
+    """
+    nz = x != 0
+    if not nz.any():
+        return None
+    x, c = x[nz], counts[nz]
+    a = np.abs(x)
+    order = np.argsort(a, kind="stable")  # |x| of sorted x is two monotone runs: a linear merge
+    s, cs = a[order], c[order]
+    new = np.r_[True, s[1:] != s[:-1]]
+    first = np.flatnonzero(new)
+    size = np.add.reduceat(cs, first)
+    ends = np.cumsum(size)
+    group_rank = (ends - size + ends + 1) / 2.0
+    ranks = np.empty(x.size)
+    ranks[order] = group_rank[np.cumsum(new) - 1]
+    rc = ranks * c
+    return float(rc[x > 0].sum()), float(rc.sum()), float((ranks * rc).sum())
+
+
+def signed_rank_sums(diff: np.ndarray) -> tuple[float, float, float] | None:
+    """``(T, sum of ranks, sum of squared ranks)`` of the Wilcoxon signed-rank statistic of ``diff``
+    (non-finite and zero differences dropped, mid-ranks); None when no difference is left."""
+    d = np.asarray(diff, dtype=float)
+    v, c = np.unique(d[np.isfinite(d)], return_counts=True)
+    return _rank_sums(v, c)
+
+
+def wilcoxon_from_sums(sums: tuple[float, float, float] | None, gamma: float) -> tuple[float, float]:
+    """``(deviate, upper p)`` of the signed-rank statistic under Gamma from :func:`signed_rank_sums`."""
+    g = _check_gamma(gamma)
+    if sums is None:
+        return 0.0, 1.0
+    dev = _deviate(sums, g)
+    return dev, float(stats.norm.sf(dev))
+
+
+def _deviate(sums: tuple[float, float, float], g: float) -> float:
+    t, r1, r2 = sums
+    p = g / (1.0 + g)
+    return float((t - p * r1) / np.sqrt(p * (1 - p) * r2))
+
+
 def wilcoxon_bound(diff: np.ndarray, gamma: float) -> tuple[float, float]:
     """``(deviate, upper p)`` of the signed-rank statistic under Gamma, normal approximation.
 
     ``diff`` are treated-minus-control pair differences; zero differences are dropped and tied
     absolute differences get mid-ranks (as ``rbounds::psens`` and ``wilcox.test``).
     """
-    g = _check_gamma(gamma)
-    ranks, t = _signed_ranks(diff)
-    if ranks.size == 0:
-        return 0.0, 1.0
-    p = g / (1.0 + g)
-    dev = (t - p * ranks.sum()) / np.sqrt(p * (1 - p) * (ranks ** 2).sum())
-    return float(dev), float(stats.norm.sf(dev))
+    _check_gamma(gamma)
+    return wilcoxon_from_sums(signed_rank_sums(diff), gamma)
 
 
 def wilcoxon_exact_bound(diff: np.ndarray, gamma: float, max_n: int = 400) -> float:
@@ -125,17 +170,13 @@ def wilcoxon_exact_bound(diff: np.ndarray, gamma: float, max_n: int = 400) -> fl
     return float(min(1.0, dist[int(np.rint(2 * t)):].sum()))
 
 
-def _deviate_shifted(diff: np.ndarray, tau: float, gamma: float, upper: bool) -> float:
-    d = (diff - tau) if upper else (tau - diff)
-    return wilcoxon_bound(d, gamma)[0] if np.any(d != 0) else 0.0
-
-
 def hodges_lehmann_bounds(diff: np.ndarray, gamma: float, tol: float = 1e-9) -> tuple[float, float]:
     """Range of Hodges-Lehmann estimates of a constant additive effect under Gamma.
 
     The low end solves deviate(diff - tau) = 0 under the upper bound, the high end the mirror
     problem (as ``DOS2::senWilcox(conf.int=TRUE)``); the deviate is a step function of tau, and
-    the returned points are where it changes sign, found by bisection to ``tol``.
+    the returned points are where it changes sign, found by bisection to ``tol``. The differences
+    are sorted once (distinct values and counts); each trial tau then ranks the distinct values.
     """
     g = _check_gamma(gamma)
     d = np.asarray(diff, dtype=float)
@@ -143,6 +184,12 @@ def hodges_lehmann_bounds(diff: np.ndarray, gamma: float, tol: float = 1e-9) -> 
     if d.size < 2:
         raise EstimationError(f"Hodges-Lehmann bounds need at least 2 pairs; got {d.size}")
     lo0, hi0 = float(d.min()), float(d.max())
+    values, counts = np.unique(d, return_counts=True)
+
+    def deviate(tau: float, upper: bool) -> float:
+        x = (values - tau) if upper else (tau - values)
+        sums = _rank_sums(x, counts)
+        return 0.0 if sums is None else _deviate(sums, g)
 
     def root(upper: bool) -> float:
         a, b = lo0, hi0  # f(a) >= 0 >= f(b) for the upper problem; reversed for the lower
@@ -151,7 +198,7 @@ def hodges_lehmann_bounds(diff: np.ndarray, gamma: float, tol: float = 1e-9) -> 
             if b - a <= tol * max(hi0 - lo0, 1e-300):
                 break
             mid = 0.5 * (a + b)
-            if sign * _deviate_shifted(d, mid, g, upper) > 0:
+            if sign * deviate(mid, upper) > 0:
                 a = mid
             else:
                 b = mid
