@@ -3,7 +3,8 @@ Kaplan–Meier survival ratios across hidden steps.
 
 * **Sizes of one group across blocks.** Every block that publishes a size of the treated or the
   comparison group (design, data report, target group, main effects, specification curve, Rosenbaum
-  matched sets, time-to-event ``n``) describes nested populations (all ⊇ matched ⊇ with outcome; a
+  matched sets, time-to-event ``n``, comparison designs, the sum of a subgroup variable's levels shown whole)
+  describes nested populations (all ⊇ matched ⊇ with outcome; a
   wider caliper ⊇ a narrower one). Any two published sizes of one side that differ by
   1 .. min_cell - 1 give a count of persons (``all - matched`` is one such pair).
 * **Kaplan–Meier ratios.** Between two shown steps ``p1`` and ``p2`` of a group with hidden steps in
@@ -51,6 +52,14 @@ def published_sizes(doc: ResultsDocument) -> dict[str, list[tuple[str, float]]]:
             out["treated"].append((f"rosenbaum {r.outcome} n_sets", r.n_sets))
     for side, rows in process_sizes(doc).items():
         out[side] += rows
+    for r in doc.comparison_designs.rows if doc.comparison_designs is not None else ():
+        out["treated"].append((f"comparison design {r.design} {r.outcome} n_treated", r.n_treated))
+        out["control"].append((f"comparison design {r.design} {r.outcome} n_control", r.n_control))
+    for (outcome, var) in dict.fromkeys((s.outcome, s.variable) for s in doc.subgroups):
+        rows = [s for s in doc.subgroups if (s.outcome, s.variable) == (outcome, var)]
+        for side, col in (("treated", "n_treated"), ("control", "n_control")):
+            if all(getattr(s, col) is not None for s in rows):  # the levels add up to the persons with the outcome
+                out[side].append((f"subgroups {outcome}/{var} sum of levels {col}", sum(getattr(s, col) for s in rows)))
     return {side: [(w, v) for w, v in rows if isinstance(v, (int, float)) and not isinstance(v, bool)]
             for side, rows in out.items()}
 

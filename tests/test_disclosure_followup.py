@@ -1,0 +1,131 @@
+"""A final evaluation against its published midterm: the group sizes (route a) and the subgroup levels' union
+(route b) of issue 12, and ``evaltool report`` re-rendering a final with the midterm its run folder records.
+
+Each test first shows the attack (tests/attacker_followup.py) recovering a count of 1-4 from a final that is
+safe alone (controlled without its midterm: the unprotected path), then the gate with ``earlier`` closing it.
+The numbers are made up from the report fixture, so the recovered count is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from attacker import Attack, attack_document
+from attacker_followup import attack_followup
+from evaltool.report.gate import control_document
+from evaltool.results.schema import ResultsDocument
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results_example.json"
+OUTCOME = "internship_or_wage_subsidy_52w"
+
+
+@pytest.fixture(scope="module")
+def doc() -> ResultsDocument:
+    return ResultsDocument.read(FIXTURE)
+
+
+def _pair_findings(mid: ResultsDocument, fin: ResultsDocument) -> list[str]:
+    a = Attack(5)
+    attack_followup(mid, fin, a)
+    return a.findings
+
+
+def _alone_findings(d: ResultsDocument) -> list[str]:
+    a = Attack(5)
+    attack_document(d, a)
+    return a.findings
+
+
+def test_matched_size_three_below_the_final_is_hidden_in_every_block(doc):
+    n = doc.design.n
+    # the midterm matched 3 fewer treated (and left 3 more unmatched): all - matched moves by 3 too, which the
+    # sample-flow rule already caught (it hid all, unmatched, discarded) — but not the matched size itself
+    mid_raw = replace(doc, design=replace(doc.design, n=replace(n, treated_matched=n.treated_matched - 3,
+                                                                treated_unmatched=n.treated_unmatched + 3,
+                                                                ess_treated=n.treated_matched - 3.0)))
+    mid, _ = control_document(mid_raw)
+    alone, _ = control_document(doc)
+    leaks = _pair_findings(mid, alone)
+    assert any("treated sizes (final design treated_matched 1184 - midterm design treated_matched 1181) = 3" in f
+               for f in leaks)
+    fin, log = control_document(doc, earlier=mid)
+    assert _pair_findings(mid, fin) == []
+    assert _alone_findings(fin) == []
+    fn = fin.design.n
+    assert (fn.treated_all, fn.treated_matched, fn.treated_unmatched, fn.ess_treated) == (None,) * 4
+    assert fn.control_matched == 1184  # the comparison side did not move
+    assert all(e.n_treated is None for e in fin.effects) and all(e.n_control == 1184 for e in fin.effects)
+    # the subgroup levels no longer add up to the hidden size: each variable lost at least two levels
+    for var in ("origin", "age_group", "match_group"):
+        rows = [s for s in fin.subgroups if s.outcome == OUTCOME and s.variable == var]
+        assert sum(s.n_treated is None for s in rows) >= 2
+    assert any("midterm" in e.reason for e in log.entries if e.column == "treated_matched,ess_treated"
+               or "treated_matched" in e.column)
+
+
+def test_a_size_near_any_midterm_size_is_hidden_not_only_the_same_cell(doc):
+    # the midterm published 1181 treated with the first outcome (its matched 1196, all 1203): 3 below the final's
+    # 1184 matched treated, a different cell of the same group
+    n = doc.design.n
+    e0 = doc.effects[0]
+    mid_raw = replace(doc, effects=tuple(replace(e, n_treated=1181) if e is e0 else e for e in doc.effects),
+                      design=replace(doc.design, n=replace(n, treated_matched=1196, treated_all=1203,
+                                                           ess_treated=1196.0)))
+    mid, _ = control_document(mid_raw)
+    assert mid.effects[0].n_treated == 1181
+    alone, _ = control_document(doc)
+    leaks = _pair_findings(mid, alone)
+    assert f"midterm vs final: treated sizes (final design treated_matched 1184 - midterm effects {e0.outcome} " \
+           "n_treated 1181) = 3" in leaks
+    fin, _ = control_document(doc, earlier=mid)
+    assert _pair_findings(mid, fin) == [] and _alone_findings(fin) == []
+    assert fin.design.n.treated_matched is None and fin.design.n.treated_all is None
+
+
+def _origin(d: ResultsDocument, **levels: tuple[int, int]) -> ResultsDocument:
+    subs = tuple(replace(s, n_treated=levels[s.level][0], n_control=levels[s.level][1])
+                 if s.outcome == OUTCOME and s.variable == "origin" and s.level in levels else s for s in d.subgroups)
+    return replace(d, subgroups=subs)
+
+
+def test_subgroup_levels_union_against_the_midterms_main_effect(doc):
+    # final: western 3 (hidden), its complement non_western 544 hidden too, danish 545 shown: the hidden levels hold
+    # 1184 - 545 = 639 treated. Midterm: danish 538 shown (7 fewer: safe as a cell), non_western 530 hidden (the
+    # complement), main effect 1174 (10 fewer): its hidden levels hold 1174 - 538 = 636, so 3 treated joined
+    # those levels in between.
+    fin_raw = _origin(doc, western=(3, 3))
+    mid_raw = _origin(doc, western=(3, 3), danish=(538, 545), non_western=(530, 544))
+    mid_raw = replace(mid_raw, effects=tuple(replace(e, n_treated=1174) if e.outcome == OUTCOME else e
+                                             for e in mid_raw.effects))
+    mid, _ = control_document(mid_raw)
+    alone, _ = control_document(fin_raw)
+    shown = {s.level: s.n_treated for s in alone.subgroups if s.outcome == OUTCOME and s.variable == "origin"}
+    assert shown == {"danish": 545, "western": None, "non_western": None}
+    assert _pair_findings(mid, alone) == [f"midterm vs final: subgroups {OUTCOME}/origin n_treated: "
+                                          "hidden levels' union = 3"]
+    fin, log = control_document(fin_raw, earlier=mid)
+    assert _pair_findings(mid, fin) == [] and _alone_findings(fin) == []
+    origin = [s for s in fin.subgroups if s.outcome == OUTCOME and s.variable == "origin"]
+    assert all(s.n_treated is None and s.estimate is None for s in origin)
+    assert any("union" in e.reason for e in log.entries)
+    test = next(t for t in fin.subgroup_tests if t.outcome == OUTCOME and t.variable == "origin")
+    assert test.statistic is None  # a test over a variable with a hidden level is hidden
+
+
+def test_subgroup_levels_adding_up_to_a_clashing_size_lose_two_levels(doc):
+    # within one document: the main effect's n is hidden (1187 beside 1184 matched), but the levels shown whole
+    # still add up to it
+    d = replace(doc, effects=tuple(replace(e, n_treated=1187) if e.outcome == OUTCOME else e for e in doc.effects))
+    d = _origin(d, danish=(548, 545))
+    out, _ = control_document(d)
+    # the unprotected path: the controlled document with its subgroup rows as they were before the gate
+    open_ = replace(out, subgroups=d.subgroups)
+    assert any(f"subgroups {OUTCOME}/origin sum of levels n_treated 1187 - design treated_matched 1184) = 3" in f
+               for f in _alone_findings(open_))
+    assert next(e for e in out.effects if e.outcome == OUTCOME).n_treated is None
+    origin = [s for s in out.subgroups if s.outcome == OUTCOME and s.variable == "origin"]
+    assert sum(s.n_treated is None for s in origin) >= 2
+    assert _alone_findings(out) == []
