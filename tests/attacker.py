@@ -26,6 +26,7 @@ from pathlib import Path
 
 from attacker_cross import attack_km_ratios, attack_process, attack_sizes
 from attacker_followup import attack_followup
+import evaltool.report.gate  # noqa: F401,E402  (every block's disclosure declarations, the area records' too)
 from evaltool.report.disclosure_protocol import fields_of
 from evaltool.results._record import Record
 from evaltool.results.schema import ResultsDocument

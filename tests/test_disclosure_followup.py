@@ -129,3 +129,60 @@ def test_subgroup_levels_adding_up_to_a_clashing_size_lose_two_levels(doc):
     origin = [s for s in out.subgroups if s.outcome == OUTCOME and s.variable == "origin"]
     assert sum(s.n_treated is None for s in origin) >= 2
     assert _alone_findings(out) == []
+
+
+def _mid_three_fewer_matched(doc: ResultsDocument) -> ResultsDocument:
+    n = doc.design.n
+    mid_raw = replace(doc, design=replace(doc.design, n=replace(n, treated_matched=n.treated_matched - 3,
+                                                                treated_unmatched=n.treated_unmatched + 3,
+                                                                ess_treated=n.treated_matched - 3.0)))
+    return control_document(mid_raw)[0]
+
+
+def test_report_rerendering_uses_the_midterm_the_run_folder_records(doc, tmp_path, monkeypatch):
+    import evaltool.report
+    from evaltool.exceptions import ConfigError
+    from evaltool.study.compare import recorded_midterm
+    from evaltool.study.outputs import rerender_report
+
+    mid = _mid_three_fewer_matched(doc)
+    alone, _ = control_document(doc)  # a final written without report.compare_with
+    (tmp_path / "mid").mkdir()
+    (tmp_path / "final").mkdir()
+    (tmp_path / "mid" / "results.json").write_text(mid.to_json(), encoding="utf-8")
+    final_json = tmp_path / "final" / "results.json"
+    final_json.write_text(alone.to_json(), encoding="utf-8")
+    seen = []
+    real = evaltool.report.render_report
+    monkeypatch.setattr(evaltool.report, "render_report", lambda d, **kw: seen.append((d, kw)) or real(d, **kw))
+
+    rerender_report(final_json, template="final", language="en", out=tmp_path / "alone.html")
+    assert seen[-1][1]["compare_with"] is None and seen[-1][0] == ResultsDocument.read(final_json)
+    assert _pair_findings(mid, seen[-1][0])  # the unprotected path: published beside the midterm, 3 persons
+
+    (tmp_path / "final" / "config.resolved.yaml").write_text("report:\n  compare_with: ../mid/results.json\n",
+                                                              encoding="utf-8")
+    assert recorded_midterm(final_json) == tmp_path / "final" / "../mid/results.json"
+    rerender_report(final_json, template="final", language="en", out=tmp_path / "with.html")
+    controlled, kw = seen[-1]
+    assert kw["compare_with"] is not None and _pair_findings(mid, controlled) == []
+    assert controlled.design.n.treated_matched is None
+    rerender_report(final_json, template="midterm", language="en", out=tmp_path / "mid.html")
+    assert seen[-1][1]["compare_with"] is None  # a midterm report compares with nothing
+
+    (tmp_path / "final" / "config.resolved.yaml").write_text("report:\n  compare_with: gone/results.json\n",
+                                                              encoding="utf-8")
+    with pytest.raises(ConfigError, match="the run compared with gone/results.json"):
+        rerender_report(final_json, template="final", language="en", out=tmp_path / "x.html")
+
+
+def test_the_demo_layout_records_its_midterm(tmp_path):
+    from evaltool.study.compare import recorded_midterm
+
+    for sub in ("final", "midterm"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "results.json").write_text("{}", encoding="utf-8")
+    assert recorded_midterm(tmp_path / "final" / "results.json") is None  # not an evaltool output folder
+    (tmp_path / ".evaltool-output").write_text("", encoding="utf-8")
+    assert recorded_midterm(tmp_path / "final" / "results.json") == tmp_path / "midterm" / "results.json"
+    assert recorded_midterm(tmp_path / "midterm" / "results.json") is None
