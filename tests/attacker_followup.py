@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from attacker_cross import published_sizes
+from attacker_cross import attack_risk_sets, published_sizes
 from evaltool.results.schema import ResultsDocument
 
 __all__ = ["paired_counts", "attack_followup", "attack_sizes_followup", "attack_subgroup_unions"]
@@ -97,6 +97,7 @@ def attack_sizes_followup(midterm: ResultsDocument, final: ResultsDocument, a: A
                 if (fv, mv) not in seen and 0 < abs(fv - mv) < a.m:
                     seen.add((fv, mv))
                     a.check(abs(fv - mv), f"{label}: {side} sizes (final {fw} {fv:g} - midterm {mw} {mv:g})")
+    attack_risk_sets(final, mid, a, f"{label}: final vs midterm sizes")
 
 
 def attack_subgroup_unions(midterm: ResultsDocument, final: ResultsDocument, a: Any, label: str) -> None:

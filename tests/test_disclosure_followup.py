@@ -51,9 +51,14 @@ def test_matched_size_three_below_the_final_is_hidden_in_every_block(doc):
     leaks = _pair_findings(mid, alone)
     assert any("treated sizes (final design treated_matched 1184 - midterm design treated_matched 1181) = 3" in f
                for f in leaks)
+    assert any("KM time_to_self_support treated week 0 at_risk 1184 - design treated_matched 1181) = 3" in f
+               for f in leaks)  # the persons at risk before the first event are the group's size too
     fin, log = control_document(doc, earlier=mid)
     assert _pair_findings(mid, fin) == []
     assert _alone_findings(fin) == []
+    assert all(p.at_risk != 1184 for t in fin.time_to_event for p in t.km if p.group == "treated")
+    assert {r.n for r in fin.trajectories if r.group == "treated"} & {1184} == set()
+    assert {r.n for r in fin.trajectories if r.group == "comparison"} & {1184} == {1184}  # its side did not move
     fn = fin.design.n
     assert (fn.treated_all, fn.treated_matched, fn.treated_unmatched, fn.ess_treated) == (None,) * 4
     assert fn.control_matched == 1184  # the comparison side did not move

@@ -55,6 +55,8 @@ def published_sizes(doc: ResultsDocument) -> dict[str, list[float]]:
         out[side] += [(t.n or {}).get(side) for t in doc.time_to_event]
         out[side] += [total for _key, total in _subgroup_sums(doc, f)]
     out["treated"] += [r.n_sets for r in s.rosenbaum] if s is not None else []
+    for side, rows in _head_counts(doc).items():  # the size at the start of a curve / of the trajectories
+        out[side] += rows
     for d in doc.journeys.distribution if doc.journeys is not None else ():
         side = {"treated": "treated", "comparison": "control"}.get(d.group)
         if side is not None:
@@ -121,7 +123,58 @@ def control_sizes(c: Any, out: ResultsDocument, earlier: dict[str, list[float]] 
                                column=f)
             rows.append(r)
         out = replace(out, comparison_designs=replace(cd, rows=tuple(rows)))
-    return _subgroups(c, out, clash, why)
+    out = _subgroups(c, out, clash, why)
+    return _risk_sets(c, out, lambda side, v: v is not None and any(c.small(abs(v - k))
+                                                                    for k in (*kept[side], *fixed[side])), why)
+
+
+def _head_counts(doc: ResultsDocument) -> dict[str, list[Any]]:
+    """The persons at risk at a Kaplan–Meier curve's first point, and the trajectories' n at their first week: the
+    group's size (before anyone had an event or left follow-up)."""
+    out: dict[str, list[Any]] = {"treated": [], "control": []}
+    for t in doc.time_to_event:
+        first: dict[str, Any] = {}
+        for p in t.km:
+            first.setdefault(p.group, p.at_risk)
+        for group, v in first.items():
+            if _SIDE.get(group, group) in out:
+                out[_SIDE.get(group, group)].append(v)
+    weeks: dict[str, tuple] = {}
+    for r in doc.trajectories:
+        if r.group not in weeks or r.week < weeks[r.group][0]:
+            weeks[r.group] = (r.week, r.n)
+    for group, (_week, n) in weeks.items():
+        if _SIDE.get(group, group) in out:
+            out[_SIDE.get(group, group)].append(n)
+    return out
+
+
+_SIDE = {"comparison": "control"}
+_KM_FIELDS = ["survival", "at_risk", "events", "std_error", "n_at_risk"]
+
+
+def _risk_sets(c: Any, out: ResultsDocument, near: Any, why: str) -> ResultsDocument:
+    """Kaplan–Meier points and trajectory rows that carry a group size near a published one (or a hidden one: the
+    persons at risk before the first event are the group's n): the KM point is hidden whole (its survival
+    ``1 - d / n`` would give the n back), the trajectory row's n."""
+    tte = []
+    for t in out.time_to_event:
+        points = []
+        for p in t.km:
+            side = _SIDE.get(p.group, p.group)
+            if side in ("treated", "control") and (near(side, p.at_risk) or near(side, p.n_at_risk)):
+                p = c.hide(p, _KM_FIELDS, "secondary", "time_to_event", f"{t.outcome}: {p.group} week {p.week:g}",
+                           f"persons at risk {why}", column="at_risk")
+            points.append(p)
+        tte.append(replace(t, km=tuple(points)))
+    traj = []
+    for r in out.trajectories:
+        side = _SIDE.get(r.group, r.group)
+        if side in ("treated", "control") and near(side, r.n):
+            r = c.hide(r, ["n"], "secondary", "trajectories", f"{r.group} week {r.week}: {r.category}", f"n {why}",
+                       column="n")
+        traj.append(r)
+    return replace(out, time_to_event=tuple(tte), trajectories=tuple(traj))
 
 
 def _subgroups(c: Any, out: ResultsDocument, clash: Any, why: str) -> ResultsDocument:
