@@ -191,3 +191,18 @@ def test_the_demo_layout_records_its_midterm(tmp_path):
     (tmp_path / ".evaltool-output").write_text("", encoding="utf-8")
     assert recorded_midterm(tmp_path / "final" / "results.json") == tmp_path / "midterm" / "results.json"
     assert recorded_midterm(tmp_path / "midterm" / "results.json") is None
+
+
+# Found by benchmarks/bench_disclosure_attack.py on midterm + final pairs (docs/disclosure.md): on the code before
+# issue 12's rules, random pair 7004 (37 matched treated in the final beside 36 treated in the midterm; a hidden
+# target-group union of 4 persons in the comparison pool) gave 4 counts of 1-4 by differencing the two.
+def test_random_pair_7004_resists_the_attacker(tmp_path):
+    from attacker import attack, attack_midterm_final, gated_pair_folder
+
+    folder = gated_pair_folder(7004, tmp_path / "out")
+    assert folder is not None, "the random pair was refused"
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["final", "midterm"]
+    assert attack(folder) == [] and attack_midterm_final(folder) == []
+    fin = ResultsDocument.read(folder / "final" / "results.json")
+    mid = ResultsDocument.read(folder / "midterm" / "results.json")
+    assert mid.design.n.treated_all == 36 and fin.design.n.treated_matched is None  # hidden: 37 beside 36
