@@ -64,6 +64,11 @@ def published_sizes(doc: ResultsDocument) -> dict[str, list[tuple[str, float]]]:
                 out[side].append((f"subgroups {outcome}/{var} sum of levels {col}", sum(getattr(s, col) for s in rows)))
     for side, rows in risk_sets(doc, first_only=True).items():  # the group's size before any event
         out[side] += rows
+    ps = doc.propensity
+    for series, side in (("treated", "treated"), ("control_all", "control"), ("control_matched", "control")):
+        bins = list(getattr(ps, series)) if ps is not None else []
+        if bins and None not in bins:  # a histogram shown whole adds up to the group
+            out[side].append((f"propensity {series} sum of bins", sum(bins)))
     return {side: [(w, v) for w, v in rows if isinstance(v, (int, float)) and not isinstance(v, bool)]
             for side, rows in out.items()}
 

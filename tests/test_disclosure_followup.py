@@ -206,3 +206,16 @@ def test_random_pair_7004_resists_the_attacker(tmp_path):
     fin = ResultsDocument.read(folder / "final" / "results.json")
     mid = ResultsDocument.read(folder / "midterm" / "results.json")
     assert mid.design.n.treated_all == 36 and fin.design.n.treated_matched is None  # hidden: 37 beside 36
+
+
+def test_a_propensity_histogram_shown_whole_does_not_give_a_hidden_size_back(doc):
+    ps = doc.propensity
+    d = replace(doc, propensity=replace(ps, treated=(600, 584) + (0,) * (len(ps.treated) - 2)))  # adds up to 1184
+    mid = _mid_three_fewer_matched(d)
+    fin, log = control_document(d, earlier=mid)
+    open_ = replace(fin, propensity=control_document(d)[0].propensity)  # the histogram as the block rules leave it
+    assert any("propensity treated sum of bins 1184" in f for f in _pair_findings(mid, open_))
+    assert _pair_findings(mid, fin) == [] and _alone_findings(fin) == []
+    hidden = [i for i, v in enumerate(fin.propensity.treated) if v is None]
+    assert 1 in hidden and len(hidden) >= 2 and fin.propensity.treated[0] == 600  # the smallest non-zero bin, 584
+    assert fin.propensity.suppressed["treated.1"] == "secondary"

@@ -174,7 +174,32 @@ def _risk_sets(c: Any, out: ResultsDocument, near: Any, why: str) -> ResultsDocu
             r = c.hide(r, ["n"], "secondary", "trajectories", f"{r.group} week {r.week}: {r.category}", f"n {why}",
                        column="n")
         traj.append(r)
-    return replace(out, time_to_event=tuple(tte), trajectories=tuple(traj))
+    return _histogram(c, replace(out, time_to_event=tuple(tte), trajectories=tuple(traj)), near, why)
+
+
+def _histogram(c: Any, out: ResultsDocument, near: Any, why: str) -> ResultsDocument:
+    """A propensity series whose bins are all shown adds up to a group size: when that sum lies near a published
+    size, or the design's count of that series is hidden, its smallest bins are hidden (at least two, holding
+    at least min_cell persons)."""
+    ps = out.propensity
+    if ps is None:
+        return out
+    n = out.design.n
+    marks, series_out = dict(ps.suppressed), {}
+    for series, side, count in (("treated", "treated", "treated_all"), ("control_all", "control", "control_all"),
+                                ("control_matched", "control", "control_matched")):
+        bins = list(getattr(ps, series))
+        if not bins or None in bins or not (near(side, sum(bins)) or (getattr(n, count) is None
+                                                                      and count in n.suppressed)):
+            continue
+        first = min(range(len(bins)), key=lambda i: (bins[i] == 0, bins[i], i))
+        for i in sorted({first} | c.complement(bins, {first})):
+            bins[i] = None
+            marks[f"{series}.{i}"] = "secondary"
+            c.log("propensity", f"{series} bin {i}", "count", f"the bins add up to a hidden size, or one that {why}",
+                  "secondary")
+        series_out[series] = tuple(bins)
+    return replace(out, propensity=replace(ps, **series_out, suppressed=marks)) if series_out else out
 
 
 def _subgroups(c: Any, out: ResultsDocument, clash: Any, why: str) -> ResultsDocument:
