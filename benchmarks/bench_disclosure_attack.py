@@ -4,11 +4,14 @@
 
 Each study is the bundled demo on 50-600 simulated persons with a random seed, treated share,
 caliper and exact-matching rule, 99 bootstrap / permutation replicates (``tests/attacker.py:
-random_study_overrides``); its gated output
-folder (results.json, every CSV and, for every ``--reports-every``-th study, the HTML report in one language) is
-attacked by ``tests/attacker.py``. Prints one line per study and a summary: studies run, refused
-(a one-line evaltool error, nothing written), attacked, findings. Exit code 1 if anything was found.
-The full-run result is recorded in docs/disclosure.md.
+random_study_overrides``), run as the demo's two evaluations (``tests/attacker.py: gated_pair_folder``): a
+midterm (persons who started by the midterm cut, 52 weeks of follow-up) and a final controlled against it.
+Both gated output folders (results.json, every CSV and, for every ``--reports-every``-th study, the HTML
+reports in one language) are attacked by ``tests/attacker.py``, each alone and the pair by differencing
+(``attack_midterm_final``: cells both publish, every size of a group against every size of it in the other,
+subgroup levels' union). ``--single`` runs the final only, without a midterm (the earlier recorded runs).
+Prints one line per study and a summary: studies run, refused (a one-line evaltool error, nothing written),
+attacked, findings. Exit code 1 if anything was found. The full-run result is recorded in docs/disclosure.md.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from attacker import attack, gated_study_folder  # noqa: E402
+from attacker import attack, attack_midterm_final, gated_pair_folder, gated_study_folder  # noqa: E402
 
 
 def main() -> int:
@@ -32,6 +35,7 @@ def main() -> int:
     ap.add_argument("--reports-every", type=int, default=10)
     ap.add_argument("--max-seconds", type=float, default=None,
                     help="start no further study after this many seconds (the summary counts what ran)")
+    ap.add_argument("--single", action="store_true", help="the final only, no midterm (no pair to difference)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     refused = attacked = 0
@@ -44,7 +48,8 @@ def main() -> int:
         ran += 1
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                folder = gated_study_folder(seed, Path(tmp) / "out", reports=seed % args.reports_every == 0)
+                make = gated_study_folder if args.single else gated_pair_folder
+                folder = make(seed, Path(tmp) / "out", reports=seed % args.reports_every == 0)
             except Exception as exc:  # a crash is a defect to fix, not a pass: counted and listed as a finding
                 findings.append(f"seed {seed}: crashed: {type(exc).__name__}: {exc}"[:300])
                 print(f"seed {seed}: crashed ({type(exc).__name__})", flush=True)
@@ -53,7 +58,7 @@ def main() -> int:
                 refused += 1
                 print(f"seed {seed}: refused", flush=True)
                 continue
-            found = attack(folder)
+            found = attack(folder) + attack_midterm_final(folder)
         attacked += 1
         findings += [f"seed {seed}: {f}" for f in found]
         print(f"seed {seed}: {len(found)} finding(s)", flush=True)

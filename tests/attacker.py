@@ -26,6 +26,7 @@ from pathlib import Path
 
 from attacker_cross import attack_km_ratios, attack_process, attack_sizes
 from attacker_followup import attack_followup
+import evaltool.report.gate  # noqa: F401,E402  (every block's disclosure declarations, the area records' too)
 from evaltool.report.disclosure_protocol import fields_of
 from evaltool.results._record import Record
 from evaltool.results.schema import ResultsDocument
@@ -249,7 +250,8 @@ def attack(folder: str | Path) -> list[str]:
 
 def attack_midterm_final(folder: str | Path) -> list[str]:
     """Counts of 1 .. min_cell - 1 derived by differencing ``folder/midterm`` and ``folder/final`` (the demo's
-    two evaluations; tests/attacker_followup.py). Not yet controlled by the gate: see docs/disclosure.md."""
+    two evaluations, or :func:`gated_pair_folder`'s; tests/attacker_followup.py: cells both publish, group sizes
+    against each other, subgroup levels' union)."""
     folder = Path(folder)
     pair = [folder / "midterm" / "results.json", folder / "final" / "results.json"]
     if not all(p.is_file() for p in pair):
@@ -319,3 +321,45 @@ def gated_study_folder(seed: int, out: Path, *, reports: bool = False, low: int 
     controlled, log = gate_document(cfg, result.document())
     rendered = render_reports(cfg, controlled) if reports else []
     return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, controlled, rendered, log))
+
+
+def gated_pair_folder(seed: int, out: Path, *, reports: bool = False, low: int = 50, fast: bool = True
+                      ) -> Path | None:
+    """One random small study as the demo's two evaluations: ``out/midterm`` (persons who started by the demo's
+    midterm cut, 52 weeks of follow-up) and ``out/final`` (everyone; its gate controlled against the midterm's
+    published document), as :func:`evaltool.study.demo.write_demo` writes them. None if either was refused."""
+    from evaltool.config import load_config
+    from evaltool.config.schema import SampleRule
+    from evaltool.exceptions import EvaltoolError
+    from evaltool.study.demo import DEMO_MIDTERM_LAST_START, DEMO_MIDTERM_WEEKS
+    from evaltool.study.inputs import bundled_resource
+    from evaltool.study.outputs import atomic_folder, fill_output_folder, gate_document, render_reports
+    from evaltool.study.run import run_study
+
+    base = random_study_overrides(seed, low=low, fast=fast)
+    base.append(f"report.languages=[{'da' if seed % 2 == 0 else 'en'}]")
+    cfgs = {}
+    for stage in ("midterm", "final"):
+        extra = [f"study.stage={stage}", f"report.templates=[{stage}]"]
+        if stage == "midterm":
+            extra += [f"study.followup_weeks={DEMO_MIDTERM_WEEKS}", "study.period=2022-2025"]
+        cfg = load_config(bundled_resource("demo.yaml"), base + extra)
+        if stage == "midterm":
+            rule = SampleRule(column=cfg.data.start, max=DEMO_MIDTERM_LAST_START)
+            cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"sample": [*cfg.data.sample, rule]})})
+        cfgs[stage] = cfg
+    try:
+        mid, fin = run_study(cfgs["midterm"]), run_study(cfgs["final"])
+    except EvaltoolError:
+        return None
+    mid_doc, mid_log = gate_document(mid.config, mid.document())
+    fin_doc, fin_log = gate_document(fin.config, fin.document(), mid_doc)
+    parts = (("midterm", mid, mid_doc, render_reports(mid.config, mid_doc) if reports else [], mid_log),
+             ("final", fin, fin_doc, render_reports(fin.config, fin_doc, mid_doc) if reports else [], fin_log))
+
+    def fill(tmp: Path) -> None:
+        for name, res, doc, rendered, log in parts:
+            (tmp / name).mkdir()
+            fill_output_folder(tmp / name, res, doc, rendered, log)
+
+    return atomic_folder(out, fill)

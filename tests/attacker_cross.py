@@ -3,9 +3,12 @@ Kaplan–Meier survival ratios across hidden steps.
 
 * **Sizes of one group across blocks.** Every block that publishes a size of the treated or the
   comparison group (design, data report, target group, main effects, specification curve, Rosenbaum
-  matched sets, time-to-event ``n``) describes nested populations (all ⊇ matched ⊇ with outcome; a
+  matched sets, time-to-event ``n``, comparison designs, the sum of a subgroup variable's levels shown whole,
+  the persons at risk at a Kaplan–Meier curve's first point and the trajectories' n at their first week)
+  describes nested populations (all ⊇ matched ⊇ with outcome; a
   wider caliper ⊇ a narrower one). Any two published sizes of one side that differ by
-  1 .. min_cell - 1 give a count of persons (``all - matched`` is one such pair).
+  1 .. min_cell - 1 give a count of persons (``all - matched`` is one such pair). Every Kaplan–Meier risk set
+  and trajectory n is checked against those sizes too.
 * **Kaplan–Meier ratios.** Between two shown steps ``p1`` and ``p2`` of a group with hidden steps in
   between, ``S(p2) / S(p1) / (1 - events(p2) / at_risk(p2))`` is the product of the hidden steps'
   factors ``1 - d / n``. With one hidden step, integer ``n`` in its possible range and ``d`` in
@@ -24,7 +27,7 @@ from typing import Any
 
 from evaltool.results.schema import ResultsDocument
 
-__all__ = ["published_sizes", "attack_sizes", "attack_km_ratios", "attack_process"]
+__all__ = ["published_sizes", "risk_sets", "attack_sizes", "attack_risk_sets", "attack_km_ratios", "attack_process"]
 
 
 def published_sizes(doc: ResultsDocument) -> dict[str, list[tuple[str, float]]]:
@@ -51,12 +54,68 @@ def published_sizes(doc: ResultsDocument) -> dict[str, list[tuple[str, float]]]:
             out["treated"].append((f"rosenbaum {r.outcome} n_sets", r.n_sets))
     for side, rows in process_sizes(doc).items():
         out[side] += rows
+    for r in doc.comparison_designs.rows if doc.comparison_designs is not None else ():
+        out["treated"].append((f"comparison design {r.design} {r.outcome} n_treated", r.n_treated))
+        out["control"].append((f"comparison design {r.design} {r.outcome} n_control", r.n_control))
+    for (outcome, var) in dict.fromkeys((s.outcome, s.variable) for s in doc.subgroups):
+        rows = [s for s in doc.subgroups if (s.outcome, s.variable) == (outcome, var)]
+        for side, col in (("treated", "n_treated"), ("control", "n_control")):
+            if all(getattr(s, col) is not None for s in rows):  # the levels add up to the persons with the outcome
+                out[side].append((f"subgroups {outcome}/{var} sum of levels {col}", sum(getattr(s, col) for s in rows)))
+    for side, rows in risk_sets(doc, first_only=True).items():  # the group's size before any event
+        out[side] += rows
+    ps = doc.propensity
+    for series, side in (("treated", "treated"), ("control_all", "control"), ("control_matched", "control")):
+        bins = list(getattr(ps, series)) if ps is not None else []
+        if bins and None not in bins:  # a histogram shown whole adds up to the group
+            out[side].append((f"propensity {series} sum of bins", sum(bins)))
     return {side: [(w, v) for w, v in rows if isinstance(v, (int, float)) and not isinstance(v, bool)]
             for side, rows in out.items()}
 
 
+_SIDE = {"treated": "treated", "control": "control", "comparison": "control"}
+
+
+def risk_sets(doc: ResultsDocument, first_only: bool = False) -> dict[str, list[tuple[str, Any]]]:
+    """Persons at risk at each Kaplan–Meier point and each trajectory row's n (``first_only``: a curve's first
+    point, the trajectories' first week — the group's size before anyone had an event or left follow-up)."""
+    out: dict[str, list[tuple[str, Any]]] = {"treated": [], "control": []}
+    for t in doc.time_to_event:
+        seen = set()
+        for p in t.km:
+            side = _SIDE.get(p.group)
+            if side is None or (first_only and p.group in seen):
+                continue
+            seen.add(p.group)
+            out[side] += [(f"KM {t.outcome} {p.group} week {p.week:g} {f}", getattr(p, f))
+                          for f in ("at_risk", "n_at_risk")]
+    first = {}
+    for r in doc.trajectories:
+        if r.group not in first or r.week < first[r.group]:
+            first[r.group] = r.week
+    for r in doc.trajectories:
+        side = _SIDE.get(r.group)
+        if side is not None and (not first_only or r.week == first[r.group]):
+            out[side].append((f"trajectory {r.group} week {r.week} {r.category} n", r.n))
+    return {side: [(w, v) for w, v in rows if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            for side, rows in out.items()}
+
+
+def attack_risk_sets(doc: ResultsDocument, sizes: dict[str, list[tuple[str, float]]], a: Any, label: str) -> None:
+    """Each Kaplan–Meier risk set and trajectory n against each published size of its group in ``sizes``."""
+    for side, rows in risk_sets(doc).items():
+        done = set()
+        for w, v in rows:
+            for w2, v2 in sizes[side]:
+                if 0 < abs(v - v2) < a.m and (v, v2) not in done:
+                    done.add((v, v2))
+                    a.check(abs(v - v2), f"{label}: {side} size ({w} {v:g} - {w2} {v2:g})")
+
+
 def attack_sizes(doc: ResultsDocument, a: Any, label: str) -> None:
-    """Every pair of published sizes of one side whose difference is 1 .. min_cell - 1."""
+    """Every pair of published sizes of one side whose difference is 1 .. min_cell - 1 (and each risk set against
+    them)."""
+    attack_risk_sets(doc, published_sizes(doc), a, label)
     for side, rows in published_sizes(doc).items():
         values: dict[float, str] = {}
         for where, v in rows:

@@ -6,15 +6,25 @@ target-group level, a dropped-rows reason, the sample flow, an effect's or a sub
 by the persons who joined (or left the cell) between the two; a difference of 1 .. min_cell - 1 is a count
 of persons, even when each document alone is safe. Derived cells too: ``all - matched`` of each side, and
 the union of a variable's hidden target-group levels (the total minus the shown levels, in both).
+
+Two more routes (issue 12):
+
+* **(a) group sizes**: every size of the treated / comparison group the final publishes (design, data report,
+  target group, effects, time to event, process, Rosenbaum, specifications, comparison designs, sums of
+  subgroup levels: :func:`attacker_cross.published_sizes`) against every size of that side the midterm
+  publishes — e.g. 53 matched treated in the final beside 50 in the midterm;
+* **(b) subgroup levels' union**: the final's hidden levels of a variable hold its main effect's n minus the
+  shown levels; the midterm's same levels hold their shown counts, or its main effect's n minus its other levels.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from attacker_cross import attack_risk_sets, published_sizes
 from evaltool.results.schema import ResultsDocument
 
-__all__ = ["paired_counts", "attack_followup"]
+__all__ = ["paired_counts", "attack_followup", "attack_sizes_followup", "attack_subgroup_unions"]
 
 
 def paired_counts(doc: ResultsDocument) -> dict[str, Any]:
@@ -69,3 +79,46 @@ def attack_followup(midterm: ResultsDocument, final: ResultsDocument, a: Any, la
             else:
                 continue
             a.check(abs(f_union - m_union), f"{label}: target_group {var} {col}: hidden levels' union")
+    attack_sizes_followup(midterm, final, a, label)
+    attack_subgroup_unions(midterm, final, a, label)
+
+
+def attack_sizes_followup(midterm: ResultsDocument, final: ResultsDocument, a: Any, label: str) -> None:
+    """(a) Every size of one side the final publishes against every size of that side the midterm publishes."""
+    mid, fin = published_sizes(midterm), published_sizes(final)
+    for doc, sizes in ((midterm, mid), (final, fin)):  # the effective sample size: the matched count if weights are 1
+        for side in ("treated", "control"):
+            ess = getattr(doc.design.n, f"ess_{side}")
+            sizes[side].append((f"design ess_{side}", ess)) if ess is not None else None
+    for side in ("treated", "control"):
+        seen = set()
+        for fw, fv in fin[side]:
+            for mw, mv in mid[side]:
+                if (fv, mv) not in seen and 0 < abs(fv - mv) < a.m:
+                    seen.add((fv, mv))
+                    a.check(abs(fv - mv), f"{label}: {side} sizes (final {fw} {fv:g} - midterm {mw} {mv:g})")
+    attack_risk_sets(final, mid, a, f"{label}: final vs midterm sizes")
+
+
+def attack_subgroup_unions(midterm: ResultsDocument, final: ResultsDocument, a: Any, label: str) -> None:
+    """(b) The final's hidden subgroup levels' union (main effect's n minus the shown levels) against the midterm's."""
+    for (outcome, var) in dict.fromkeys((s.outcome, s.variable) for s in final.subgroups):
+        f_rows = [s for s in final.subgroups if (s.outcome, s.variable) == (outcome, var)]
+        m_rows = {s.level: s for s in midterm.subgroups if (s.outcome, s.variable) == (outcome, var)}
+        f_main, m_main = final.effect(outcome), midterm.effect(outcome)
+        for col in ("n_treated", "n_control"):
+            hidden = [s.level for s in f_rows if getattr(s, col) is None]
+            shown = [s for s in f_rows if getattr(s, col) is not None]
+            f_total = getattr(f_main, col) if f_main is not None else None
+            if not hidden or f_total is None:
+                continue
+            f_union = f_total - sum(getattr(s, col) for s in shown)
+            m_val = {lv: getattr(m_rows[lv], col) if lv in m_rows else None for lv in (s.level for s in f_rows)}
+            m_total = getattr(m_main, col) if m_main is not None else None
+            if all(m_val[lv] is not None for lv in hidden):
+                m_union = sum(m_val[lv] for lv in hidden)
+            elif m_total is not None and all(m_val[s.level] is not None for s in shown):
+                m_union = m_total - sum(m_val[s.level] for s in shown)
+            else:
+                continue
+            a.check(abs(f_union - m_union), f"{label}: subgroups {outcome}/{var} {col}: hidden levels' union")

@@ -26,10 +26,26 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from evaltool.report.disclosure_protocol import register
 from evaltool.results._record import Record
-from evaltool.results.areas import AreaBlock
+from evaltool.results.areas import (AreaBlock, AreaEstimateRow, AreaPopulation, AreaTrendPoint, BeforeAfterRow,
+                                    DonorWeight, PretrendTest)
 
 __all__ = ["control_area", "hidden_areas"]
+
+# -- the person counts of every area record, declared (evaltool.report.disclosure_protocol): residents are persons;
+# areas, periods and leads are not. The folder gate's generic pass applies these after control_area; an area record
+# nobody registered is an error (disclosure_protocol.STRICT), never guessed by its field names.
+register(AreaPopulation, counts=("population_min", "population_mean"), not_counts=("first_treated",))
+register(BeforeAfterRow, counts=("population_before", "population_after"),
+         not_counts=("first_treated", "period_before", "period_after", "before", "after", "change",
+                     "comparison_change", "difference_vs_comparison", "n_comparison_units"))
+register(AreaTrendPoint, counts=("population",), not_counts=("period", "value", "n_units"))
+register(AreaEstimateRow, not_counts=("event_time", "group", "period", "estimate", "std_error", "ci_low", "ci_high",
+                                      "pvalue", "n_units", "n_treated_units"))
+register(PretrendTest, not_counts=("n_leads", "statistic", "df", "pvalue", "f_statistic", "f_pvalue"))
+register(DonorWeight, not_counts=("weight",))
+register(AreaBlock, not_counts=("n_units", "n_treated_units", "n_periods", "seed"))
 
 Log = Callable[[str, str, str, str, str], None]
 R = TypeVar("R", bound=Record)

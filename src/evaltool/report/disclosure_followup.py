@@ -18,9 +18,19 @@ difference of 1 .. min_cell - 1 counts persons even when each document alone is 
   persons, and their union differs from the midterm's union (where the midterm lets one compute it) by
   0 or at least min_cell;
 * **effects**: an outcome's n that differs from the midterm's by 1 .. min_cell - 1 is hidden (the count).
+* **group sizes** (``sizes``: every size of a side the midterm publishes, from
+  :func:`evaltool.report.disclosure_sizes.published_sizes`): when the final's ``all`` (design, data report,
+  target group) or ``matched`` size differs from *any* of them by 1 .. min_cell - 1, the final's sample flow of
+  that side is hidden whole — all (everywhere, as above), matched and its effective sample size, unmatched,
+  discarded — so no equation
+  ``all = matched + unmatched + discarded`` gives one back. Every other block's size (effects, time to event,
+  process, Rosenbaum, specifications, comparison designs, sums of subgroup levels) is then compared with the
+  midterm's sizes by :func:`evaltool.report.disclosure_sizes.control_sizes` (``earlier``).
 
-Not covered: the matched group size itself (published by nearly every block) when it differs from the
-midterm's by 1 .. min_cell - 1 — the attacker (``tests/attacker_followup.py``) would report it.
+:func:`control_subgroup_unions` (after the subgroup and size rules) closes the subgroup levels' union: the
+final's hidden levels hold ``n - shown`` persons (its main effect's n minus the shown levels); the midterm's
+same levels hold their shown counts, or the midterm's main effect's n minus its other levels. When the two
+differ by 1 .. min_cell - 1, the next-smallest shown level is hidden as well, until they do not.
 """
 
 from __future__ import annotations
@@ -31,26 +41,35 @@ from typing import Any
 
 from evaltool.results.schema import ResultsDocument
 
-__all__ = ["control_followup"]
+__all__ = ["control_followup", "control_subgroup_unions"]
 
 
 def control_followup(c: Any, earlier: ResultsDocument, raw: ResultsDocument, out: ResultsDocument,
-                     hide_all: Callable[[Any, ResultsDocument, str, str], ResultsDocument]) -> ResultsDocument:
+                     hide_all: Callable[[Any, ResultsDocument, str, str], ResultsDocument],
+                     sizes: dict[str, list[float]] | None = None) -> ResultsDocument:
     """``out`` (the controlled final) with every cell hidden whose difference from ``earlier`` (the
-    controlled midterm) is 1 .. min_cell - 1 persons, and the complements that keep it hidden."""
+    controlled midterm) is 1 .. min_cell - 1 persons, and the complements that keep it hidden; ``sizes`` are
+    the group sizes the midterm publishes (:func:`evaltool.report.disclosure_sizes.published_sizes`)."""
     why = f"differs from the midterm's published count by fewer than {c.m} persons"
     small = lambda a, b: a is not None and b is not None and c.small(abs(a - b))  # noqa: E731
     en, fn = earlier.design.n, raw.design.n
+    sizes = sizes or {"treated": [], "control": []}
     for side in ("treated", "control"):
         ea, em = en.count(side, "all"), en.count(side, "matched")
         fa, fm = fn.count(side, "all"), fn.count(side, "matched")
         hit = small(fa, ea) or (None not in (ea, em, fa, fm) and c.small(abs((fa - fm) - (ea - em))))
         hit = hit or any(small(fn.count(side, p), en.count(side, p)) for p in ("unmatched", "discarded"))
         hit = hit or small(getattr(raw.data_report, f"n_{side}"), getattr(earlier.data_report, f"n_{side}"))
+        totals = (fa, getattr(raw.data_report, f"n_{side}"),
+                  raw.target_group.n_treated if side == "treated" else raw.target_group.n_pool)
+        ess = getattr(fn, f"ess_{side}")  # the effective sample size: the matched count when every weight is 1
+        matched_hit = any(small(x, v) for x in (fm, ess) for v in sizes[side])
+        hit = hit or matched_hit or any(small(t, v) for t in totals for v in sizes[side])
         if hit and out.design.n.count(side, "all") is not None:
             out = hide_all(c, out, side, f"{side}: all {why}")
         if hit:
             parts = [f"{side}_{p}" for p in ("unmatched", "discarded") if out.design.n.count(side, p) is not None]
+            parts += [f"{side}_matched", f"ess_{side}"] if matched_hit else []
             if parts:
                 out = replace(out, design=replace(out.design, n=c.hide(out.design.n, parts, "secondary", "design",
                                                                          "sample flow", f"{side}: all {why}")))
@@ -129,3 +148,42 @@ def _union_small(c: Any, fin: list, old: list, hidden: set, old_total: Any) -> b
     else:
         return False
     return c.small(abs(sum(fin[j] for j in hidden) - union_old))
+
+
+def control_subgroup_unions(c: Any, earlier: ResultsDocument, raw: ResultsDocument, out: ResultsDocument
+                            ) -> ResultsDocument:
+    """Subgroup levels hidden in the final whose union (its main effect's n minus the shown levels) differs
+    from the same levels' union in the midterm by 1 .. min_cell - 1: further levels are hidden until it does not."""
+    labels = ("variable", "outcome", "level", "estimand", "method", "variance", "unit", "suppressed")
+    subs = list(out.subgroups)
+    mid_main = {e.outcome: e for e in earlier.effects if e.subgroup is None}
+    fin_main = {e.outcome: e for e in out.effects if e.subgroup is None}
+    groups: dict[tuple, list[int]] = {}
+    for i, s in enumerate(raw.subgroups):
+        groups.setdefault((s.outcome, s.variable), []).append(i)
+    for (outcome, variable), idx in groups.items():
+        mid = {s.level: s for s in earlier.subgroups if (s.outcome, s.variable) == (outcome, variable)}
+        for col in ("n_treated", "n_control"):
+            n_fin = getattr(fin_main[outcome], col) if outcome in fin_main else None
+            n_mid = getattr(mid_main[outcome], col) if outcome in mid_main else None
+            while n_fin is not None:
+                hidden = [i for i in idx if getattr(subs[i], col) is None]
+                shown = [i for i in idx if i not in hidden]
+                if not hidden or not shown:
+                    break
+                m_vals = {raw.subgroups[i].level: getattr(mid[raw.subgroups[i].level], col)
+                          if raw.subgroups[i].level in mid else None for i in idx}
+                if all(m_vals[raw.subgroups[i].level] is not None for i in hidden):
+                    m_union = sum(m_vals[raw.subgroups[i].level] for i in hidden)
+                elif n_mid is not None and all(m_vals[raw.subgroups[i].level] is not None for i in shown):
+                    m_union = n_mid - sum(m_vals[raw.subgroups[i].level] for i in shown)
+                else:
+                    break
+                if not c.small(abs(n_fin - sum(getattr(subs[i], col) for i in shown) - m_union)):
+                    break
+                i = min(shown, key=lambda i: (getattr(subs[i], col), i))
+                subs[i] = c.hide(subs[i], [f.name for f in fields(subs[i]) if f.name not in labels], "secondary",
+                                 "subgroups", f"{outcome}: {variable}={subs[i].level}",
+                                 f"the hidden levels' union (n minus the shown levels) differs from the midterm's "
+                                 f"by fewer than {c.m} persons", column="row")
+    return replace(out, subgroups=tuple(subs))

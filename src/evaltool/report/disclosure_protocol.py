@@ -10,12 +10,17 @@ Every record type of ``results.json`` that holds numbers about persons registers
   count (hidden when the implied count, or its complement ``(1 - share) * n``, is 1 .. min_cell - 1);
 * ``margin`` — fields whose equal values group rows of one list into a breakdown that adds up to a
   published total: in each group further cells are hidden (next-smallest first) until at least two
-  are hidden and together hold at least ``min_cell`` persons, so none is recoverable by subtraction.
+  are hidden and together hold at least ``min_cell`` persons, so none is recoverable by subtraction;
+* ``not_counts`` — numeric fields that are *not* numbers of persons (areas, periods, leads, statistics of
+  areas), said once so that a test can require every numeric field of a record to be declared one way or
+  the other (``tests/test_disclosure_registry.py`` does so for the area records).
 
 :func:`generic_pass` applies these declarations to every record of a document (after the
 block-specific rules of :mod:`evaltool.report.disclosure`). A record type nobody registered is
 still controlled: its integer fields named ``n``, ``n_*``, ``*_n``, ``count``, ``events`` or
-``at_risk`` are treated as person counts (rule ``"count"``), and this fallback is logged as such.
+``at_risk`` are treated as person counts (rule ``"count"``), and this fallback is logged as such —
+except for the record modules in ``STRICT`` (the area records, ``evaltool.results.areas``): an
+unregistered record of those is an error, never a guess.
 
 Examples
 --------
@@ -41,7 +46,7 @@ from evaltool.results.effects import (ByWeekRow, EffectRow, KmPoint, SubgroupRow
 from evaltool.results.schema import (DataReportBlock, DesignBlock, DroppedRows, SampleSizes, TargetGroupBlock,
                                      TargetRow)
 
-__all__ = ["CountFields", "REGISTRY", "register", "fields_of", "generic_pass"]
+__all__ = ["CountFields", "REGISTRY", "STRICT", "register", "fields_of", "generic_pass"]
 
 _STATS = ("estimate", "std_error", "ci_low", "ci_high", "p_value", "p_value_adj", "mean_treated", "mean_control",
           "relative_change")
@@ -55,30 +60,40 @@ class CountFields:
     stats: dict[str, str] = field(default_factory=dict)
     shares: dict[str, str] = field(default_factory=dict)
     margin: tuple[str, ...] | None = None
+    not_counts: tuple[str, ...] = ()
 
 
 REGISTRY: dict[type, CountFields] = {}
+STRICT = ("evaltool.results.areas",)  # record modules whose records must be registered (no name-based fallback)
 
 
 def register(cls: type, *, counts: tuple[str, ...] = (), stats: dict[str, str] | None = None,
-             shares: dict[str, str] | None = None, margin: tuple[str, ...] | None = None) -> None:
+             shares: dict[str, str] | None = None, margin: tuple[str, ...] | None = None,
+             not_counts: tuple[str, ...] = ()) -> None:
     """Declare the person counts of record type ``cls`` (call once, beside the record's definition or here)."""
     names = {f.name for f in fields(cls)}
     declared = set(counts) | set(stats or {}) | set((stats or {}).values()) | set(shares or {}) \
-        | set((shares or {}).values()) | set(margin or ())
+        | set((shares or {}).values()) | set(margin or ()) | set(not_counts)
     unknown = sorted(declared - names)
     if unknown:
         raise ValueError(f"register({cls.__name__}): no field(s) {unknown}; fields are {sorted(names)}")
-    REGISTRY[cls] = CountFields(tuple(counts), dict(stats or {}), dict(shares or {}), margin)
+    both = sorted(set(not_counts) & (set(counts) | set(stats or {}) | set(shares or {})))
+    if both:
+        raise ValueError(f"register({cls.__name__}): {both} declared as person counts and as not counts")
+    REGISTRY[cls] = CountFields(tuple(counts), dict(stats or {}), dict(shares or {}), margin, tuple(not_counts))
 
 
 _FALLBACK = re.compile(r"^(n|n_\w+|\w+_n|count|events|at_risk)$")
 
 
 def fields_of(cls: type) -> tuple[CountFields, bool]:
-    """The declaration of ``cls`` and whether it was registered (else the name-based fallback)."""
+    """The declaration of ``cls`` and whether it was registered (else the name-based fallback; an error for a
+    record of a ``STRICT`` module)."""
     if cls in REGISTRY:
         return REGISTRY[cls], True
+    if cls.__module__ in STRICT:
+        raise TypeError(f"{cls.__module__}.{cls.__name__} declares no person counts: register it with "
+                        "evaltool.report.disclosure_protocol.register (see docs/disclosure.md)")
     names = tuple(f.name for f in fields(cls) if _FALLBACK.match(f.name))
     return CountFields(counts=names), False
 

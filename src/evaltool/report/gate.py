@@ -18,9 +18,10 @@ On top of the block rules of :mod:`evaltool.report.disclosure` and the declarati
   smallest shown level is hidden as well; a χ² test over a variable with a hidden level is hidden;
 * **Kaplan–Meier steps** are pooled by :mod:`evaltool.report.disclosure_km` (in ``apply_disclosure``);
 * **by-week shares**: ``share x n`` of each group;
-* **midterm vs final** (with ``earlier``): :mod:`evaltool.report.disclosure_followup`;
-* **one group's sizes across blocks** (design, effects, time to event, Rosenbaum, specification curve):
-  :mod:`evaltool.report.disclosure_sizes`.
+* **midterm vs final** (with ``earlier``): :mod:`evaltool.report.disclosure_followup` (cells both publish,
+  the group sizes against every size the midterm publishes, the subgroup levels' union);
+* **one group's sizes across blocks** (design, effects, time to event, Rosenbaum, specification curve,
+  comparison designs, sums of subgroup levels), and against the midterm's: :mod:`evaltool.report.disclosure_sizes`.
 * **comparison designs**: each design's analysed sample sizes (``comparison_designs`` rows) could be
   differenced against the main design's sample flow and against each other; a comparison row's
   count within 1 .. min_cell - 1 of a count already published for that side is hidden, and the
@@ -36,9 +37,9 @@ from typing import Any
 import pandas as pd
 
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, _Controller, apply_disclosure
-from evaltool.report.disclosure_followup import control_followup
+from evaltool.report.disclosure_followup import control_followup, control_subgroup_unions
 from evaltool.report.disclosure_protocol import generic_pass
-from evaltool.report.disclosure_sizes import control_sizes
+from evaltool.report.disclosure_sizes import control_sizes, published_sizes
 from evaltool.results.schema import ResultsDocument
 
 __all__ = ["control_document", "gated_tables"]
@@ -57,14 +58,18 @@ def control_document(results: ResultsDocument, rules: DisclosureRules | None = N
     out, first = apply_disclosure(results, rules)
     c = _Controller(rules, "")
     out = _all_vs_matched(c, results, out)
+    sizes = published_sizes(earlier) if earlier is not None else None
     if earlier is not None:
-        out = control_followup(c, earlier, results, out, hide_all)
+        out = control_followup(c, earlier, results, out, hide_all, sizes)
     out = _balance_vs_target(c, out)
     out = _subgroup_totals(c, results, out)
     out = replace(out, time_to_event=tuple(_km(c, t) for t in out.time_to_event))
     out = _comparison_designs(c, results, out)
     out = generic_pass(out, c)
-    out = control_sizes(c, out)  # one group's sizes across blocks: report/disclosure_sizes.py
+    out = control_sizes(c, out, sizes)  # one group's sizes across blocks (and the midterm's): disclosure_sizes.py
+    if earlier is not None:
+        out = control_subgroup_unions(c, earlier, results, out)
+    out = _subgroup_tests(c, out)
     return out, DisclosureLog(first.entries + tuple(c.entries), rules)
 
 
@@ -154,12 +159,17 @@ def _subgroup_totals(c: _Controller, raw: ResultsDocument, out: ResultsDocument)
                                  "secondary", "subgroups", f"{outcome}: {variable}={subs[i].level}",
                                  "levels not estimated hold fewer than min_cell persons (total minus levels)",
                                  column="row")
-    hidden = {(s.outcome, s.variable) for s in subs if s.suppressed}
+    return replace(out, subgroups=tuple(subs))
+
+
+def _subgroup_tests(c: _Controller, out: ResultsDocument) -> ResultsDocument:
+    """A χ² test of equal effects over a variable with a hidden level is hidden (after every subgroup rule)."""
+    hidden = {(s.outcome, s.variable) for s in out.subgroups if s.suppressed}
     tests = tuple(c.hide(t, ["statistic", "df", "p_value"], "secondary", "subgroup_tests",
                          f"{t.outcome}: {t.variable}", "a level of this test is hidden", column="test")
                   if (t.outcome, t.variable) in hidden and t.statistic is not None else t
                   for t in out.subgroup_tests)
-    return replace(out, subgroups=tuple(subs), subgroup_tests=tests)
+    return replace(out, subgroup_tests=tests)
 
 
 def _km(c: _Controller, block: Any) -> Any:

@@ -179,18 +179,28 @@ def render_reports(cfg: StudyConfig, results: ResultsDocument,
 def rerender_report(results_json: str | Path, *, template: str, language: str, out: str | Path,
                     compare_with: str | Path | None = None, min_cell: int | None = None,
                     pdf: bool = False) -> Path:
-    """Render a report from an existing results.json without recomputing (``pdf``: also ``out`` as .pdf)."""
+    """Render a report from an existing results.json without recomputing (``pdf``: also ``out`` as .pdf).
+
+    The final template compares with ``compare_with``, else with the midterm the run recorded
+    (:func:`evaltool.study.compare.recorded_midterm`); the results then pass the folder gate again against it
+    (:func:`evaltool.report.gate.control_document` with ``earlier``)."""
     from evaltool.report import DisclosureRules, render_report
+    from evaltool.report.gate import control_document
+    from evaltool.study.compare import recorded_midterm
 
     results = read_results(results_json)
+    if compare_with is None and template == "final":
+        compare_with = recorded_midterm(results_json)
     compare = read_results(compare_with) if compare_with else None
     stored = int(results.config.min_cell)
     if min_cell is not None and min_cell < max(stored, 5):
         raise ConfigError(f"--min-cell: must be >= {max(stored, 5)} (the threshold the results were made with; "
                           f"it may be raised, never lowered); got {min_cell}")
     mc = min_cell if min_cell is not None else stored
-    rendered = render_report(results, template=template, language=language, compare_with=compare,
-                             rules=DisclosureRules(min_cell=mc))
+    rules = DisclosureRules(min_cell=mc)
+    if compare is not None:  # a final published beside its midterm: the cross-document rules, against it
+        results, _log = control_document(results, rules, earlier=compare)
+    rendered = render_report(results, template=template, language=language, compare_with=compare, rules=rules)
     path = write_file(out, rendered.html)
     if pdf:
         from evaltool.report.pdf import pdf_beside
