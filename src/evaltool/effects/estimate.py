@@ -17,7 +17,7 @@ from evaltool.effects.multiple import adjust_pvalues
 from evaltool.effects.result import EFFECT_COLUMNS, TEST_COLUMNS, EffectResult, empty_frame
 from evaltool.effects.strategy import EffectProblem, VarianceStrategy
 from evaltool.effects.subgroups import subgroup_levels, wald_equal_effects
-from evaltool.effects.variance import variance_strategy
+from evaltool.effects.variance import one_blas_thread, variance_strategy
 from evaltool.estimand import Estimand
 from evaltool.exceptions import DataWarning, EstimationError
 from evaltool.specs.effects import EffectsSpec
@@ -226,6 +226,18 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
     >>> res.estimand.value, res.variance
     ('ATT', 'cluster')
     """
+    # one BLAS thread for the whole estimation: the last digits of a matrix product depend on the number
+    # of BLAS threads, and results must not depend on the executor (worker processes run one thread)
+    with one_blas_thread():
+        return _estimate(design, outcomes, method, variance, subgroups, adjust, covariates, seed, n_boot,
+                         alpha, n_jobs, ps_adjust, percent)
+
+
+def _estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, method: str,
+              variance: str | VarianceStrategy | None, subgroups: Sequence[str] | None, adjust: str,
+              covariates: Sequence[str] | None, seed: int | None, n_boot: int, alpha: float, n_jobs: int,
+              ps_adjust: bool, percent: Sequence[str] | None) -> EffectResult:
+    """The body of :func:`estimate` (arguments as there)."""
     if not isinstance(design, Design):
         raise EstimationError(f"`design` must provide data, treat, weights, subclass, estimand, "
                               f"pairs() ...; got {type(design).__name__}")
@@ -265,7 +277,7 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
         lost = int((in_design & ~mask).sum())
         if lost:
             warnings.warn(f"outcome {outcome!r}: {lost} units of the design have no value and are "
-                          "left out", DataWarning, stacklevel=2)
+                          "left out", DataWarning, stacklevel=3)
         if outcome in percent:
             v = y[in_design & mask]
             if v.size and (v.min() < 0 or v.max() > 1):
@@ -285,12 +297,12 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
                     stat, df, p = wald_equal_effects(base, y, [m for _, m in levels])
                 except EstimationError as exc:  # one failed test must not abort the study
                     warnings.warn(f"subgroup {g!r}, outcome {outcome!r}: test of equal effects not "
-                                  f"available ({exc})", DataWarning, stacklevel=2)
+                                  f"available ({exc})", DataWarning, stacklevel=3)
                     stat, df, p = float("nan"), len(levels) - 1, float("nan")
                 tests.append({"variable": g, "outcome": outcome, "statistic": stat, "df": df, "p_value": p})
             else:
                 warnings.warn(f"subgroup {g!r}, outcome {outcome!r}: fewer than 2 levels with enough "
-                              "units; no test of equal effects", DataWarning, stacklevel=2)
+                              "units; no test of equal effects", DataWarning, stacklevel=3)
     effects = _frame(main, EFFECT_COLUMNS)
     effects["p_value_adj"] = adjust_pvalues(effects["p_value"].to_numpy(dtype=float), adjust)
     subs = _frame(sub, EFFECT_COLUMNS)
