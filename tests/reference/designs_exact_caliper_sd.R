@@ -21,8 +21,8 @@ run <- function(name, caliper) {
   list(case = name, caliper = caliper, caliper_raw = unname(m$caliper), weight = unname(m$weights),
        id = rownames(d), matched_sets = sets)
 }
-out <- list(provenance = list(generator = "tests/reference/designs_exact_caliper_sd.R",
-                              r = R.version.string, matchit = as.character(packageVersion("MatchIt"))),
+out <- list(provenance = list(script = "tests/reference/designs_exact_caliper_sd.R",
+                              R = R.version.string, MatchIt = as.character(packageVersion("MatchIt"))),
             cases = list(run("caliper_0.25", 0.25), run("caliper_0.1", 0.1)))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE),
            "tests/fixtures/designs/exact_caliper_sd.json")
