@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from evaltool._blas import limit_blas
 from evaltool.exceptions import ConvergenceWarning, EstimationError, EvaltoolError
 
 __all__ = ["check_rank", "fit_logit", "blas_threads"]
@@ -66,17 +67,7 @@ def blas_threads() -> Any:
     if not value.isdigit():
         raise EvaltoolError(f"EVALTOOL_BLAS_THREADS must be a whole number (0 = BLAS default); "
                             f"got {value!r}")
-    if value == "0":
-        from contextlib import nullcontext
-
-        return nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is a declared dependency
-        from contextlib import nullcontext
-
-        return nullcontext()
-    return threadpool_limits(int(value), user_api="blas")
+    return limit_blas(None if value == "0" else int(value))
 
 
 def _column_scale(A: np.ndarray, gram: np.ndarray | None = None) -> np.ndarray:

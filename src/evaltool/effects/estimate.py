@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evaltool._blas import limit_blas
 from evaltool.effects.covariates import covariate_matrix
 from evaltool.effects.design import Design, Sample, build_sample, count_units
 from evaltool.effects.estimators import Difference, Regression
@@ -17,7 +18,7 @@ from evaltool.effects.multiple import adjust_pvalues
 from evaltool.effects.result import EFFECT_COLUMNS, TEST_COLUMNS, EffectResult, empty_frame
 from evaltool.effects.strategy import EffectProblem, VarianceStrategy
 from evaltool.effects.subgroups import subgroup_levels, wald_equal_effects
-from evaltool.effects.variance import one_blas_thread, variance_strategy
+from evaltool.effects.variance import variance_strategy
 from evaltool.estimand import Estimand
 from evaltool.exceptions import DataWarning, EstimationError
 from evaltool.specs.effects import EffectsSpec
@@ -228,7 +229,7 @@ def estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, metho
     """
     # one BLAS thread for the whole estimation: the last digits of a matrix product depend on the number
     # of BLAS threads, and results must not depend on the executor (worker processes run one thread)
-    with one_blas_thread():
+    with limit_blas(1):
         return _estimate(design, outcomes, method, variance, subgroups, adjust, covariates, seed, n_boot,
                          alpha, n_jobs, ps_adjust, percent)
 

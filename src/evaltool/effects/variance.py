@@ -21,12 +21,12 @@ pair)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
+from evaltool._blas import limit_blas
 from evaltool.effects.abadie_imbens import AbadieImbens
 from evaltool.effects.bootstrap import ClusterBootstrap
 from evaltool.effects.design import dense_codes
@@ -41,22 +41,6 @@ __all__ = [
     "ClusterRobust", "HC1", "HC3", "AbadieImbens", "ClusterBootstrap",
     "VarianceStrategy", "VarianceEstimate",
 ]
-
-
-_BLAS: list = []
-
-
-def one_blas_thread() -> Any:
-    """BLAS on one thread for the sandwich's small products (k x k results from G x k cluster sums):
-    threads cost more to wake and spin than they save there (a G x k Gram matrix on two busy cores
-    took 30 times the CPU of one thread), and the matrix product's result does not depend on them."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return nullcontext()
-    if not _BLAS:
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=1, user_api="blas")
 
 
 def cluster_sums(codes: np.ndarray, g: int, values: np.ndarray) -> np.ndarray:
@@ -80,7 +64,7 @@ def cluster_vcov(fit: WLSFit, clusters: Sequence[np.ndarray], *, hc1: bool = Tru
     scores = X * (w * e)[:, None]
     dims = [np.asarray(c) for c in clusters]
     meat = np.zeros((k, k))
-    with one_blas_thread():
+    with limit_blas(1):  # small k x k products: threads cost more than they save
         for size in range(1, len(dims) + 1):
             for combo in _combinations(len(dims), size):
                 codes = dims[combo[0]]

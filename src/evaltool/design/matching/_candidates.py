@@ -35,7 +35,8 @@ import numpy as np
 
 from evaltool.exceptions import MatchingError
 
-__all__ = ["MAX_ARCS", "caliper_arcs", "count_arcs", "check_arcs", "nearest_arcs", "strata_groups"]
+__all__ = ["MAX_ARCS", "caliper_arcs", "count_arcs", "check_arcs", "nearest_arcs", "strata_groups",
+           "checked_groups"]
 
 MAX_ARCS = {"optimal": 30_000_000, "full": 5_000_000}
 """Largest number of admissible arcs in one exact stratum that each method accepts."""
@@ -111,3 +112,17 @@ def strata_groups(strata: np.ndarray, focal: np.ndarray,
         f = fo[np.searchsorted(fsort, s, "left"):np.searchsorted(fsort, s, "right")]
         c = co[np.searchsorted(csort, s, "left"):np.searchsorted(csort, s, "right")]
         yield focal[f], ctrl[c]
+
+
+def checked_groups(method: str, score: np.ndarray, strata: np.ndarray, focal: np.ndarray, ctrl: np.ndarray,
+                   width: float | None, ratio: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (focal, control) positions of every stratum holding both (:func:`strata_groups`), after
+    refusing the problem if its largest stratum has more than ``MAX_ARCS[method]`` admissible arcs
+    (``ratio`` arcs per focal-control pair; counted, never built: :func:`check_arcs`)."""
+    groups = list(strata_groups(strata, focal, ctrl))
+    counts = [count_arcs(score, f, c, width) * ratio for f, c in groups]
+    if counts:
+        big = int(np.argmax(counts))
+        check_arcs(method, counts[big], groups[big][0].size, groups[big][1].size, width,
+                   int(np.unique(strata).size))
+    return groups

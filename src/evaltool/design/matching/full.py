@@ -35,8 +35,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from evaltool.design.matching._candidates import (caliper_arcs, check_arcs, count_arcs, nearest_arcs,
-                                                  strata_groups)
+from evaltool.design.matching._candidates import caliper_arcs, checked_groups, nearest_arcs
 from evaltool.design.matching.cem import normalize_weights, subclass_weights
 from evaltool.design.matching.result import MatchResult
 from evaltool.estimand import Estimand
@@ -181,12 +180,7 @@ def match_full(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...], 
     hi = math.inf if spec.max_controls is None else float(spec.max_controls)
     sub = np.zeros(t.size, dtype=np.int64)
     k = 0
-    groups = list(strata_groups(strata, np.flatnonzero(t == fv), np.flatnonzero(t != fv)))
-    n_strata = int(np.unique(strata).size)
-    counts = [count_arcs(ps, rows, cols, width) for rows, cols in groups]  # refuse before solving any
-    if counts:
-        big = int(np.argmax(counts))
-        check_arcs("full", counts[big], groups[big][0].size, groups[big][1].size, width, n_strata)
+    groups = checked_groups("full", ps, strata, np.flatnonzero(t == fv), np.flatnonzero(t != fv), width)
     found = []  # solver "lemon": (units, optmatch label, stratum label), numbered as MatchIt does
     for rows, cols in groups:
         if spec.solver == "lemon":

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from evaltool._checks import check_choice, check_int, check_number
-from evaltool.design.matching._candidates import caliper_arcs, check_arcs, count_arcs, strata_groups
+from evaltool.design.matching._candidates import caliper_arcs, checked_groups
 from evaltool.design.matching.result import MatchResult, subclass_from_pairs, weights_from_pairs
 from evaltool.estimand import Estimand
 from evaltool.exceptions import ConfigError, MatchingError
@@ -81,20 +81,6 @@ class OptimalSpec:
                 "solver": self.solver, "optmatch_tol": self.optmatch_tol}
 
 
-def refuse_too_large(score: np.ndarray, focal: np.ndarray, ctrl: np.ndarray, strata: np.ndarray,
-                     ratio: int, width: float | None) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The strata's (focal, control) groups, after refusing the problem if its largest stratum has more
-    than ``MAX_ARCS["optimal"]`` admissible slot-control arcs (counted, never built); either solver."""
-    codes = np.unique(strata, return_inverse=True)[1].ravel()
-    n_strata = int(codes.max()) + 1 if codes.size else 1
-    groups = list(strata_groups(codes, focal, ctrl))
-    counts = [count_arcs(score, f, c, width) * ratio for f, c in groups]  # refuse before building anything
-    if counts:
-        big = int(np.argmax(counts))
-        check_arcs("optimal", counts[big], groups[big][0].size, groups[big][1].size, width, n_strata)
-    return groups
-
-
 def optimal_pairs(score: np.ndarray, focal: np.ndarray, ctrl: np.ndarray, strata: np.ndarray,
                   ratio: int, width: float | None) -> tuple[np.ndarray, np.ndarray, float]:
     """(focal rows, control rows, total distance) of the minimum-distance k:1 matching.
@@ -115,7 +101,7 @@ def optimal_pairs(score: np.ndarray, focal: np.ndarray, ctrl: np.ndarray, strata
         s = int(short[np.argmax(nf[short] * ratio - nc[short])])
         raise MatchingError(f"{why} ({int(nf[s]) * ratio} focal slots, {int(nc[s])} controls"
                             + (")" if n_strata == 1 else f" in one of {n_strata} exact strata)"))
-    groups = refuse_too_large(score, focal, ctrl, strata, ratio, width)
+    groups = checked_groups("optimal", score, strata, focal, ctrl, width, ratio)
     slots_out, match_out = [], []
     for f, c in groups:
         ii, jj = caliper_arcs(score, f, c, width)
@@ -176,7 +162,7 @@ def match_optimal(data: pd.DataFrame, treatment: str, covariates: tuple[str, ...
     if spec.solver == "lemon":  # MatchIt's pairs: optmatch's network, LEMON's choices
         from evaltool.design.matching._optmatch import lemon_pairs, stratum_labels
 
-        refuse_too_large(ps, focal, ctrl, strata, spec.ratio, width)
+        checked_groups("optimal", ps, strata, focal, ctrl, width, spec.ratio)  # refuse before solving
 
         f, m, sub = lemon_pairs(ps, focal, ctrl, strata, spec.ratio, width, spec.optmatch_tol,
                                 stratum_labels(data, spec.exact))
