@@ -225,7 +225,9 @@ def _curve(design, data, effects: EffectResult, spec: SensitivitySpec, executor)
             frame[r.outcome] = 100.0 * col
     kw = {"distance": mspec.distance, "estimand": mspec.estimand.value, "m_order": mspec.m_order,
           "caliper_scale": mspec.caliper_scale, "std_caliper": mspec.std_caliper}
+    ps = getattr(design, "propensity", None)  # the headline's logit score: every grid design's
+    score = ps.score_values if ps is not None and getattr(ps, "model", None) == "logit" else None
     curve = specification_curve(design.data, design.treatment, covariates, frame, spec.specification_curve,
-                                executor=executor, match_kwargs=kw)
+                                executor=executor, match_kwargs=kw, score=score)
     head = dict(zip(effects.effects["outcome"], effects.effects["estimate"].astype(float)))
     return {"specification_curve": curve, "specification_summary": curve_summary(curve, head)}
