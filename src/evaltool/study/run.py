@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,7 +123,8 @@ def _design(cfg: StudyConfig, persons: pd.DataFrame):
     return build_design(cfg, persons, cfg.design)
 
 
-def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -> StudyResult:
+def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None,
+              executor: Any = None) -> StudyResult:
     """Run a whole study; returns a :class:`StudyResult` (nothing is written).
 
     ``progress``, if given, is called with a short name of each stage as it starts
@@ -134,6 +136,9 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
         The validated configuration (:func:`evaltool.load_config`).
     progress : callable, optional
         Called with the name of each stage as it starts.
+    executor : Executor, optional
+        Where replicate work runs (:mod:`evaltool.execution`); by default one made from the config's
+        ``execution`` section for this call. It never changes a result.
 
     Returns
     -------
@@ -168,6 +173,11 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
     step = progress or (lambda _stage: None)
     if cfg.area_only:
         return run_area_study(cfg, step)
+    if executor is None:
+        from evaltool.execution import executor_scope
+
+        with executor_scope(cfg.execution.spec()) as ex:
+            return run_study(cfg, progress, executor=ex)
     caught: list[str] = []
     # the weekly panel is read once, into memory, for every stage below (registers/_cube.py)
     with warnings.catch_warnings(record=True) as log, \
@@ -211,14 +221,16 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
         effect_names = [o.name for o in outcomes if o.kind != "time_to" and o.name not in placebos]
         percent = [o.name for o in outcomes if o.kind == "share"]
         effects = design_effects(cfg, cfg.design, design, persons, outcome_frame[effect_names],
-                                 subgroups=[sg.name for sg in cfg.subgroups] or None, percent=percent)
+                                 subgroups=[sg.name for sg in cfg.subgroups] or None, percent=percent,
+                                 executor=executor)
         comparison = None
         if cfg.comparison_designs:
             step("comparison designs")
-            comparison = comparison_stage(cfg, persons, effects, outcome_frame[effect_names], percent)
+            comparison = comparison_stage(cfg, persons, effects, outcome_frame[effect_names], percent,
+                                          executor=executor)
         step("sensitivity analyses")
         sens = sensitivity_stage(cfg, data, persons, design, effects, outcome_frame, outcomes, specs,
-                                 comparison=comparison)
+                                 comparison=comparison, executor=executor)
         traj = None
         tte: list = []
         if specs:

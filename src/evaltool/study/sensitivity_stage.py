@@ -33,7 +33,7 @@ def placebo_names(cfg: StudyConfig, outcomes: list) -> list[str]:
 
 def sensitivity_stage(cfg: StudyConfig, data, persons: pd.DataFrame, design, effects: EffectResult,
                       outcome_frame: pd.DataFrame, outcomes: list, specs: list[OutcomeSpec],
-                      comparison: ComparisonDesignsBlock | None = None) -> SensitivityResult:
+                      comparison: ComparisonDesignsBlock | None = None, executor=None) -> SensitivityResult:
     """Run the configured sensitivity analyses for every headline effect.
 
     Parameters
@@ -56,6 +56,8 @@ def sensitivity_stage(cfg: StudyConfig, data, persons: pd.DataFrame, design, eff
         The ``comparison_designs`` effects: each design is a further point of the specification
         curve (:func:`evaltool.sensitivity.speccurve.add_comparison_designs`), and the curve's
         summary counts it.
+    executor : Executor, optional
+        Where the replicate work runs (the run's; by default one from the config's ``execution``).
     """
     placebos = [n for n in placebo_names(cfg, outcomes)]
     headline = set(effects.effects["outcome"])
@@ -69,8 +71,8 @@ def sensitivity_stage(cfg: StudyConfig, data, persons: pd.DataFrame, design, eff
         derived = derive_outcomes(persons, data.panel, data.code_map, pre, id_col=cfg.data.id,
                                   start_col=cfg.data.start, unknown_codes=cfg.data.unknown_codes)
         frame = outcome_frame.join(derived.frame.reindex(persons.index)[[s.name for s in pre]])
-    with executor_scope(cfg.effects.n_jobs) as executor:
-        result = run_sensitivity(design, effects, frame, spec, seed=cfg.study.seed, executor=executor,
+    with executor_scope(executor if executor is not None else cfg.execution.spec()) as ex:
+        result = run_sensitivity(design, effects, frame, spec, seed=cfg.study.seed, executor=ex,
                                  outcome_specs=head_specs)
     if comparison is None or not len(result.specification_curve):
         return result
