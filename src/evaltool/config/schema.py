@@ -15,7 +15,7 @@ A config never executes code: covariates use the one term grammar of
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -29,6 +29,9 @@ from evaltool.config.area_section import AreaPanelSection, AreaResidenceSection,
 from evaltool.specs.effects import N_JOBS, EffectsSpec
 
 N_WORKERS = N_JOBS[1]
+
+if TYPE_CHECKING:
+    from evaltool.execution import ExecutorSpec
 from evaltool.config.design_section import ComparisonDesignSection, DesignSection, PropensitySection
 from evaltool.specs.process import CaseDurationSpec, ContactsSpec, CostSpec, JourneySpec, MappingSpec
 from evaltool.config.sensitivity import SensitivitySection

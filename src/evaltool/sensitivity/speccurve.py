@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ from evaltool.effects import estimate
 from evaltool.exceptions import EvaltoolError
 from evaltool.sensitivity.spec import SpecCurveSpec
 
-__all__ = ["SequentialExecutor", "design_grid", "run_specification", "specification_curve",
+__all__ = ["SequentialExecutor", "design_grid", "run_specification", "specification_curve", "start_specification_curve",
            "curve_summary", "add_comparison_designs", "CHOICE_COLUMNS", "CURVE_COLUMNS"]
 
 CHOICE_COLUMNS = ("caliper", "ratio", "replace", "exact", "regression")
@@ -185,6 +185,18 @@ def specification_curve(data: pd.DataFrame, treatment: str, covariates: Sequence
     >>> specification_curve(d, "t", ["x"], ["y"], g)["spec_id"].tolist()
     [1, 2]
     """
+    return start_specification_curve(data, treatment, covariates, outcomes, grid, executor=executor,
+                                     match_kwargs=match_kwargs, score=score)()
+
+
+def start_specification_curve(data: pd.DataFrame, treatment: str, covariates: Sequence[str],
+                              outcomes: Sequence[str] | pd.DataFrame, grid: SpecCurveSpec | None = None, *,
+                              executor: Any = None, match_kwargs: dict[str, Any] | None = None,
+                              score: np.ndarray | None = None) -> Callable[[], pd.DataFrame]:
+    """:func:`specification_curve` in two steps: the designs are handed to ``executor`` now (its workers
+    start on them at once when it has an ``imap`` that dispatches eagerly, as the process and Dask
+    executors of :mod:`evaltool.execution` do) and the returned callable collects the curve, so the
+    caller can do other work meanwhile. A sequential executor computes them when collected."""
     grid = grid or SpecCurveSpec()
     ex = executor if executor is not None else SequentialExecutor()
     if not callable(getattr(ex, "map", None)):
@@ -193,9 +205,15 @@ def specification_curve(data: pd.DataFrame, treatment: str, covariates: Sequence
     data, kw = _lean_data(data, treatment, covariates, grid, dict(match_kwargs or {}), score)
     groups = _design_groups(choices)
     tasks = [(g, data, treatment, tuple(covariates), outcomes, kw) for g in groups]
-    rows = [row for rows in _progress(ex.map(run_design_group, tasks), len(choices), [len(g) for g in groups])
-            for row in rows]
-    return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+    imap = getattr(ex, "imap", None)
+    results = imap(run_design_group, tasks) if callable(imap) else None
+
+    def collect() -> pd.DataFrame:
+        parts = results if results is not None else ex.map(run_design_group, tasks)
+        rows = [row for rows in _progress(parts, len(choices), [len(g) for g in groups]) for row in rows]
+        return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+
+    return collect
 
 
 def add_comparison_designs(curve: pd.DataFrame, rows: Iterable[Any]) -> pd.DataFrame:

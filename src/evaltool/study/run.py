@@ -29,7 +29,7 @@ from evaltool.study import blocks
 from evaltool.study.blocks import StudyBlocks
 from evaltool.study.process_stage import run_process_stage
 from evaltool.study.result import StudyResult
-from evaltool.study.sensitivity_stage import placebo_names, sensitivity_stage
+from evaltool.study.sensitivity_stage import placebo_names, start_sensitivity_stage
 
 __all__ = [
     "StudyData", "load_study_data", "run_study", "validate_study", "write_outputs",
@@ -123,6 +123,10 @@ def _design(cfg: StudyConfig, persons: pd.DataFrame):
     return build_design(cfg, persons, cfg.design)
 
 
+# what the run's worker processes import for their tasks (specification curve, replicates, reports)
+_WORKER_MODULES = ("evaltool.sensitivity.speccurve", "evaltool.effects.bootstrap", "evaltool.report.render")
+
+
 def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None,
               executor: Any = None) -> StudyResult:
     """Run a whole study; returns a :class:`StudyResult` (nothing is written).
@@ -178,6 +182,7 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None,
 
         with executor_scope(cfg.execution.spec()) as ex:
             return run_study(cfg, progress, executor=ex)
+    executor.warm(_WORKER_MODULES)  # worker processes start while this one reads the data
     caught: list[str] = []
     # the weekly panel is read once, into memory, for every stage below (registers/_cube.py)
     with warnings.catch_warnings(record=True) as log, \
@@ -228,9 +233,10 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None,
             step("comparison designs")
             comparison = comparison_stage(cfg, persons, effects, outcome_frame[effect_names], percent,
                                           executor=executor)
-        step("sensitivity analyses")
-        sens = sensitivity_stage(cfg, data, persons, design, effects, outcome_frame, outcomes, specs,
-                                 comparison=comparison, executor=executor)
+        # the specification curve's designs start on the executor's workers now and are collected after
+        # the trajectories and process analyses this process does meanwhile
+        finish_sensitivity = start_sensitivity_stage(cfg, data, persons, design, effects, outcome_frame, outcomes,
+                                                     specs, comparison=comparison, executor=executor)
         traj = None
         tte: list = []
         if specs:
@@ -243,6 +249,8 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None,
             tte = _time_to_event(outcomes, design, outcome_frame)
         step("process analyses")
         process_stage = run_process_stage(cfg, data, persons, design, effects)
+        step("sensitivity analyses")
+        sens = finish_sensitivity()
         blocks = _blocks(cfg, data, persons, design, bal, outcome_frame)
         area = None
         if cfg.area_panel is not None:
