@@ -182,7 +182,6 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None,
 
         with executor_scope(cfg.execution.spec()) as ex:
             return run_study(cfg, progress, executor=ex)
-    executor.warm(_WORKER_MODULES)  # worker processes start while this one reads the data
     caught: list[str] = []
     # the weekly panel is read once, into memory, for every stage below (registers/_cube.py)
     with warnings.catch_warnings(record=True) as log, \
@@ -219,6 +218,7 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None,
             if o.kind == "column":
                 outcome_frame[o.name] = pd.to_numeric(persons[o.column], errors="coerce")
         step("matching")
+        executor.warm(_WORKER_MODULES)  # worker processes start on the core matching leaves idle
         design = _design(cfg, persons)
         bal = balance(design)
         step("estimating effects")
