@@ -10,9 +10,11 @@ sensitivity analyses with the specification curve and both reports.
 Each case is one executor (``--workers``: 1 = everything in one process, 2 = the run's parallel work
 on two worker processes) and, with ``--src LABEL=PATH``, one checkout's ``src`` (e.g. the code at
 the start of a session beside the current one). Runs alternate round-robin ``--repeat`` times;
-the table shows medians of the wall time, the CPU time (user + system, worker processes included)
-and the peak RSS of the largest process (GNU ``time``; worker processes hold their own memory
-besides), and beside them the lower bound: a process that only reads the two parquet files into
+the table shows medians of the wall time, the CPU time (user + system, worker processes included),
+the peak RSS of the largest process and the peak of the whole process tree's memory (the sum of the
+processes' proportional set sizes, PSS, sampled every 0.2 s with ``psutil``, which the ``dask`` and
+``test`` extras install; memory-mapped data shared by the workers counts once), and beside them the
+lower bound: a process that only reads the two parquet files into
 memory (``pyarrow.parquet``). ``results.json`` must be byte-identical across every case of one
 checkout (checked, column ``same``).
 
@@ -88,6 +90,49 @@ def installed_env(src: Path) -> dict[str, str]:
     return env
 
 
+def measure_tree(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, float]:
+    """(wall s, CPU s of the process and the children it reaped, peak RSS MiB of the largest process,
+    peak MiB of the process tree: the sum of PSS over the process and its descendants, sampled)."""
+    import threading
+    import time
+
+    import psutil
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        try:
+            root = psutil.Process(proc.pid)
+        except psutil.Error:
+            return
+        while not done.is_set():
+            total = 0
+            try:
+                for p in [root, *root.children(recursive=True)]:
+                    try:
+                        total += p.memory_full_info().pss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                break
+            peak[0] = max(peak[0], total / 2**20)
+            done.wait(0.2)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    done.set()
+    thread.join()
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"evaltool run failed: {err.strip()[-500:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[1_000_000])
@@ -104,16 +149,16 @@ def main() -> int:
         sources[label] = Path(path).resolve()
     envs = {label: installed_env(src) for label, src in sources.items()}
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print("| persons | code | workers | wall s | CPU s | peak MiB (largest process) | lower bound s | "
-          "estimate (truth), pp | same |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| persons | code | workers | wall s | CPU s | peak MiB, largest process | peak MiB, all processes | "
+          "lower bound s | estimate (truth), pp | same |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
         cfg = make_data(n, envs["this checkout"])
         folder = cfg.parent
         truth = 100 * json.loads((folder / "truth.json").read_text(encoding="utf-8"))["att"][
             "internship_or_wage_subsidy_52w"]
         cases = [(label, w) for label in sources for w in args.workers]
-        runs: dict[tuple[str, int], list[tuple[float, float, float]]] = {c: [] for c in cases}
+        runs: dict[tuple[str, int], list[tuple[float, float, float, float]]] = {c: [] for c in cases}
         lower: list[float] = []
         results: dict[tuple[str, int], bytes] = {}
         with tempfile.TemporaryDirectory(prefix="evaltool-bench-") as tmp:
@@ -122,19 +167,18 @@ def main() -> int:
                     out = Path(tmp) / f"{label.replace(' ', '_')}-{w}-{r}"
                     cmd = [sys.executable, "-m", "evaltool.cli", "run", str(cfg), "--out", str(out),
                            "--workers", str(w)]
-                    wall, peak, cpu, _ = measure_cpu(cmd, envs[label])
-                    runs[(label, w)].append((wall, cpu, peak))
+                    runs[(label, w)].append(measure_tree(cmd, envs[label]))
                     results[(label, w)] = (out / "results.json").read_bytes()
                 wall, _peak, _cpu, _ = measure_cpu([sys.executable, "-c", LOWER, str(folder / "persons.parquet"),
                                                     str(folder / "weekly_status.parquet")])
                 lower.append(wall)
         for label, w in cases:
-            walls, cpus, peaks = zip(*runs[(label, w)])
+            walls, cpus, peaks, trees = zip(*runs[(label, w)])
             doc = json.loads(results[(label, w)])
             eff = {e["outcome"]: e for e in doc["effects"]}["internship_or_wage_subsidy_52w"]
             same = "same" if all(results[(label, v)] == results[(label, w)] for v in args.workers) else "DIFFER"
             print(f"| {n:,} | {label} | {w} | {statistics.median(walls):.1f} | {statistics.median(cpus):.1f} | "
-                  f"{statistics.median(peaks):,.0f} | {statistics.median(lower):.1f} | "
+                  f"{statistics.median(peaks):,.0f} | {statistics.median(trees):,.0f} | {statistics.median(lower):.1f} | "
                   f"{eff['estimate']:+.2f} ({truth:+.1f}) | {same} |", flush=True)
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0
