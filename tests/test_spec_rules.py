@@ -263,7 +263,6 @@ EFFECTS_RULES = [
     ("n_boot >= 50", {"n_boot": 49}, "cluster", {}, "n_boot", "`n_boot` must be an integer >= 50; got 49"),
     ("n_boot <= 100000", {"n_boot": 100_001}, "cluster", {}, "n_boot", "`n_boot` must be an integer <= 100000"),
     ("alpha < 0.5", {"alpha": 0.5}, "cluster", {}, "alpha", "`alpha` must be a number < 0.5; got 0.5"),
-    ("n_jobs <= 256", {"n_jobs": 257}, "cluster", {}, "n_jobs", "`n_jobs` must be an integer <= 256; got 257"),
     ("variance registered", {"variance": "sandwich"}, "cluster", {}, "variance", "`variance` must be one of"),
     ("adjust choice", {"adjust": "bonferroni"}, "cluster", {}, "adjust", "`adjust` must be one of"),
     ("covariate grammar", {"method": "regression", "covariates": ["age**2"]}, "cluster", {}, "covariates",

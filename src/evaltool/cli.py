@@ -67,21 +67,30 @@ def cli(debug: bool) -> None:
               help="Override a config key, e.g. --set design.caliper=0.1 (repeatable).")
 @click.option("--force", is_flag=True,
               help="Replace an earlier evaltool output folder even if files were added to it.")
+@click.option("--workers", type=str, default=None, metavar="N",
+              help="Worker processes for the parallel work (-1: one per core); same as --set execution.workers=N.")
+@click.option("--scheduler", type=str, default=None, metavar="ADDRESS",
+              help="A Dask cluster: 'local' or tcp://host:8786; same as --set execution.scheduler=ADDRESS.")
 @_guard
-def run(config: str, out: str | None, overrides: tuple[str, ...], force: bool) -> None:
+def run(config: str, out: str | None, overrides: tuple[str, ...], force: bool, workers: str | None,
+        scheduler: str | None) -> None:
     """Run the study described by CONFIG and write the output folder.
 
     The folder must be new, empty, or one evaltool wrote before; nothing else is overwritten.
+    Where the work runs (--workers, --scheduler) never changes results.json.
     """
     from evaltool.config import load_config
+    from evaltool.execution import executor_scope
     from evaltool.study.run import output_dir_for, run_study, write_outputs
 
-    cfg = load_config(config, overrides)
+    extra = tuple(f"execution.{k}={v}" for k, v in (("workers", workers), ("scheduler", scheduler)) if v is not None)
+    cfg = load_config(config, overrides + extra)
     target = output_dir_for(cfg, out, force=force)
     progress = _Progress()
-    result = run_study(cfg, progress=progress)
-    progress("writing reports and tables")
-    folder = write_outputs(result, target, force=force)
+    with executor_scope(cfg.execution.spec()) as executor:
+        result = run_study(cfg, progress=progress, executor=executor)
+        progress("writing reports and tables")
+        folder = write_outputs(result, target, force=force, executor=executor)
     progress.done()
     click.echo(result.headline())
     click.echo(f"wrote {folder}")

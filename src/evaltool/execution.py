@@ -42,6 +42,13 @@ __all__ = ["ExecutorSpec", "Executor", "SequentialExecutor", "ProcessExecutor", 
            "get_executor", "executor_scope", "replicate_seeds", "chunked"]
 
 
+def _import(modules: tuple[str, ...]) -> None:
+    import importlib
+
+    for m in modules:
+        importlib.import_module(m)
+
+
 def replicate_seeds(seed: int | np.random.SeedSequence | None, n: int) -> list[np.random.SeedSequence]:
     """``n`` independent child seeds of one ``SeedSequence`` (one per replicate).
 
@@ -114,6 +121,10 @@ class Executor(ABC):
         """
         return list(self.imap(fn, items, shared))
 
+    def warm(self, modules: Iterable[str] = ()) -> None:
+        """Start the workers now and import ``modules`` in them, without waiting (a no-op when there
+        are no worker processes), so the first real tasks do not wait for interpreters to start."""
+
     def close(self) -> None:
         """Release workers this executor started (a no-op otherwise)."""
 
@@ -150,14 +161,32 @@ class ProcessExecutor(Executor):
         import os
 
         self._workers = (os.cpu_count() or 1) if workers == -1 else int(workers)
+        self._warming: Any = None
 
     @property
     def n_workers(self) -> int:
         return self._workers
 
+    def warm(self, modules: Iterable[str] = ()) -> None:
+        import threading
+
+        if self._warming is None:  # joblib's pool is reused by later calls with the same n_jobs
+            self._warming = threading.Thread(target=self._start, args=(tuple(modules),), daemon=True)
+            self._warming.start()
+
+    def _start(self, modules: tuple[str, ...]) -> None:
+        from joblib import Parallel, delayed
+
+        try:
+            Parallel(n_jobs=self._workers)(delayed(_import)(modules) for _ in range(self._workers))
+        except Exception:  # noqa: BLE001 - only a head start: the real tasks report any failure
+            pass
+
     def imap(self, fn, items, shared=None):
         from joblib import Parallel, delayed
 
+        if self._warming is not None:  # never two calls into the pool at once
+            self._warming.join()
         kw = dict(shared or {})
         return iter(Parallel(n_jobs=self._workers, return_as="generator")(
             delayed(fn)(item, **kw) for item in items))
@@ -187,7 +216,10 @@ class DaskExecutor(Executor):
     def imap(self, fn, items, shared=None):
         items = list(items)
         kw = {k: self.client.scatter(v, broadcast=True, hash=False) for k, v in (shared or {}).items()}
-        futures = self.client.map(fn, items, pure=False, **kw)
+        futures = self.client.map(fn, items, pure=False, **kw)  # submitted now: the workers start at once
+        return self._results(futures)
+
+    def _results(self, futures: list[Any]) -> Iterator[Any]:
         try:
             for fut in futures:
                 yield fut.result()

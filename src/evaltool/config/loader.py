@@ -331,6 +331,8 @@ def dump_config(cfg: StudyConfig) -> dict[str, Any]:
 
 
 def config_hash(cfg: StudyConfig) -> str:
-    """SHA-256 of the canonical JSON of the validated config (defaults included)."""
-    text = json.dumps(dump_config(cfg), sort_keys=True, separators=(",", ":"))
+    """SHA-256 of the canonical JSON of the validated config (defaults included), without its
+    ``execution`` section: where the work ran never changes a result, so it does not change the hash."""
+    content = {k: v for k, v in dump_config(cfg).items() if k != "execution"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

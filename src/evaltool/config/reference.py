@@ -100,7 +100,8 @@ def _spec_rules() -> dict[str, tuple[str, str]]:
         "effects.adjust": (one_of(fx.ADJUSTMENTS), ""),
         "effects.n_boot": ("integer", f"≥ {fx.N_BOOT[0]}, ≤ {fx.N_BOOT[1]}"),
         "effects.alpha": ("number", "> 0, < 0.5"),
-        "effects.n_jobs": ("integer", f"≥ {fx.N_JOBS[0]}, ≤ {fx.N_JOBS[1]}"),
+        "execution.workers": ("integer", f"≥ 1 or -1 (one per core), ≤ {fx.N_JOBS[1]}"),
+        "execution.scheduler": ("`local` or a scheduler address (`tcp://host:8786`) or null", ""),
     }
 
 

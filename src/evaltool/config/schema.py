@@ -15,7 +15,7 @@ A config never executes code: covariates use the one term grammar of
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -26,7 +26,12 @@ from evaltool.config.report_section import DisclosureSection, Labels, ReportSect
 from evaltool.exceptions import EvaltoolError
 from evaltool.config.data_section import DataSection, HistorySpec, SampleRule, SimulateSection
 from evaltool.config.area_section import AreaPanelSection, AreaResidenceSection, AreaSimulateSection
-from evaltool.specs.effects import EffectsSpec
+from evaltool.specs.effects import N_JOBS, EffectsSpec
+
+N_WORKERS = N_JOBS[1]
+
+if TYPE_CHECKING:
+    from evaltool.execution import ExecutorSpec
 from evaltool.config.design_section import ComparisonDesignSection, DesignSection, PropensitySection
 from evaltool.specs.process import CaseDurationSpec, ContactsSpec, CostSpec, JourneySpec, MappingSpec
 from evaltool.config.sensitivity import SensitivitySection
@@ -87,8 +92,14 @@ class EffectsSection(Section):
     """Bootstrap replications when `variance: bootstrap` (50 to 100 000)."""
     alpha: float = 0.05
     """1 - confidence level of the intervals (0.05: 95 % intervals)."""
-    n_jobs: int = 1
-    """Parallel processes of the bootstrap; the result does not depend on it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, values: object) -> object:
+        if isinstance(values, dict) and "n_jobs" in values:
+            raise EvaltoolError("`effects.n_jobs` is now `execution.workers` (it sets the processes of all "
+                                "replicate work, not only the bootstrap); move it there", key="n_jobs")
+        return values
 
     @model_validator(mode="after")
     def _spec(self) -> "EffectsSection":
@@ -99,7 +110,37 @@ class EffectsSection(Section):
         """The :class:`EffectsSpec` of this section (variance not yet resolved)."""
         return EffectsSpec(method=self.method, variance=self.variance, ps_adjust=self.ps_adjust,
                            adjust=self.adjust, covariates=self.covariates, n_boot=self.n_boot,
-                           alpha=self.alpha, n_jobs=self.n_jobs, seed=seed)
+                           alpha=self.alpha, seed=seed)
+
+
+class ExecutionSection(Section):
+    """Where the run's parallel work goes: bootstrap and other replicates, specification-curve designs and
+    the reports' languages. It never changes a result: ``results.json`` is byte-identical on any executor,
+    and this section is left out of the config hash."""
+
+    workers: int = 1
+    """Worker processes on this machine (1: everything in the `evaltool` process; -1: one per core), or the
+    number of workers of a new Dask `LocalCluster` with `scheduler: local`."""
+    scheduler: str | None = None
+    """A Dask cluster instead of local processes: `local` (a new `LocalCluster`) or the address of a running
+    scheduler, e.g. `tcp://scheduler.example:8786` (needs `pip install "evaltool[dask]"`)."""
+
+    @model_validator(mode="after")
+    def _spec(self) -> "ExecutionSection":
+        self.spec()
+        return self
+
+    def spec(self) -> "ExecutorSpec":
+        """The :class:`~evaltool.execution.ExecutorSpec` of this section."""
+        from evaltool.execution import ExecutorSpec
+
+        if isinstance(self.workers, int) and self.workers > N_WORKERS:
+            raise EvaltoolError(f"`workers` must be an integer <= {N_WORKERS}; got {self.workers}", key="workers")
+        try:
+            return ExecutorSpec(workers=self.workers, scheduler=self.scheduler)
+        except EvaltoolError as exc:
+            key = "scheduler" if "scheduler" in str(exc) else "workers"
+            raise EvaltoolError(str(exc), key=key) from None
 
 
 def _subgroup_entry(v: object) -> object:
@@ -148,6 +189,8 @@ class StudyConfig(Section):
     """The area-level analysis (e.g. unemployment rate by housing area and year) and its report chapter."""
     sensitivity: SensitivitySection = Field(default_factory=SensitivitySection)
     """Sensitivity analyses: Rosenbaum bounds, E-values, placebos, clustered inference, specification curve."""
+    execution: ExecutionSection = Field(default_factory=ExecutionSection)
+    """Where the parallel work runs (local processes or a Dask cluster); never changes a result."""
     report: ReportSection = Field(default_factory=ReportSection)
     """Which reports to write, where, in which languages, with what disclosure control."""
     # --- process analyses (issue 16): the sections ARE the specs of evaltool.specs.process ---

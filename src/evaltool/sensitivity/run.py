@@ -19,9 +19,9 @@ from evaltool.sensitivity.matched import evalue_outcome, matched_sets, rosenbaum
 from evaltool.sensitivity.placebo import evaluate_placebos, placebo_start, pre_period_specs
 from evaltool.sensitivity.result import SensitivityResult
 from evaltool.sensitivity.spec import ClusterSpec, SensitivitySpec, parse_spec
-from evaltool.sensitivity.speccurve import curve_summary, specification_curve
+from evaltool.sensitivity.speccurve import curve_summary, start_specification_curve
 
-__all__ = ["run_sensitivity", "cluster_outcome"]
+__all__ = ["run_sensitivity", "start_curve", "cluster_outcome"]
 
 
 def _outcome(design: Design, data: pd.DataFrame | None, name: str) -> pd.Series:
@@ -96,7 +96,8 @@ def cluster_outcome(design: Design, y: pd.Series, area: pd.Series, spec: Cluster
 def run_sensitivity(design: Design, effects: EffectResult, data: pd.DataFrame | None,
                     spec: SensitivitySpec | dict | None, seed: int, executor: Any = None, *,
                     outcome_specs: Sequence[OutcomeSpec] | None = None,
-                    placebo_rerun: Callable[[int], EffectResult] | None = None) -> SensitivityResult:
+                    placebo_rerun: Callable[[int], EffectResult] | None = None,
+                    started_curve: Callable[[], dict[str, pd.DataFrame]] | None = None) -> SensitivityResult:
     """Run the sensitivity analyses of ``spec`` for every main effect in ``effects``.
 
     Parameters
@@ -119,6 +120,9 @@ def run_sensitivity(design: Design, effects: EffectResult, data: pd.DataFrame | 
         ``<name>_pre`` (derive them with ``pre_period_specs`` and ``registers.derive_outcomes``).
     placebo_rerun : callable, optional
         ``shift_weeks -> EffectResult`` re-running the design with the start moved back.
+    started_curve : callable, optional
+        The specification curve already handed to the executor (:func:`start_curve`); otherwise it is
+        started first, so its designs run on the executor's workers during the other analyses.
 
     Returns
     -------
@@ -143,6 +147,9 @@ def run_sensitivity(design: Design, effects: EffectResult, data: pd.DataFrame | 
         raise EstimationError(f"`seed` must be an integer >= 0; got {seed!r}")
     out: dict[str, Any] = {}
     notes: list[str] = []
+    finish_curve = started_curve
+    if finish_curve is None and spec.specification_curve is not None:
+        finish_curve = start_curve(design, data, effects, spec, executor)
     rows = list(effects.effects.itertuples(index=False))
     gammas = spec.gamma_grid()
     sample = build_sample(design)
@@ -183,8 +190,8 @@ def run_sensitivity(design: Design, effects: EffectResult, data: pd.DataFrame | 
             notes += nn
         out["cluster"] = pd.DataFrame(crows)
         out["headline_interval"] = heads
-    if spec.specification_curve is not None:
-        out.update(_curve(design, data, effects, spec, executor))
+    if spec.specification_curve is not None and finish_curve is not None:
+        out.update(finish_curve())
     frames = {k: v for k, v in out.items() if isinstance(v, pd.DataFrame) and len(v)}
     return SensitivityResult(**frames, headline_interval=out.get("headline_interval", {}),
                              spec=spec.model_dump(mode="json"), seed=int(seed), notes=tuple(notes))
@@ -211,7 +218,12 @@ def _placebos(design, data, spec: SensitivitySpec, outcome_specs, rerun) -> list
     return rows
 
 
-def _curve(design, data, effects: EffectResult, spec: SensitivitySpec, executor) -> dict[str, pd.DataFrame]:
+def start_curve(design, data, effects: EffectResult, spec: SensitivitySpec | dict,
+                executor: Any = None) -> Callable[[], dict[str, pd.DataFrame]]:
+    """Hand the specification curve's designs to ``executor`` now; the returned callable collects the
+    ``specification_curve`` and ``specification_summary`` frames (pass it to :func:`run_sensitivity` as
+    ``started_curve`` to do other work while the workers match)."""
+    spec = parse_spec(spec)
     covariates = getattr(design, "covariates", None)
     mspec = getattr(design, "spec", None)
     if not covariates or not hasattr(mspec, "to_dict"):
@@ -225,7 +237,14 @@ def _curve(design, data, effects: EffectResult, spec: SensitivitySpec, executor)
             frame[r.outcome] = 100.0 * col
     kw = {"distance": mspec.distance, "estimand": mspec.estimand.value, "m_order": mspec.m_order,
           "caliper_scale": mspec.caliper_scale, "std_caliper": mspec.std_caliper}
-    curve = specification_curve(design.data, design.treatment, covariates, frame, spec.specification_curve,
-                                executor=executor, match_kwargs=kw)
+    ps = getattr(design, "propensity", None)  # the headline's logit score: every grid design's
+    score = ps.score_values if ps is not None and getattr(ps, "model", None) == "logit" else None
+    collect = start_specification_curve(design.data, design.treatment, covariates, frame,
+                                        spec.specification_curve, executor=executor, match_kwargs=kw, score=score)
     head = dict(zip(effects.effects["outcome"], effects.effects["estimate"].astype(float)))
-    return {"specification_curve": curve, "specification_summary": curve_summary(curve, head)}
+
+    def finish() -> dict[str, pd.DataFrame]:
+        curve = collect()
+        return {"specification_curve": curve, "specification_summary": curve_summary(curve, head)}
+
+    return finish

@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ from evaltool.effects import estimate
 from evaltool.exceptions import EvaltoolError
 from evaltool.sensitivity.spec import SpecCurveSpec
 
-__all__ = ["SequentialExecutor", "design_grid", "run_specification", "specification_curve",
+__all__ = ["SequentialExecutor", "design_grid", "run_specification", "specification_curve", "start_specification_curve",
            "curve_summary", "add_comparison_designs", "CHOICE_COLUMNS", "CURVE_COLUMNS"]
 
 CHOICE_COLUMNS = ("caliper", "ratio", "replace", "exact", "regression")
@@ -60,27 +60,93 @@ def run_specification(task: tuple[dict[str, Any], pd.DataFrame, str, tuple[str, 
                                   dict[str, Any]]) -> list[dict[str, Any]]:
     """One specification: match, estimate, return one row per outcome (a pure, picklable task)."""
     choice, data, treatment, covariates, outcomes, match_kwargs = task
+    return run_design_group(([choice], data, treatment, covariates, outcomes, match_kwargs))
+
+
+def run_design_group(task: tuple[list[dict[str, Any]], pd.DataFrame, str, tuple[str, ...], Any,
+                                 dict[str, Any]]) -> list[dict[str, Any]]:
+    """Specifications that differ only in ``regression``: one matching, one estimate each (a pure,
+    picklable task); rows as :func:`run_specification` gives them, specification by specification."""
+    choices, data, treatment, covariates, outcomes, match_kwargs = task
+    names = list(outcomes.columns) if isinstance(outcomes, pd.DataFrame) else list(outcomes)
+    first = choices[0]
+    rows: list[dict[str, Any]] = []
+    with warnings.catch_warnings():  # ATM / balance warnings belong to the headline design, not here
+        warnings.simplefilter("ignore")
+        try:
+            m = match(data, treatment, list(covariates), ratio=first["ratio"], replace=first["replace"],
+                      caliper=first["caliper"], exact=first["exact"] or None, **match_kwargs)
+        except EvaltoolError as exc:
+            return [row for c in choices for row in _failed(c, names, exc)]
+        for choice in choices:
+            kwargs: dict[str, Any] = {"adjust": "none"}
+            if choice["regression"]:
+                kwargs.update(method="regression", covariates=list(covariates), variance="cluster")
+            try:
+                res = estimate(m, outcomes, **kwargs)
+            except EvaltoolError as exc:
+                rows += _failed(choice, names, exc)
+                continue
+            base = _base(choice)
+            rows += [{**base, "outcome": r.outcome, "estimate": r.estimate, "std_error": r.std_error,
+                      "ci_low": r.ci_low, "ci_high": r.ci_high, "n_treated": r.n_treated,
+                      "n_control": r.n_control, "error": None, "design": None}
+                     for r in res.effects.itertuples(index=False)]
+    return rows
+
+
+def _base(choice: dict[str, Any]) -> dict[str, Any]:
     base = {k: choice[k] for k in ("spec_id", *CHOICE_COLUMNS)}
     base["exact"] = "+".join(choice["exact"]) or "none"
-    names = list(outcomes.columns) if isinstance(outcomes, pd.DataFrame) else list(outcomes)
-    kwargs: dict[str, Any] = {"adjust": "none"}
-    if choice["regression"]:
-        kwargs.update(method="regression", covariates=list(covariates), variance="cluster")
-    try:
-        with warnings.catch_warnings():  # ATM / balance warnings belong to the headline design, not here
-            warnings.simplefilter("ignore")
-            m = match(data, treatment, list(covariates), ratio=choice["ratio"], replace=choice["replace"],
-                      caliper=choice["caliper"], exact=choice["exact"] or None, **match_kwargs)
-            res = estimate(m, outcomes, **kwargs)
-    except EvaltoolError as exc:
-        return [{**base, "outcome": o, "estimate": None, "std_error": None, "ci_low": None, "ci_high": None,
-                 "n_treated": None, "n_control": None, "error": str(exc).splitlines()[0], "design": None} for o in names]
-    return [{**base, "outcome": r.outcome, "estimate": r.estimate, "std_error": r.std_error,
-             "ci_low": r.ci_low, "ci_high": r.ci_high, "n_treated": r.n_treated, "n_control": r.n_control,
-             "error": None, "design": None} for r in res.effects.itertuples(index=False)]
+    return base
 
 
-def _progress(iterator: Iterable[Any], total: int) -> Iterable[Any]:
+def _failed(choice: dict[str, Any], names: list[str], exc: Exception) -> list[dict[str, Any]]:
+    base = _base(choice)
+    return [{**base, "outcome": o, "estimate": None, "std_error": None, "ci_low": None, "ci_high": None,
+             "n_treated": None, "n_control": None, "error": str(exc).splitlines()[0], "design": None}
+            for o in names]
+
+
+def _design_groups(choices: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The grid's choices grouped by their matching (caliper, ratio, replace, exact), in grid order."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for c in choices:
+        groups.setdefault((c["caliper"], c["ratio"], c["replace"], tuple(c["exact"])), []).append(c)
+    return list(groups.values())
+
+
+def _lean_data(data: pd.DataFrame, treatment: str, covariates: Sequence[str], grid: SpecCurveSpec,
+               kw: dict[str, Any], score: np.ndarray | None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The columns the grid's designs read (a smaller task for worker processes) and the match arguments.
+
+    Every grid design matches on the same logit propensity score (it does not depend on caliper, ratio,
+    replacement or exact strata), so it is fitted once (or ``score`` is taken) and matched on as a
+    column: the same numbers as fitting it per design. Other distances are left to each design."""
+    from evaltool.design.propensity import fit_propensity
+    from evaltool.terms import normalise_terms, parse_term
+
+    dist = kw.get("distance", "glm")
+    cols = [treatment, *(c for t in covariates for c in parse_term(t).columns),
+            *(c for ex in grid.exact for c in ex), *(c for t in kw.get("mahvars") or () for c in parse_term(t).columns)]
+    if isinstance(dist, str) and dist not in ("glm", "logit", "mahalanobis"):
+        cols.append(dist)
+    lean = data[[c for c in dict.fromkeys(cols) if c in data.columns]]  # a missing column: match() says so
+    if not (isinstance(dist, str) and dist in ("glm", "logit") and kw.get("caliper_scale", "distance") == "distance"):
+        return lean, kw
+    if score is None:
+        try:
+            score = fit_propensity(data, treatment, normalise_terms(list(covariates)), model="logit").score_values
+        except EvaltoolError:  # every design fails with this error, row by row, as before
+            return lean, kw
+    col = "_evaltool_propensity_score"
+    while col in lean.columns:
+        col += "_"
+    lean = lean.assign(**{col: np.asarray(score, dtype=float)})
+    return lean, {**kw, "distance": col}
+
+
+def _progress(iterator: Iterable[Any], total: int, steps: Sequence[int]) -> Iterable[Any]:
     if not sys.stderr.isatty():
         yield from iterator
         return
@@ -88,19 +154,25 @@ def _progress(iterator: Iterable[Any], total: int) -> Iterable[Any]:
 
     with Progress(transient=True) as bar:
         task = bar.add_task("specification curve", total=total)
-        for item in iterator:
-            bar.advance(task)
+        for item, step in zip(iterator, steps):
+            bar.advance(task, step)
             yield item
 
 
 def specification_curve(data: pd.DataFrame, treatment: str, covariates: Sequence[str],
                         outcomes: Sequence[str] | pd.DataFrame, grid: SpecCurveSpec | None = None, *,
-                        executor: Any = None, match_kwargs: dict[str, Any] | None = None) -> pd.DataFrame:
+                        executor: Any = None, match_kwargs: dict[str, Any] | None = None,
+                        score: np.ndarray | None = None) -> pd.DataFrame:
     """Re-estimate ``outcomes`` over every design of ``grid``.
 
     Returns one row per specification x outcome: ``spec_id``, the choices (:data:`CHOICE_COLUMNS`),
     ``outcome``, ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``n_treated``, ``n_control``,
     ``error``, ``design`` (None: a grid point; see :func:`add_comparison_designs`). A progress bar is shown only when stderr is a terminal.
+
+    Work is shared where the numbers are the same: with the logit propensity score (the default
+    distance) it is fitted once for every design (``score``: the headline design's, fitted on the same
+    data and covariates), and specifications that differ only in ``regression`` share one matching;
+    each matching is one task of ``executor``.
 
     Examples
     --------
@@ -113,15 +185,35 @@ def specification_curve(data: pd.DataFrame, treatment: str, covariates: Sequence
     >>> specification_curve(d, "t", ["x"], ["y"], g)["spec_id"].tolist()
     [1, 2]
     """
+    return start_specification_curve(data, treatment, covariates, outcomes, grid, executor=executor,
+                                     match_kwargs=match_kwargs, score=score)()
+
+
+def start_specification_curve(data: pd.DataFrame, treatment: str, covariates: Sequence[str],
+                              outcomes: Sequence[str] | pd.DataFrame, grid: SpecCurveSpec | None = None, *,
+                              executor: Any = None, match_kwargs: dict[str, Any] | None = None,
+                              score: np.ndarray | None = None) -> Callable[[], pd.DataFrame]:
+    """:func:`specification_curve` in two steps: the designs are handed to ``executor`` now (its workers
+    start on them at once when it has an ``imap`` that dispatches eagerly, as the process and Dask
+    executors of :mod:`evaltool.execution` do) and the returned callable collects the curve, so the
+    caller can do other work meanwhile. A sequential executor computes them when collected."""
     grid = grid or SpecCurveSpec()
     ex = executor if executor is not None else SequentialExecutor()
     if not callable(getattr(ex, "map", None)):
         raise EvaltoolError(f"`executor` must have a map(fn, iterable) method; got {type(ex).__name__}")
     choices = design_grid(grid)
-    kw = dict(match_kwargs or {})
-    tasks = [(c, data, treatment, tuple(covariates), outcomes, kw) for c in choices]
-    rows = [row for rows in _progress(ex.map(run_specification, tasks), len(tasks)) for row in rows]
-    return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+    data, kw = _lean_data(data, treatment, covariates, grid, dict(match_kwargs or {}), score)
+    groups = _design_groups(choices)
+    tasks = [(g, data, treatment, tuple(covariates), outcomes, kw) for g in groups]
+    imap = getattr(ex, "imap", None)
+    results = imap(run_design_group, tasks) if callable(imap) else None
+
+    def collect() -> pd.DataFrame:
+        parts = results if results is not None else ex.map(run_design_group, tasks)
+        rows = [row for rows in _progress(parts, len(choices), [len(g) for g in groups]) for row in rows]
+        return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+
+    return collect
 
 
 def add_comparison_designs(curve: pd.DataFrame, rows: Iterable[Any]) -> pd.DataFrame:

@@ -67,7 +67,8 @@ class EffectsSpec:
     ----------
     method, variance, ps_adjust, adjust, covariates, n_boot, alpha, n_jobs, seed
         As in :func:`evaltool.estimate` (a config's ``effects:`` section has the same keys;
-        ``seed`` comes from ``study.seed``).
+        ``seed`` comes from ``study.seed`` and ``n_jobs`` from ``execution.workers``). ``n_jobs``
+        may also be a running :class:`~evaltool.execution.Executor`, used as it is.
 
     Examples
     --------
@@ -86,7 +87,7 @@ class EffectsSpec:
     covariates: tuple[str, ...] | None = None
     n_boot: int = 999
     alpha: float = 0.05
-    n_jobs: int = 1
+    n_jobs: Any = 1
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -108,7 +109,10 @@ class EffectsSpec:
         set_(self, "n_boot", check_int("n_boot", self.n_boot, low=N_BOOT[0], high=N_BOOT[1], exc=ConfigError))
         check_number("alpha", self.alpha, low=0, high=0.5, low_open=True, high_open=True, exc=ConfigError)
         set_(self, "alpha", float(self.alpha))
-        set_(self, "n_jobs", check_int("n_jobs", self.n_jobs, low=N_JOBS[0], high=N_JOBS[1], exc=ConfigError))
+        from evaltool.execution import Executor
+
+        if not isinstance(self.n_jobs, Executor):  # a running executor (the run's) is taken as it is
+            set_(self, "n_jobs", check_int("n_jobs", self.n_jobs, low=N_JOBS[0], high=N_JOBS[1], exc=ConfigError))
         check_int("seed", self.seed, low=0, allow_none=True, exc=ConfigError)
         if self.method == "regression" and not self.covariates:
             raise _rule("covariates", "`method` 'regression' needs `covariates` (a list of terms)")

@@ -45,8 +45,9 @@ def build_design(cfg: Any, persons: pd.DataFrame, dz: Any) -> Any:
 
 
 def design_effects(cfg: Any, dz: Any, design: Any, persons: pd.DataFrame, outcomes: pd.DataFrame, *,
-                   subgroups: list[str] | None, percent: list[str]) -> Any:
-    """Effects on ``design`` with the study's effect settings (AIPW's own estimator for ``aipw``)."""
+                   subgroups: list[str] | None, percent: list[str], executor: Any = None) -> Any:
+    """Effects on ``design`` with the study's effect settings (AIPW's own estimator for ``aipw``);
+    replicate work (a bootstrap) runs on ``executor`` (the run's; sequential when None)."""
     from evaltool.effects import estimate
 
     e = cfg.effects
@@ -58,7 +59,7 @@ def design_effects(cfg: Any, dz: Any, design: Any, persons: pd.DataFrame, outcom
                             alpha=e.alpha, percent=percent)
     return estimate(design, outcomes, method=e.method, variance=e.variance, subgroups=subgroups,
                     adjust=e.adjust, covariates=e.covariates, seed=cfg.study.seed, n_boot=e.n_boot,
-                    alpha=e.alpha, n_jobs=e.n_jobs, ps_adjust=e.ps_adjust, percent=percent)
+                    alpha=e.alpha, n_jobs=executor if executor is not None else 1, ps_adjust=e.ps_adjust, percent=percent)
 
 
 def _rows(name: str, method: str, effects: Any) -> list[ComparisonDesignRow]:
@@ -85,13 +86,14 @@ def _method(dz: Any) -> str:
 
 
 def comparison_stage(cfg: Any, persons: pd.DataFrame, main_effects: Any, outcomes: pd.DataFrame,
-                     percent: list[str]) -> ComparisonDesignsBlock | None:
+                     percent: list[str], executor: Any = None) -> ComparisonDesignsBlock | None:
     """Each comparison design's effects on the main outcomes, beside the main design's (None without any)."""
     if not cfg.comparison_designs:
         return None
     rows = _rows("main", _method(cfg.design), main_effects)
     for dz in cfg.comparison_designs:
         design = build_design(cfg, persons, dz)
-        eff = design_effects(cfg, dz, design, persons, outcomes, subgroups=None, percent=percent)
+        eff = design_effects(cfg, dz, design, persons, outcomes, subgroups=None, percent=percent,
+                             executor=executor)
         rows += _rows(dz.name, _method(dz), eff)
     return ComparisonDesignsBlock(rows=tuple(rows))

@@ -91,19 +91,20 @@ def output_dir_for(cfg: StudyConfig, out: str | Path | None, *, force: bool = Fa
 
 
 def write_outputs(result: StudyResult, out: str | Path, *, compare_with: ResultsDocument | None = None,
-                  force: bool = False) -> Path:
+                  force: bool = False, executor: Any = None) -> Path:
     """Write results.json, tables/, trajectories.csv, reports, disclosure log and resolved config.
 
     Every file is written from the controlled document (:func:`gate_document`), never from the raw
     results. The folder is built in a temporary sibling and renamed into place only when complete;
     a failure leaves any previous ``out`` untouched. ``compare_with`` (the midterm results
-    document) overrides ``report.compare_with`` for the final report.
+    document) overrides ``report.compare_with`` for the final report. The reports (templates x
+    languages) are rendered on ``executor``'s workers when it has more than one.
     """
     if getattr(result, "area_only", False):  # an area-only study writes its own folder
         return result.write(out, force=force)
     earlier = compare_with if compare_with is not None else compare_results(result.config)
     controlled, log = gate_document(result.config, result.document(), earlier)
-    reports = render_reports(result.config, controlled, earlier)
+    reports = render_reports(result.config, controlled, earlier, executor=executor)
     return atomic_folder(out, lambda tmp: fill_output_folder(tmp, result, controlled, reports, log),
                          force=force, inputs=input_files(result.config))
 
@@ -153,27 +154,43 @@ def fill_output_folder(tmp: Path, result: StudyResult, controlled: ResultsDocume
 
 
 def render_reports(cfg: StudyConfig, results: ResultsDocument,
-                   compare: ResultsDocument | None = None) -> list[tuple[str, Any]]:
+                   compare: ResultsDocument | None = None, executor: Any = None) -> list[tuple[str, Any]]:
     """The reports the config lists (templates x languages); the first is also ``report.html``.
 
-    The final template compares with ``compare``, else with ``report.compare_with``.
+    The final template compares with ``compare``, else with ``report.compare_with``. With an
+    ``executor`` of more than one worker the reports are rendered side by side on its workers
+    (the same bytes as in this process).
     """
-    from evaltool.report import DisclosureRules, render_report
+    from evaltool.report import DisclosureRules
 
     templates = list(cfg.report.templates) or [cfg.study.stage]
     languages = list(cfg.report.languages or [cfg.study.language])
     if compare is None:
         compare = compare_results(cfg)
     rules = DisclosureRules(min_cell=cfg.report.disclosure.min_cell, rounding=cfg.report.disclosure.rounding)
+    jobs = [(t, lg) for t in templates for lg in languages]
+    shared = {"results": results, "compare": compare, "rules": rules}
+    if executor is not None and executor.n_workers > 1 and len(jobs) > 1:
+        done = executor.map(_render_one, jobs, shared=shared)
+    else:
+        done = [_render_one(job, **shared) for job in jobs]
     out = []
-    for i, (tpl, lang) in enumerate((t, lg) for t in templates for lg in languages):
-        rendered = render_report(results, template=tpl, language=lang,
-                                 compare_with=compare if tpl == "final" else None, rules=rules)
+    for i, ((tpl, lang), rendered) in enumerate(zip(jobs, done)):
         name = "report.html" if i == 0 else f"report_{tpl}_{lang}.html"
         out.append((name, rendered))
         if i == 0 and len(templates) * len(languages) > 1:
             out.append((f"report_{tpl}_{lang}.html", rendered))
     return out
+
+
+def _render_one(job: tuple[str, str], results: ResultsDocument, compare: ResultsDocument | None,
+                rules: Any) -> Any:
+    """One report (template, language) of :func:`render_reports` (a picklable task)."""
+    from evaltool.report import render_report
+
+    tpl, lang = job
+    return render_report(results, template=tpl, language=lang,
+                         compare_with=compare if tpl == "final" else None, rules=rules)
 
 
 def rerender_report(results_json: str | Path, *, template: str, language: str, out: str | Path,

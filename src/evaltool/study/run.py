@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from evaltool.study import blocks
 from evaltool.study.blocks import StudyBlocks
 from evaltool.study.process_stage import run_process_stage
 from evaltool.study.result import StudyResult
-from evaltool.study.sensitivity_stage import placebo_names, sensitivity_stage
+from evaltool.study.sensitivity_stage import placebo_names, start_sensitivity_stage
 
 __all__ = [
     "StudyData", "load_study_data", "run_study", "validate_study", "write_outputs",
@@ -122,7 +123,12 @@ def _design(cfg: StudyConfig, persons: pd.DataFrame):
     return build_design(cfg, persons, cfg.design)
 
 
-def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -> StudyResult:
+# what the run's worker processes import for their tasks (specification curve, replicates, reports)
+_WORKER_MODULES = ("evaltool.sensitivity.speccurve", "evaltool.effects.bootstrap", "evaltool.report.render")
+
+
+def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None,
+              executor: Any = None) -> StudyResult:
     """Run a whole study; returns a :class:`StudyResult` (nothing is written).
 
     ``progress``, if given, is called with a short name of each stage as it starts
@@ -134,6 +140,9 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
         The validated configuration (:func:`evaltool.load_config`).
     progress : callable, optional
         Called with the name of each stage as it starts.
+    executor : Executor, optional
+        Where replicate work runs (:mod:`evaltool.execution`); by default one made from the config's
+        ``execution`` section for this call. It never changes a result.
 
     Returns
     -------
@@ -168,6 +177,11 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
     step = progress or (lambda _stage: None)
     if cfg.area_only:
         return run_area_study(cfg, step)
+    if executor is None:
+        from evaltool.execution import executor_scope
+
+        with executor_scope(cfg.execution.spec()) as ex:
+            return run_study(cfg, progress, executor=ex)
     caught: list[str] = []
     # the weekly panel is read once, into memory, for every stage below (registers/_cube.py)
     with warnings.catch_warnings(record=True) as log, \
@@ -204,6 +218,7 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
             if o.kind == "column":
                 outcome_frame[o.name] = pd.to_numeric(persons[o.column], errors="coerce")
         step("matching")
+        executor.warm(_WORKER_MODULES)  # worker processes start on the core matching leaves idle
         design = _design(cfg, persons)
         bal = balance(design)
         step("estimating effects")
@@ -211,14 +226,17 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
         effect_names = [o.name for o in outcomes if o.kind != "time_to" and o.name not in placebos]
         percent = [o.name for o in outcomes if o.kind == "share"]
         effects = design_effects(cfg, cfg.design, design, persons, outcome_frame[effect_names],
-                                 subgroups=[sg.name for sg in cfg.subgroups] or None, percent=percent)
+                                 subgroups=[sg.name for sg in cfg.subgroups] or None, percent=percent,
+                                 executor=executor)
         comparison = None
         if cfg.comparison_designs:
             step("comparison designs")
-            comparison = comparison_stage(cfg, persons, effects, outcome_frame[effect_names], percent)
-        step("sensitivity analyses")
-        sens = sensitivity_stage(cfg, data, persons, design, effects, outcome_frame, outcomes, specs,
-                                 comparison=comparison)
+            comparison = comparison_stage(cfg, persons, effects, outcome_frame[effect_names], percent,
+                                          executor=executor)
+        # the specification curve's designs start on the executor's workers now and are collected after
+        # the trajectories and process analyses this process does meanwhile
+        finish_sensitivity = start_sensitivity_stage(cfg, data, persons, design, effects, outcome_frame, outcomes,
+                                                     specs, comparison=comparison, executor=executor)
         traj = None
         tte: list = []
         if specs:
@@ -231,6 +249,8 @@ def run_study(cfg: StudyConfig, progress: Callable[[str], None] | None = None) -
             tte = _time_to_event(outcomes, design, outcome_frame)
         step("process analyses")
         process_stage = run_process_stage(cfg, data, persons, design, effects)
+        step("sensitivity analyses")
+        sens = finish_sensitivity()
         blocks = _blocks(cfg, data, persons, design, bal, outcome_frame)
         area = None
         if cfg.area_panel is not None:
