@@ -69,7 +69,8 @@ def _is_binary(y: np.ndarray) -> bool:
     return v.size > 0 and bool(np.all((v == 0) | (v == 1)))
 
 
-#: memory for estimation rows and their factorisations kept across the outcomes of one ``estimate`` call
+#: memory for estimation rows, their factorisations and cluster indexes kept across the outcomes of one
+#: ``estimate`` call
 ROWS_CACHE_BYTES = 256 * 2 ** 20
 
 
@@ -88,6 +89,13 @@ class _Rows:
     w0_sum: float
     n_treated: int
     n_control: int
+
+    @property
+    def nbytes(self) -> int:
+        """The factorisation's memory plus the bin indexes the cluster sandwich may keep (one per
+        combination of cluster dimensions, :meth:`~evaltool.effects.design.ClusterTerm.index`)."""
+        n_terms = 2 ** len(self.sample.clusters) - 1
+        return int(self.factor.nbytes) + self.sample.n * self.factor.X.shape[1] * 8 * n_terms
 
     @classmethod
     def of(cls, sample: Sample, factor: Any) -> "_Rows":
@@ -113,7 +121,7 @@ def _rows(base: Sample, Z: np.ndarray | None, estimator: Any, mask: np.ndarray, 
         raise EstimationError(f"outcome {outcome!r}: no usable units")
     factor = estimator.factor(sample.treat, sample.weight, None if Z is None else Z[sample.pos])
     rows = _Rows.of(sample, factor)
-    if cache is not None and sum(r.factor.nbytes for r in cache.values()) + factor.nbytes <= ROWS_CACHE_BYTES:
+    if cache is not None and sum(r.nbytes for r in cache.values()) + rows.nbytes <= ROWS_CACHE_BYTES:
         for a in (*sample.clusters, sample.pos, sample.treat, sample.weight, factor.X, factor.w,
                   rows.pos1, rows.pos0, rows.w1, rows.w0):
             a.flags.writeable = False  # shared by outcomes: nobody may change them
