@@ -123,7 +123,8 @@ def _oracle_km_se(km, w, cl):
 
 
 @pytest.mark.parametrize("block", [1, 7, 2 ** 21])
-def test_km_standard_errors_by_block_equal_one_time_after_another(block, monkeypatch):
+@pytest.mark.parametrize("clusters", ["shared", "one_each", "own"])
+def test_km_standard_errors_by_block_equal_one_time_after_another(block, clusters, monkeypatch):
     import evaltool.effects.time_to_event as tte
 
     monkeypatch.setattr(tte, "SE_BLOCK", block * 300)
@@ -133,7 +134,9 @@ def test_km_standard_errors_by_block_equal_one_time_after_another(block, monkeyp
     e = rng.random(n) < 0.7
     t[-1], e[-1] = 45.0, True  # the last unit's event empties the risk set: a NaN variance from there on
     w = rng.choice([0.5, 1.0, 3.0], n)
-    cl = dense_codes(rng.integers(0, 120, n))
+    cl = {"shared": dense_codes(rng.integers(0, 120, n)),  # clusters of several units: sums by cluster
+          "one_each": rng.permutation(n),  # matched pairs within an arm: one unit per cluster
+          "own": np.arange(n)}[clusters]
     km = _KM(t, e, w)
     expected = _oracle_km_se(km, w, cl)
     got = _km_std_errors(km, w, cl)

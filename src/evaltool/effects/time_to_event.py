@@ -113,7 +113,12 @@ SE_BLOCK = 2 ** 21
 def _km_std_errors(km: _KM, w: np.ndarray, cl: np.ndarray) -> np.ndarray:
     """Standard error of ``S(t)`` at every time of ``km``: ``sqrt(_cluster_var(w * km.influence(t), cl))``
     for a block of times at once (the same products, each cluster adding its units in the same order,
-    each time's squares summed as one array, so the same numbers as one time after another)."""
+    each time's squares summed as one array, so the same numbers as one time after another).
+
+    When every cluster has exactly one of the units (matched pairs within an arm, or no clusters) a
+    cluster's sum is its unit's contribution: the units are put in cluster order once instead of
+    summing by cluster at every time.
+    """
     n, nt = len(km.t), len(km.times)
     out = np.empty(nt)
     if n == 0 or nt == 0:
@@ -121,17 +126,24 @@ def _km_std_errors(km: _KM, w: np.ndarray, cl: np.ndarray) -> np.ndarray:
     g = int(cl.max()) + 1
     step = max(1, SE_BLOCK // n)
     # influence(times[j]) = -S_j * bracket: units with pos <= j have jump - h[pos], the others 0 - h[j]
-    own = km.jump - km.h[km.pos]
-    later = 0.0 - km.h
-    index = (np.arange(min(step, nt))[:, None] * g + cl).ravel()  # (time in block, cluster) bins
+    pos, own, later = km.pos, km.jump - km.h[km.pos], 0.0 - km.h
+    one_each = g == n and int(np.bincount(cl, minlength=g).max()) == 1
+    if one_each:
+        order = np.empty(n, dtype=np.intp)
+        order[cl] = np.arange(n)  # the unit of each cluster
+        pos, own, w = pos[order], own[order], w[order]
+    else:
+        index = (np.arange(min(step, nt))[:, None] * g + cl).ravel()  # (time in block, cluster) bins
     for lo in range(0, nt, step):
         js = np.arange(lo, min(lo + step, nt))
-        contrib = np.where(km.pos <= js[:, None], own, later[js][:, None])
+        contrib = np.where(pos <= js[:, None], own, later[js][:, None])
         np.multiply(-km.s[js][:, None], contrib, out=contrib)
         np.multiply(w, contrib, out=contrib)
         # a NaN contribution makes its cluster's sum and so the variance NaN, as _cluster_var returns
-        sums = np.bincount(index[:contrib.size], weights=contrib.ravel(), minlength=js.size * g)
-        var = np.square(sums, out=sums).reshape(js.size, g).sum(axis=1)
+        # (a sum of one contribution is the contribution, up to the sign of a zero, which squares away)
+        sums = contrib if one_each else \
+            np.bincount(index[:contrib.size], weights=contrib.ravel(), minlength=js.size * g).reshape(js.size, g)
+        var = np.square(sums, out=sums).sum(axis=1)
         var[np.isnan(km.h[js])] = np.nan
         out[js] = np.sqrt(var)
     return out
