@@ -198,10 +198,8 @@ def _wvar(x: np.ndarray, w: np.ndarray, binary: bool) -> float:
     return float((w * (x - m) ** 2).sum() / denom) if denom > 0 else float("nan")
 
 
-def _denominator(x: np.ndarray, t: np.ndarray, est: Estimand, binary: bool) -> float:
-    one = np.ones(x.size)
-    v1 = _wvar(x[t == 1], one[t == 1], binary)
-    v0 = _wvar(x[t == 0], one[t == 0], binary)
+def _denominator(v1: float, v0: float, n1: int, n0: int, est: Estimand, binary: bool) -> float:
+    """The SMD denominator from the unweighted variances ``v1``, ``v0`` of the treated and controls."""
     if est in (Estimand.ATT, Estimand.ATM):
         s = np.sqrt(v1)
     elif est is Estimand.ATC:
@@ -209,38 +207,53 @@ def _denominator(x: np.ndarray, t: np.ndarray, est: Estimand, binary: bool) -> f
     else:
         s = np.sqrt((v1 + v0) / 2)
     if not np.isfinite(s) or s < _SQRT_EPS:
-        n1, n0 = (t == 1).sum(), (t == 0).sum()
         s = np.sqrt(((n1 - 1) * v1 + (n0 - 1) * v0) / (n1 + n0 - 2)) if not binary else np.sqrt((v1 + v0) / 2)
     return float(s)
 
 
-def _ecdf(x: np.ndarray, t: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+@dataclass(frozen=True)
+class _Sorted:
+    """One covariate in sorted order (stable), shared by the eCDF statistics before and after."""
+
+    order: np.ndarray
+    first: np.ndarray  # rows (in sorted order) of the group of the first sorted unit
+    last_of_value: np.ndarray  # the last row of each distinct value
+
+    @classmethod
+    def of(cls, x: np.ndarray, t: np.ndarray) -> "_Sorted":
+        order = np.argsort(x, kind="stable")
+        ts = t[order]
+        return cls(order, ts == ts[0], np.append(np.diff(x[order]) != 0, True))
+
+
+def _ecdf(groups: tuple[np.ndarray, np.ndarray], w: np.ndarray, xs: _Sorted) -> tuple[float, float]:
     # zero-weight units stay: their values are evaluation points, as in MatchIt's qqsum
     w = w.astype(float).copy()
-    for g in (0, 1):
-        m = t == g
+    for m in groups:  # controls, treated
         w[m] = w[m] / w[m].sum()
-    order = np.argsort(x, kind="stable")
-    xs, ws, ts = x[order], w[order], t[order]
-    first = ts == ts[0]
-    signed = np.where(first, -ws, ws)
+    ws = w[xs.order]
+    signed = np.where(xs.first, -ws, ws)
     cum = np.abs(np.cumsum(signed))
-    last_of_value = np.append(np.diff(xs) != 0, True)
-    e = cum[last_of_value]
+    e = cum[xs.last_of_value]
     return float(e.mean()), float(e.max())
 
 
-def _stats(x: np.ndarray, t: np.ndarray, w: np.ndarray, s: float, binary: bool) -> dict[str, float]:
-    i1, i0 = t == 1, t == 0
-    m1 = float((x[i1] * w[i1]).sum() / w[i1].sum())
-    m0 = float((x[i0] * w[i0]).sum() / w[i0].sum())
+def _stats(x: tuple[np.ndarray, np.ndarray], groups: tuple[np.ndarray, np.ndarray], w: np.ndarray, s: float,
+           binary: bool, xs: _Sorted | None, var: tuple[float, float] | None = None) -> dict[str, float]:
+    """Statistics of one covariate, ``x`` = (controls' values, treated values) and ``groups`` their masks,
+    with weights ``w``; ``var`` = the groups' weighted variances if known."""
+    (x0, x1), (i0, i1) = x, groups
+    w1, w0 = w[i1], w[i0]
+    m1 = float((x1 * w1).sum() / w1.sum())
+    m0 = float((x0 * w0).sum() / w0.sum())
     diff = m1 - m0
     smd = diff / s if abs(diff) > _SQRT_EPS else diff
     if binary:
         vr, e_mean, e_max = float("nan"), abs(diff), abs(diff)
     else:
-        vr = _wvar(x[i1], w[i1], False) / _wvar(x[i0], w[i0], False)
-        e_mean, e_max = _ecdf(x, t, w)
+        v1, v0 = (_wvar(x1, w1, False), _wvar(x0, w0, False)) if var is None else var
+        vr = v1 / v0
+        e_mean, e_max = _ecdf(groups, w, xs)
     return {"mean_treated": m1, "mean_control": m0, "smd": smd, "var_ratio": vr,
             "ecdf_mean": e_mean, "ecdf_max": e_max}
 
@@ -248,9 +261,15 @@ def _stats(x: np.ndarray, t: np.ndarray, w: np.ndarray, s: float, binary: bool) 
 def _row(name: str, x: np.ndarray, t: np.ndarray, w: np.ndarray, est: Estimand,
          pairs: tuple[np.ndarray, np.ndarray] | None) -> dict[str, Any]:
     binary = bool(np.all((x == 0) | (x == 1)))
-    s = _denominator(x, t, est, binary)
-    before = _stats(x, t, np.ones(x.size), s, binary)
-    after = _stats(x, t, w, s, binary) if (w[t == 1] > 0).any() and (w[t == 0] > 0).any() \
+    groups = (t == 0, t == 1)
+    parts = (x[groups[0]], x[groups[1]])
+    one = np.ones(x.size)
+    v1 = _wvar(parts[1], one[groups[1]], binary)  # unweighted variances: the SMD denominator, the ratio before
+    v0 = _wvar(parts[0], one[groups[0]], binary)
+    s = _denominator(v1, v0, parts[1].size, parts[0].size, est, binary)
+    xs = None if binary else _Sorted.of(x, t)
+    before = _stats(parts, groups, one, s, binary, xs, (v1, v0))
+    after = _stats(parts, groups, w, s, binary, xs) if (w[t == 1] > 0).any() and (w[t == 0] > 0).any() \
         else dict.fromkeys(_STATS, float("nan"))
     row: dict[str, Any] = {"term": name, "type": "binary" if binary else "continuous"}
     row.update({f"{k}_before": v for k, v in before.items()})

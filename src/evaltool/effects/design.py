@@ -15,7 +15,10 @@ an effect is estimated on, with their weights and cluster ids:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import combinations
 from types import SimpleNamespace
 from typing import Any, Protocol, runtime_checkable
 
@@ -25,8 +28,8 @@ import pandas as pd
 from evaltool.estimand import Estimand
 from evaltool.exceptions import EstimationError
 
-__all__ = ["Design", "PairsDesign", "PropensityLike", "Sample", "build_sample", "count_units", "dense_codes",
-           "focal_columns"]
+__all__ = ["ClusterTerm", "Design", "PairsDesign", "PropensityLike", "Sample", "build_sample", "cluster_terms",
+           "count_units", "dense_codes", "focal_columns"]
 
 
 @runtime_checkable
@@ -140,11 +143,58 @@ class Sample:
     def n(self) -> int:
         return int(self.pos.size)
 
+    @cached_property
+    def cluster_terms(self) -> tuple["ClusterTerm", ...]:
+        """:func:`cluster_terms` of :attr:`clusters`, computed once and shared by every outcome
+        estimated on these rows."""
+        return cluster_terms(self.clusters)
+
     def restrict(self, unit_mask: np.ndarray) -> "Sample":
         """Keep the rows whose unit passes ``unit_mask`` (boolean over ``design.data`` rows)."""
         keep = unit_mask[self.pos]
         return Sample(self.pos[keep], self.treat[keep], self.weight[keep],
                       tuple(_recode(c[keep]) for c in self.clusters), self.kind)
+
+
+#: largest (row, coefficient) bin index :meth:`ClusterTerm.index` keeps, in bytes
+INDEX_CACHE_BYTES = 64 * 2 ** 20
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterTerm:
+    """One term of a (multi-way) cluster-robust sandwich: the clusters of one combination of cluster
+    dimensions (``size`` of them, clustering on their intersection) as codes ``0..g-1`` per row."""
+
+    size: int
+    codes: np.ndarray
+    g: int
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def index(self, k: int) -> np.ndarray | None:
+        """Bin of every element of a ``(rows, k)`` array in column-major order when its rows are summed
+        within clusters: ``c * g + codes[i]`` for row ``i``, column ``c``. One ``bincount`` so sums all
+        ``k`` columns (a ``(k, g)`` result), adding each bin's rows in row order as a ``bincount`` per
+        column does. None when the index would take more than :data:`INDEX_CACHE_BYTES`."""
+        if k not in self._index:
+            small = self.codes.size * k * 8 <= INDEX_CACHE_BYTES
+            self._index[k] = (np.arange(k)[:, None] * self.g + self.codes).ravel() if small else None
+        return self._index[k]
+
+
+def cluster_terms(clusters: Sequence[np.ndarray]) -> tuple[ClusterTerm, ...]:
+    """Every non-empty combination of the cluster dimensions ``clusters`` (codes per row), in the order
+    of R ``sandwich::vcovCL``: single dimensions first, then pairs, ...; a combination clusters on the
+    intersection of its dimensions."""
+    dims = [np.asarray(c) for c in clusters]
+    out = []
+    for size in range(1, len(dims) + 1):
+        for combo in combinations(range(len(dims)), size):
+            codes = dims[combo[0]]
+            for j in combo[1:]:
+                codes = codes * (int(dims[j].max()) + 1) + dims[j]
+            codes = dense_codes(codes)
+            out.append(ClusterTerm(size, codes, int(codes.max()) + 1))
+    return tuple(out)
 
 
 def _recode(codes: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,12 +34,13 @@ def _outcome_frame(design: Design, outcomes: str | Sequence[str] | pd.DataFrame)
         if not frame.index.is_unique:
             raise EstimationError("the outcomes frame has a non-unique index; it must be indexed "
                                   "like design.data (one row per person)")
-        in_design = design.weights.reindex(data.index).fillna(0).to_numpy() > 0
-        lacking = ~data.index[in_design].isin(frame.index)
-        if lacking.any():
-            raise EstimationError(f"the outcomes frame lacks {int(lacking.sum())} units of the design; "
-                                  "index it like design.data")
-        frame = frame.reindex(data.index)
+        if not frame.index.equals(data.index):  # (indexed like design.data: nothing to check or align)
+            in_design = design.weights.reindex(data.index).fillna(0).to_numpy() > 0
+            lacking = ~data.index[in_design].isin(frame.index)
+            if lacking.any():
+                raise EstimationError(f"the outcomes frame lacks {int(lacking.sum())} units of the design; "
+                                      "index it like design.data")
+            frame = frame.reindex(data.index)
     else:
         names = [outcomes] if isinstance(outcomes, str) else list(outcomes)
         missing = [n for n in names if n not in data.columns]
@@ -67,16 +69,45 @@ def _is_binary(y: np.ndarray) -> bool:
     return v.size > 0 and bool(np.all((v == 0) | (v == 1)))
 
 
-def _weighted_mean(y: np.ndarray, w: np.ndarray) -> float:
-    return float(w @ y / w.sum())
-
-
-#: memory for estimation rows and their factorisations kept across the outcomes of one ``estimate`` call
+#: memory for estimation rows, their factorisations and cluster indexes kept across the outcomes of one
+#: ``estimate`` call
 ROWS_CACHE_BYTES = 256 * 2 ** 20
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Estimation rows, the outcome-free QR factorisation of the effect model on them, and what the
+    effect row needs of them whatever the outcome (treated rows, arm weights and unit counts)."""
+
+    sample: Sample
+    factor: Any
+    pos1: np.ndarray  # design.data positions of the treated rows
+    pos0: np.ndarray
+    w1: np.ndarray  # weights of the treated rows
+    w0: np.ndarray
+    w1_sum: float
+    w0_sum: float
+    n_treated: int
+    n_control: int
+
+    @property
+    def nbytes(self) -> int:
+        """The factorisation's memory plus the bin indexes the cluster sandwich may keep (one per
+        combination of cluster dimensions, :meth:`~evaltool.effects.design.ClusterTerm.index`)."""
+        n_terms = 2 ** len(self.sample.clusters) - 1
+        return int(self.factor.nbytes) + self.sample.n * self.factor.X.shape[1] * 8 * n_terms
+
+    @classmethod
+    def of(cls, sample: Sample, factor: Any) -> "_Rows":
+        t1 = sample.treat == 1
+        w1, w0 = sample.weight[t1], sample.weight[~t1]
+        return cls(sample, factor, sample.pos[t1], sample.pos[~t1], w1, w0, w1.sum(), w0.sum(),
+                   count_units(sample.pos[t1 & (sample.weight > 0)]),
+                   count_units(sample.pos[~t1 & (sample.weight > 0)]))
+
+
 def _rows(base: Sample, Z: np.ndarray | None, estimator: Any, mask: np.ndarray, outcome: str,
-          cache: dict[bytes, Any] | None) -> tuple[Sample, Any]:
+          cache: dict[bytes, Any] | None) -> _Rows:
     """The estimation rows of ``mask`` and the outcome-free QR factorisation of the effect model on them.
 
     Outcomes with the same usable units (and subgroup level) share them: the same rows, the same
@@ -89,27 +120,28 @@ def _rows(base: Sample, Z: np.ndarray | None, estimator: Any, mask: np.ndarray, 
     if sample.n == 0:
         raise EstimationError(f"outcome {outcome!r}: no usable units")
     factor = estimator.factor(sample.treat, sample.weight, None if Z is None else Z[sample.pos])
-    if cache is not None and sum(f.nbytes for _, f in cache.values()) + factor.nbytes <= ROWS_CACHE_BYTES:
-        for a in (*sample.clusters, sample.pos, sample.treat, sample.weight, factor.X, factor.w):
+    rows = _Rows.of(sample, factor)
+    if cache is not None and sum(r.nbytes for r in cache.values()) + rows.nbytes <= ROWS_CACHE_BYTES:
+        for a in (*sample.clusters, sample.pos, sample.treat, sample.weight, factor.X, factor.w,
+                  rows.pos1, rows.pos0, rows.w1, rows.w0):
             a.flags.writeable = False  # shared by outcomes: nobody may change them
-        cache[key] = (sample, factor)
-    return sample, factor
+        cache[key] = rows
+    return rows
 
 
 def _effect_row(design: Design, base: Sample, y: np.ndarray, Z: np.ndarray | None, estimator: Any,
                 strategy: VarianceStrategy, mask: np.ndarray, *, outcome: str, scale: float,
                 names: dict[str, Any], settings: dict[str, Any],
                 cache: dict[bytes, Any] | None = None) -> dict[str, Any]:
-    sample, factor = _rows(base, Z, estimator, mask, outcome, cache)
+    rows = _rows(base, Z, estimator, mask, outcome, cache)
+    sample = rows.sample
     yr = y[sample.pos]
-    Zr = None if Z is None else Z[sample.pos]
-    fit = estimator.fit(yr, sample.treat, sample.weight, Zr, factor)
+    fit = estimator.fit(yr, sample.treat, sample.weight, None, rows.factor)  # the factor holds the covariates
     problem = EffectProblem(design, sample, y, Z, estimator, fit, mask, **settings)
     ve = strategy.compute(problem)
     ve = _not_estimable_if_degenerate(ve, yr, outcome, names)
-    t1 = sample.treat == 1
-    m1 = _weighted_mean(yr[t1], sample.weight[t1])
-    m0 = _weighted_mean(yr[~t1], sample.weight[~t1])
+    m1 = float(rows.w1 @ y[rows.pos1] / rows.w1_sum)  # weighted means by arm
+    m0 = float(rows.w0 @ y[rows.pos0] / rows.w0_sum)
     est = fit.estimate
     return {
         "outcome": outcome, "subgroup": names.get("subgroup"), "level": names.get("level"),
@@ -119,8 +151,7 @@ def _effect_row(design: Design, base: Sample, y: np.ndarray, Z: np.ndarray | Non
         "p_value": ve.p_value, "p_value_adj": ve.p_value,
         "mean_treated": m1 * scale, "mean_control": m0 * scale,
         "relative_change": None if m0 == 0 else est / m0,
-        "n_treated": count_units(sample.pos[t1 & (sample.weight > 0)]),
-        "n_control": count_units(sample.pos[~t1 & (sample.weight > 0)]),
+        "n_treated": rows.n_treated, "n_control": rows.n_control,
         "unit": "pp" if scale == 100.0 else "level",
     }
 
@@ -135,9 +166,14 @@ def _not_estimable_if_degenerate(ve: Any, y: np.ndarray, outcome: str, names: di
     A zero SE (e.g. every unit has the same outcome) would print "CI 0.0 to 0.0" with a meaningless
     p-value; the effect is reported as not estimable instead.
     """
-    finite = y[np.isfinite(y)]
-    scale = max(float(np.std(finite)), float(np.abs(finite).max())) if finite.size else 0.0
-    if not np.isfinite(ve.std_error) or ve.std_error > DEGENERATE_SE * scale:
+    if not np.isfinite(ve.std_error):
+        return ve
+    finite = y if np.isfinite(y).all() else y[np.isfinite(y)]
+    largest = float(np.abs(finite).max()) if finite.size else 0.0
+    if ve.std_error > 2 * DEGENERATE_SE * largest:  # the SD is at most the largest |value|: no need for it
+        return ve
+    scale = max(float(np.std(finite)), largest) if finite.size else 0.0
+    if ve.std_error > DEGENERATE_SE * scale:
         return ve
     where = f"outcome {outcome!r}" + (f", subgroup {names['subgroup']}={names['level']}"
                                       if names.get("subgroup") is not None else "")
@@ -271,6 +307,7 @@ def _estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, meth
     label = {"estimand": est_value.value}
     main, sub, tests = [], [], []
     level_cache: dict[str, dict] = {g: {} for g in groups}  # levels and their masks, shared by the outcomes
+    wald_cache: dict[str, dict] = {g: {} for g in groups}  # the rows and QR of each variable's Wald test
     rows_cache: dict[bytes, Any] = {}
     for outcome in frame.columns:
         y = frame[outcome].to_numpy(dtype=float)
@@ -295,7 +332,7 @@ def _estimate(design: Design, outcomes: str | Sequence[str] | pd.DataFrame, meth
                                        settings=settings, cache=rows_cache))
             if len(levels) >= 2:
                 try:
-                    stat, df, p = wald_equal_effects(base, y, [m for _, m in levels])
+                    stat, df, p = wald_equal_effects(base, y, [m for _, m in levels], cache=wald_cache[g])
                 except EstimationError as exc:  # one failed test must not abort the study
                     warnings.warn(f"subgroup {g!r}, outcome {outcome!r}: test of equal effects not "
                                   f"available ({exc})", DataWarning, stacklevel=3)

@@ -122,10 +122,21 @@ class Regression:
         if target.sum() <= 0:
             raise EstimationError(f"no units with positive weight in the {self.estimand.value} target group")
         centre = target @ Z / target.sum()
-        Zc = Z - centre
+        n, p = Z.shape
+        # [1, treat, Zc, treat * Zc] built in place, column-major as np.column_stack makes it (the layout
+        # decides the rounding of the products with X)
+        X = np.empty((n, 2 + 2 * p), order="F")
+        X[:, 0] = 1.0
+        X[:, 1] = treat
+        Zc = np.subtract(Z, centre, out=X[:, 2:2 + p])
         keep = _varying(Zc, w)
-        Zc = Zc[:, keep]
-        return np.column_stack([np.ones_like(treat), treat, Zc, treat[:, None] * Zc])
+        if not keep.all():
+            p = int(keep.sum())
+            X = np.concatenate([X[:, :2], Zc[:, keep], np.empty((n, p))], axis=1)
+            X = np.asfortranarray(X)
+            Zc = X[:, 2:2 + p]
+        np.multiply(treat[:, None], Zc, out=X[:, 2 + p:])
+        return X
 
     def factor(self, treat: np.ndarray, w: np.ndarray, Z: np.ndarray | None) -> WLSFactor:
         if Z is None or Z.shape[1] == 0:
@@ -147,7 +158,8 @@ class Regression:
 
 def _varying(Z: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Columns of ``Z`` that vary among rows with positive weight."""
-    live = Z[w > 0]
+    positive = w > 0
+    live = Z if positive.all() else Z[positive]
     if live.shape[0] == 0:
         return np.zeros(Z.shape[1], dtype=bool)
     return (live.max(axis=0) - live.min(axis=0)) > 0

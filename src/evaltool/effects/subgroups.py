@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from evaltool.effects.design import Sample, count_units, dense_codes
-from evaltool.effects.estimators import wls
+from evaltool.effects.estimators import wls, wls_factor
 from evaltool.effects.variance import cluster_vcov
 from evaltool.exceptions import DataWarning, EstimationError
 
@@ -33,14 +33,11 @@ def subgroup_levels(values: pd.Series, sample: Sample, base_mask: np.ndarray,
     if "levels" not in cache:
         cache["levels"] = _levels(values, sample)
         cache["values"] = values.to_numpy()
+    key = ("mask", base_mask.tobytes())
+    if key not in cache:  # outcomes with the same usable units share the level masks and counts
+        cache[key] = [(level, *_level_counts(cache, level, base_mask, sample)) for level in cache["levels"]]
     out = []
-    for level in cache["levels"]:
-        if ("eq", level) not in cache:
-            cache[("eq", level)] = cache["values"] == level
-        mask = base_mask & cache[("eq", level)]
-        rows = mask[sample.pos] & (sample.weight > 0)
-        n1 = count_units(sample.pos[rows & (sample.treat == 1)])
-        n0 = count_units(sample.pos[rows & (sample.treat == 0)])
+    for level, mask, n1, n0 in cache[key]:
         if n1 < MIN_PER_ARM or n0 < MIN_PER_ARM:
             warnings.warn(f"subgroup {variable}={level!r}, outcome {outcome!r}: {n1} treated and {n0} "
                           f"control units (< {MIN_PER_ARM} in an arm); level skipped",
@@ -48,6 +45,18 @@ def subgroup_levels(values: pd.Series, sample: Sample, base_mask: np.ndarray,
             continue
         out.append((_plain(level), mask))
     return out
+
+
+def _level_counts(cache: dict, level: Any, base_mask: np.ndarray, sample: Sample) -> tuple[np.ndarray, int, int]:
+    """The unit mask of ``level`` within ``base_mask`` and its numbers of treated and control units."""
+    if ("eq", level) not in cache:
+        cache[("eq", level)] = cache["values"] == level
+    mask = base_mask & cache[("eq", level)]
+    mask.flags.writeable = False  # shared by the outcomes
+    rows = mask[sample.pos] & (sample.weight > 0)
+    n1 = count_units(sample.pos[rows & (sample.treat == 1)])
+    n0 = count_units(sample.pos[rows & (sample.treat == 0)])
+    return mask, n1, n0
 
 
 def _levels(values: pd.Series, sample: Sample) -> list[Any]:
@@ -66,13 +75,15 @@ def _plain(value: Any) -> Any:
 
 
 def wald_equal_effects(sample: Sample, y: np.ndarray, level_masks: list[np.ndarray],
-                       vcov: Callable[..., np.ndarray] = cluster_vcov) -> tuple[float, int, float]:
+                       vcov: Callable[..., np.ndarray] = cluster_vcov,
+                       cache: dict | None = None) -> tuple[float, int, float]:
     """Wald test that the treatment effect is equal across levels.
 
     Fits ``y ~ 0 + level + treat:level`` by WLS with the design weights on the rows of
     the kept levels, with the cluster-robust covariance of the sample's clusters, and
     tests ``beta[treat:level_l] = beta[treat:level_1]`` for all ``l`` (chi-squared,
-    ``levels - 1`` df).
+    ``levels - 1`` df). ``cache`` (a dict kept by the caller for one ``sample``) shares the
+    rows, design matrix and QR factorisation among outcomes with the same rows in the same levels.
 
     Returns
     -------
@@ -85,13 +96,23 @@ def wald_equal_effects(sample: Sample, y: np.ndarray, level_masks: list[np.ndarr
     for j, m in enumerate(level_masks):
         level_of[m] = j
     lev = level_of[sample.pos]
-    keep = (lev >= 0) & np.isfinite(y[sample.pos])
-    sub = Sample(sample.pos[keep], sample.treat[keep], sample.weight[keep],
-                 tuple(dense_codes(c[keep]) for c in sample.clusters), sample.kind)
-    D = (lev[keep][:, None] == np.arange(L)[None, :]).astype(float)
-    X = np.column_stack([D, D * sub.treat[:, None]])  # level intercepts, level effects
-    fit = wls(X, y[sub.pos], sub.weight)
-    V = vcov(fit, sub.clusters)
+    lev[~np.isfinite(y[sample.pos])] = -1  # rows kept: in a level, outcome observed
+    key = (L, lev.tobytes())
+    if cache is None or key not in cache:
+        keep = lev >= 0
+        sub = Sample(sample.pos[keep], sample.treat[keep], sample.weight[keep],
+                     tuple(dense_codes(c[keep]) for c in sample.clusters), sample.kind)
+        D = (lev[keep][:, None] == np.arange(L)[None, :]).astype(float)
+        X = np.column_stack([D, D * sub.treat[:, None]])  # level intercepts, level effects
+        entry = (sub, wls_factor(X, sub.weight))
+        if cache is not None:
+            cache.clear()  # one entry: the outcomes of a study share their rows, or not at all
+            cache[key] = entry
+    else:
+        entry = cache[key]
+    sub, factor = entry
+    fit = wls(factor.X, y[sub.pos], sub.weight, factor)
+    V = vcov(fit, sub.clusters, terms=sub.cluster_terms) if vcov is cluster_vcov else vcov(fit, sub.clusters)
     R = np.zeros((L - 1, 2 * L))
     for j in range(1, L):
         R[j - 1, L] = -1.0

@@ -48,13 +48,17 @@ def _arrays(time, event, weights=None, cluster=None, group=None):
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     if len(w) != n or not np.isfinite(w).all() or (w < 0).any():
         raise EstimationError("`weights` must be finite, >= 0 and as long as `time`")
-    if cluster is None:
-        cl = np.arange(n)
-    else:
-        codes, _ = pd.factorize(pd.Series(np.asarray(cluster)), use_na_sentinel=True)
-        cl = np.where(codes < 0, codes.max(initial=-1) + 1 + np.arange(n), codes)
     g = None if group is None else np.asarray(group)
-    return t, e.astype(bool), w, cl, g
+    return t, e.astype(bool), w, _cluster_codes(cluster, n), g
+
+
+def _cluster_codes(cluster, n: int) -> np.ndarray:
+    """Cluster codes in order of appearance (each unit its own cluster without ``cluster``; units with
+    a missing cluster each their own, numbered after the others)."""
+    if cluster is None:
+        return np.arange(n)
+    codes, _ = pd.factorize(pd.Series(np.asarray(cluster)), use_na_sentinel=True)
+    return np.where(codes < 0, codes.max(initial=-1) + 1 + np.arange(n), codes)
 
 
 class _KM:
@@ -102,6 +106,49 @@ def _cluster_var(contrib: np.ndarray, cl: np.ndarray) -> float:
     return float((np.bincount(cl, weights=contrib) ** 2).sum())
 
 
+#: elements (time points x units) of the influence functions :func:`_km_std_errors` holds at once
+SE_BLOCK = 2 ** 21
+
+
+def _km_std_errors(km: _KM, w: np.ndarray, cl: np.ndarray) -> np.ndarray:
+    """Standard error of ``S(t)`` at every time of ``km``: ``sqrt(_cluster_var(w * km.influence(t), cl))``
+    for a block of times at once (the same products, each cluster adding its units in the same order,
+    each time's squares summed as one array, so the same numbers as one time after another).
+
+    When every cluster has exactly one of the units (matched pairs within an arm, or no clusters) a
+    cluster's sum is its unit's contribution: the units are put in cluster order once instead of
+    summing by cluster at every time.
+    """
+    n, nt = len(km.t), len(km.times)
+    out = np.empty(nt)
+    if n == 0 or nt == 0:
+        return out
+    g = int(cl.max()) + 1
+    step = max(1, SE_BLOCK // n)
+    # influence(times[j]) = -S_j * bracket: units with pos <= j have jump - h[pos], the others 0 - h[j]
+    pos, own, later = km.pos, km.jump - km.h[km.pos], 0.0 - km.h
+    one_each = g == n and int(np.bincount(cl, minlength=g).max()) == 1
+    if one_each:
+        order = np.empty(n, dtype=np.intp)
+        order[cl] = np.arange(n)  # the unit of each cluster
+        pos, own, w = pos[order], own[order], w[order]
+    else:
+        index = (np.arange(min(step, nt))[:, None] * g + cl).ravel()  # (time in block, cluster) bins
+    for lo in range(0, nt, step):
+        js = np.arange(lo, min(lo + step, nt))
+        contrib = np.where(pos <= js[:, None], own, later[js][:, None])
+        np.multiply(-km.s[js][:, None], contrib, out=contrib)
+        np.multiply(w, contrib, out=contrib)
+        # a NaN contribution makes its cluster's sum and so the variance NaN, as _cluster_var returns
+        # (a sum of one contribution is the contribution, up to the sign of a zero, which squares away)
+        sums = contrib if one_each else \
+            np.bincount(index[:contrib.size], weights=contrib.ravel(), minlength=js.size * g).reshape(js.size, g)
+        var = np.square(sums, out=sums).sum(axis=1)
+        var[np.isnan(km.h[js])] = np.nan
+        out[js] = np.sqrt(var)
+    return out
+
+
 def kaplan_meier(time, event, group=None, weights=None, cluster=None) -> pd.DataFrame:
     """Weighted Kaplan-Meier curves by group.
 
@@ -124,17 +171,22 @@ def kaplan_meier(time, event, group=None, weights=None, cluster=None) -> pd.Data
     """
     t, e, w, cl, g = _arrays(time, event, weights, cluster, group)
     labels = np.zeros(len(t), dtype=int) if g is None else g
-    rows = []
+    groups = []
     for lab in _group_order(labels):
         m = labels == lab
         km = _KM(t[m], e[m], w[m])
-        name = "all" if g is None else GROUPS.get(lab, str(lab))
+        groups.append(("all" if g is None else GROUPS.get(lab, str(lab)), km, _km_std_errors(km, w[m], cl[m])))
+    return _km_frame(groups)
+
+
+def _km_frame(groups: list[tuple[str, _KM, np.ndarray]]) -> pd.DataFrame:
+    """The frame of :func:`kaplan_meier` from ``(group name, fit, standard errors)``."""
+    rows = []
+    for name, km, se in groups:
         rows.append({"group": name, "week": 0.0, "survival": 1.0, "std_error": 0.0,
-                     "at_risk": float(w[m].sum()), "events": 0.0, "n_at_risk": int(m.sum())})
-        wm, clm = w[m], cl[m]
+                     "at_risk": float(km.w.sum()), "events": 0.0, "n_at_risk": len(km.t)})
         for j, tt in enumerate(km.times):
-            se = np.sqrt(_cluster_var(wm * km.influence(tt), clm))
-            rows.append({"group": name, "week": float(tt), "survival": float(km.s[j]), "std_error": float(se),
+            rows.append({"group": name, "week": float(tt), "survival": float(km.s[j]), "std_error": float(se[j]),
                          "at_risk": float(km.y[j]), "events": float(km.d[j]), "n_at_risk": int(km.y_n[j])})
     return pd.DataFrame(rows, columns=["group", "week", "survival", "std_error", "at_risk", "events", "n_at_risk"])
 
@@ -144,10 +196,11 @@ def _group_order(labels: np.ndarray) -> list:
     return sorted(u, key=lambda v: (0 if v == 1 else 1 if v == 0 else 2, str(v)))
 
 
-def _median(km: _KM, w, cl, z: float) -> dict[str, float | None]:
+def _median(km: _KM, std_errors: np.ndarray, z: float) -> dict[str, float | None]:
+    """Median and its CI from a fit and the standard errors of ``S`` at its times (:func:`_km_std_errors`)."""
     ev = km.d > 0
     times, s = km.times[ev], km.s[ev]
-    se = np.array([np.sqrt(_cluster_var(w * km.influence(tt), cl)) for tt in times])
+    se = std_errors[ev]
     with np.errstate(divide="ignore", invalid="ignore"):
         se_g = se / (s * np.abs(np.log(s)))
         dist = np.abs(np.log(-np.log(s)) - np.log(-np.log(0.5)))
@@ -283,12 +336,15 @@ def time_to_event(time, event, treat, weights=None, cluster=None, *, outcome: st
     if len(z) != len(t) or not np.isin(z, (0, 1)).all():
         raise EstimationError("`treat` must be 0/1 and as long as `time`")
     q = float(stats.norm.ppf(1 - alpha / 2))
-    km_frame = kaplan_meier(t, e, z, w, cl)
     fits = {g: _KM(t[z == g], e[z == g], w[z == g]) for g in (1, 0)}
-    med = []
-    for g in (1, 0):
-        m = z == g
-        med.append({"group": GROUPS[g], **_median(fits[g], w[m], cl[m], q)})
+    ses = {g: _km_std_errors(fits[g], w[z == g], cl[z == g]) for g in (1, 0)}
+    # the curves cluster as kaplan_meier(t, e, z, w, cl) does: on cl coded again (the same codes unless
+    # some clusters were missing)
+    cl_km = _cluster_codes(cl, len(t))
+    ses_km = ses if np.array_equal(cl_km, cl) else \
+        {g: _km_std_errors(fits[g], w[z == g], cl_km[z == g]) for g in (1, 0)}
+    km_frame = _km_frame([(GROUPS[g], fits[g], ses_km[g]) for g in _group_order(z)])
+    med = [{"group": GROUPS[g], **_median(fits[g], ses[g], q)} for g in (1, 0)]
     rows = []
     for k in weeks:
         contrib = np.zeros(len(t))

@@ -29,7 +29,7 @@ import numpy as np
 from evaltool._blas import limit_blas
 from evaltool.effects.abadie_imbens import AbadieImbens
 from evaltool.effects.bootstrap import ClusterBootstrap
-from evaltool.effects.design import dense_codes
+from evaltool.effects.design import ClusterTerm, cluster_terms, dense_codes
 from evaltool.effects.estimators import WLSFit
 from evaltool.effects.m_estimation import MEstimation
 from evaltool.effects.strategy import EffectProblem, VarianceEstimate, VarianceStrategy
@@ -50,40 +50,35 @@ def cluster_sums(codes: np.ndarray, g: int, values: np.ndarray) -> np.ndarray:
 
 
 def cluster_vcov(fit: WLSFit, clusters: Sequence[np.ndarray], *, hc1: bool = True,
-                 cadjust: bool = True) -> np.ndarray:
+                 cadjust: bool = True, terms: Sequence[ClusterTerm] | None = None) -> np.ndarray:
     """Cluster-robust covariance as R ``sandwich::vcovCL`` (one- or multi-way).
 
     Scores ``x_i w_i e_i`` are summed within clusters; for several cluster
     dimensions every non-empty combination enters with sign ``(-1)^(|S|+1)``
     (Cameron, Gelbach & Miller 2011), combinations clustering on the
     intersection. Each term is scaled by ``G/(G-1)`` (``cadjust``) and the sum by
-    ``(n-1)/(n-k)`` (``hc1``).
+    ``(n-1)/(n-k)`` (``hc1``). ``terms`` (:func:`~evaltool.effects.design.cluster_terms` of
+    ``clusters``, e.g. a :class:`~evaltool.effects.design.Sample`'s, shared by its outcomes) skips
+    working out the combinations.
     """
     X, w, e = fit.X, fit.w, fit.resid
     n, k = X.shape
-    scores = X * (w * e)[:, None]
-    dims = [np.asarray(c) for c in clusters]
+    u = w * e
+    scores = X * u[:, None]  # column-major like the X of the estimators
     meat = np.zeros((k, k))
     with limit_blas(1):  # small k x k products: threads cost more than they save
-        for size in range(1, len(dims) + 1):
-            for combo in _combinations(len(dims), size):
-                codes = dims[combo[0]]
-                for j in combo[1:]:
-                    codes = codes * (int(dims[j].max()) + 1) + dims[j]
-                codes = dense_codes(codes)
-                g = int(codes.max()) + 1
-                summed = cluster_sums(codes, g, scores)
-                adj = g / (g - 1) if cadjust and g > 1 else 1.0
-                meat += (-1) ** (size + 1) * adj * summed.T @ summed
+        for term in cluster_terms(clusters) if terms is None else terms:
+            g = term.g
+            index = term.index(k)
+            if index is None:
+                summed = cluster_sums(term.codes, g, scores)
+            else:  # the same numbers by one bincount over all elements (each bin adds its rows in row order)
+                summed = np.bincount(index, weights=scores.ravel(order="F"), minlength=g * k).reshape(k, g).T
+            adj = g / (g - 1) if cadjust and g > 1 else 1.0
+            meat += (-1) ** (term.size + 1) * adj * summed.T @ summed
         if hc1:  # no residual degrees of freedom (as many coefficients as units): the variance is not estimable
             meat *= (n - 1) / (n - k) if n > k else np.nan
         return fit.xtwx_inv @ meat @ fit.xtwx_inv
-
-
-def _combinations(p: int, size: int) -> list[tuple[int, ...]]:
-    from itertools import combinations
-
-    return list(combinations(range(p), size))
 
 
 def hc_vcov(fit: WLSFit, kind: str = "HC1") -> np.ndarray:
@@ -123,7 +118,7 @@ class ClusterRobust(VarianceStrategy):
     name: ClassVar[str] = "cluster"
 
     def vcov(self, problem: EffectProblem) -> np.ndarray:
-        return cluster_vcov(problem.fit, problem.sample.clusters)
+        return cluster_vcov(problem.fit, problem.sample.clusters, terms=problem.sample.cluster_terms)
 
     def std_error(self, problem: EffectProblem) -> float:
         return _se(self.vcov(problem))
