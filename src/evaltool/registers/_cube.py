@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["EMPTY", "Cube", "panel_cache", "active", "source_key", "lookup", "build", "first_set_bit"]
+__all__ = ["EMPTY", "Cube", "panel_cache", "active", "source_key", "lookup", "build", "fill", "make", "first_set_bit"]
 
 EMPTY = 255          # a week without a row
 MAX_CELLS = 1 << 29  # 512 MiB: larger cubes are not built (the panel is read per request instead)
@@ -145,7 +145,13 @@ def lookup(key: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, lo: int, hi: 
 def build(key: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, lo: int, hi: int,
           batches: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Cube:
     """A cube from the panel rows ``(person index, week since start, category)``, in batches."""
-    n, n_w = len(ids), hi - lo + 1
+    return make(key, scan, ids, sord, lo, hi, *fill(len(ids), lo, hi, batches))
+
+
+def fill(n: int, lo: int, hi: int, batches: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]
+         ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``(cells, n_all, duplicates)`` of :class:`Cube` for ``n`` persons from the panel rows."""
+    n_w = hi - lo + 1
     cells = np.full((n, n_w), EMPTY, dtype=np.uint8)
     flat_cells = cells.reshape(-1)
     n_all = np.zeros(n, dtype=np.int64)
@@ -153,11 +159,19 @@ def build(key: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, lo: int, hi: i
     for pidx, rel, cat in batches:
         pidx = np.asarray(pidx, dtype=np.int64)
         rel = np.asarray(rel, dtype=np.int64)
-        n_all += np.bincount(pidx, minlength=n)
+        if not len(pidx):
+            continue
+        first = int(pidx.min())  # batches of a panel sorted by person span few persons
+        per = np.bincount(pidx - first)
+        n_all[first:first + len(per)] += per
         m = (rel >= lo) & (rel <= hi)
         in_window += int(np.count_nonzero(m))
         flat_cells[pidx[m] * n_w + (rel[m] - lo)] = np.asarray(cat)[m]
-    duplicates = in_window != int(np.count_nonzero(cells != EMPTY))
+    return cells, n_all, in_window != int(np.count_nonzero(cells != EMPTY))
+
+
+def make(key: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, lo: int, hi: int, cells: np.ndarray,
+         n_all: np.ndarray, duplicates: bool) -> Cube:
     return Cube(key=key, code_values=scan.code_values.copy(), code_cats=scan.code_cats.copy(), ids=ids.copy(),
                 sord=np.asarray(sord).copy(), lo=lo, hi=hi, cells=cells, n_all=n_all, duplicates=duplicates)
 
@@ -165,7 +179,7 @@ def build(key: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, lo: int, hi: i
 @dataclass
 class _State:
     weeks: tuple[int, int] | None
-    scans: dict = field(default_factory=dict)   # source key -> (week, code, n) counts
+    scans: dict = field(default_factory=dict)   # source key -> (frame, _scan.Counts)
     cubes: list = field(default_factory=list)
 
 
