@@ -76,16 +76,21 @@ class Cube:
             return out
         lo, hi = min(a.lo for a in aggs), max(a.hi for a in aggs)
         sub = self.window(rows, lo, hi)
+        masks: dict[tuple, np.ndarray] = {}  # e.g. the row count and the row bits of one window share one
         for i, agg in enumerate(aggs):
-            lut = np.zeros(256, dtype=bool)
-            if agg.cats is None:
-                lut[:] = True
-            else:
-                lut[np.fromiter(agg.cats, dtype=np.int64, count=len(agg.cats))] = True
-                if agg.negate:
-                    lut = ~lut
-            lut[EMPTY] = False
-            mask = lut[sub[:, agg.lo - lo:agg.hi - lo + 1]]
+            key = (agg.lo, agg.hi, agg.cats, agg.negate)
+            if key not in masks:
+                cells = sub[:, agg.lo - lo:agg.hi - lo + 1]
+                if agg.cats is None:
+                    masks[key] = cells != EMPTY
+                else:
+                    lut = np.zeros(256, dtype=bool)
+                    lut[np.fromiter(agg.cats, dtype=np.int64, count=len(agg.cats))] = True
+                    if agg.negate:
+                        lut = ~lut
+                    lut[EMPTY] = False
+                    masks[key] = lut[cells]
+            mask = masks[key]
             if agg.kind == "count":
                 out[f"a{i}"] = np.count_nonzero(mask, axis=1).astype(np.int64)
                 continue
