@@ -16,6 +16,7 @@ import pytest
 from evaltool.data.fingerprint import content_hash, int_hash
 from evaltool.exceptions import RegisterError
 from evaltool.registers import _cube, _panel, derive_outcomes, load_code_map
+from evaltool.registers import _onepass
 from evaltool.registers._onepass import read_panel
 from evaltool.registers.states import state_matrices
 from evaltool.simulate import write_simulation
@@ -86,8 +87,17 @@ def _run_requests(persons, path, cm):
     return _requests(persons, str(path), cm, "auto")
 
 
-def test_cube_from_the_pass_equals_reading_the_panel(sim, monkeypatch):
+@pytest.mark.parametrize("layout", ["as written", "no statistics", "one thread"])
+def test_cube_from_the_pass_equals_reading_the_panel(sim, layout, tmp_path, monkeypatch):
+    """Row groups read by threads (tables sized by the file's statistics), or in order with growing
+    tables (no statistics), or by one thread: the same cube as from DuckDB's rows."""
     persons, path, cm = sim
+    if layout == "no statistics":
+        path = tmp_path / "nostats.parquet"
+        pq.write_table(pq.read_table(sim[1]), path, row_group_size=3000, write_statistics=False)
+        assert pq.ParquetFile(path).metadata.row_group(0).column(0).statistics is None
+    if layout == "one thread":
+        monkeypatch.setattr(_onepass, "THREADS", 1)
     plain = _run_requests(persons, path, cm)
     with _panel.panel_cache(weeks=(-104, 156)):
         with _panel.panel_cache(weeks=(-104, 156)):  # the cube built from DuckDB rows, as before

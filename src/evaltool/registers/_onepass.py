@@ -22,7 +22,10 @@ as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,7 @@ __all__ = ["read_panel"]
 
 LUT_MAX = 1 << 22  # widest value range a lookup table covers
 BLOCK = 1 << 16    # rows per numpy block
+THREADS = 4        # threads reading row groups, at most (and at most the CPUs)
 
 
 class _Unsupported(Exception):
@@ -74,10 +78,12 @@ class _Table:
         self.lo, self.size, self.n = lo, hi - lo + 1, n
         return True
 
-    def index(self, a: np.ndarray) -> np.ndarray | None:
-        """Positions of the values ``a`` in the tables (None if they do not fit)."""
-        if not len(a) or not self.cover(int(a.min()), int(a.max())):
-            return None if len(a) else a
+    def index(self, a: np.ndarray, grow: bool) -> np.ndarray | None:
+        """Positions of the values ``a`` in the tables (None if they do not fit; they grow if ``grow``)."""
+        vmin, vmax = int(a.min()), int(a.max())
+        fits = (self.size and self.lo <= vmin and vmax < self.lo + self.size) or (grow and self.cover(vmin, vmax))
+        if not fits:
+            return None
         return a if self.lo == 0 else np.subtract(a, self.lo, dtype=np.intp)
 
 
@@ -144,54 +150,94 @@ def _tables(pf: Any, names: list[str], iid: int, iw: int, ic: int, code_map: Cod
     return tabs
 
 
-def _pass(pf: Any, names: list[str], id_col: str, code_map: CodeMap | None, unknown_codes: str,
-          ids: np.ndarray | None, sord: np.ndarray | None, acc: dict[str, Any]
-          ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Read the row groups; hash and count every row (into ``acc``) and yield the rows of ``ids``."""
-    k = len(names)
-    iid, iw, ic = names.index(id_col), names.index("week"), names.index("code")
-    index = None if ids is None else pd.Index(ids)
-    tabs = _tables(pf, names, iid, iw, ic, code_map, unknown_codes, ids)
-    total, xor = np.zeros(1, dtype=np.uint64), np.zeros(1, dtype=np.uint64)
-    for g in range(pf.num_row_groups):
+class _Reader:
+    """The row groups of one Parquet panel, each hashed, counted and (for ``ids``) put in the cube.
+
+    With the tables sized from the file's statistics, row groups are read by several threads
+    (pyarrow and numpy release the GIL); the sum and XOR of row hashes, counts and cube cells do not
+    depend on the order. Without statistics they are read in order and the tables grow as needed.
+    """
+
+    def __init__(self, path: str, names: list[str], id_col: str, code_map: CodeMap | None, unknown_codes: str,
+                 ids: np.ndarray | None, sord: np.ndarray | None, filler: Any):
+        import pyarrow.parquet as pq
+
+        self.path, self.names, self.ids, self.sord, self.filler = path, names, ids, sord, filler
+        self.iid, self.iw, self.ic = names.index(id_col), names.index("week"), names.index("code")
+        self.index = None if ids is None else pd.Index(ids)
+        self.pf = pq.ParquetFile(path)
+        self.tabs = _tables(self.pf, names, self.iid, self.iw, self.ic, code_map, unknown_codes, ids)
+        self.sized = all(t.size for t in self.tabs)  # every table sized by the statistics
+        self.rows, self.total, self.xor = 0, np.zeros(1, dtype=np.uint64), np.zeros(1, dtype=np.uint64)
+        self._lock, self._local = threading.Lock(), threading.local()
+
+    def run(self) -> None:
+        groups = range(self.pf.num_row_groups)
+        workers = min(THREADS, os.cpu_count() or 1, len(groups))
+        if not self.sized or workers < 2:
+            for g in groups:
+                self.group(g, grow=True)
+            return
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for _ in pool.map(lambda g: self.group(g, grow=False), groups):
+                pass
+
+    def group(self, g: int, grow: bool) -> None:
+        import pyarrow.parquet as pq
+
+        if grow:
+            pf = self.pf
+        else:  # one file handle per thread
+            pf = getattr(self._local, "pf", None) or pq.ParquetFile(self.path)
+            self._local.pf = pf
         tb = pf.read_row_group(g, use_threads=False)
         if any(col.null_count for col in tb.columns):
             raise _Unsupported("missing values")
-        group = [tb.column(j).to_numpy() for j in range(k)]
-        acc["rows"] += len(group[0])
+        group = [tb.column(j).to_numpy() for j in range(len(self.names))]
         for s in range(0, len(group[0]), BLOCK):  # blocks that stay in the CPU cache
-            cols = [a[s:s + BLOCK] for a in group]
-            idx = [tab.index(a) for tab, a in zip(tabs, cols)]
-            if idx[iw] is None or idx[ic] is None:
-                raise _Unsupported("week or code values span too wide a range")
-            # DuckDB's hash(t): h = hash(c0), then h = combine(h, hash(cj)) for each further column
-            if idx[0] is None:
-                h = int_hash(cols[0])
-                if k > 1:
-                    combine_prep(h)
-            else:
-                h = tabs[0].tables["h"].take(idx[0])
-            tmp = np.empty_like(h)
-            for j in range(1, k):
-                if j > 1:
-                    combine_prep(h, tmp)
-                h ^= int_hash(cols[j]) if idx[j] is None else tabs[j].tables["h"].take(idx[j])
-            total += h.sum(dtype=np.uint64)
-            xor ^= np.bitwise_xor.reduce(h)
-            for j in (iw, ic):
-                tabs[j].n += np.bincount(idx[j], minlength=tabs[j].size)
-            if ids is None:
-                continue
-            p = index.get_indexer(cols[iid]) if idx[iid] is None else tabs[iid].tables["p"].take(idx[iid])
-            keep = np.flatnonzero(p >= 0)
-            pk = p.take(keep)
-            yield (pk, tabs[iw].tables["ord"].take(idx[iw].take(keep)) - sord.take(pk),
-                   tabs[ic].tables["cat"].take(idx[ic].take(keep)))
-    acc["sum"], acc["xor"] = int(total[0]), int(xor[0])
-    for j, col in ((iw, "week"), (ic, "code")):
-        t = tabs[j]
-        nz = np.flatnonzero(t.n)
-        acc[col] = pd.DataFrame({col: (nz + t.lo).astype(np.int64), "n": t.n[nz]})
+            self.block([a[s:s + BLOCK] for a in group], grow)
+
+    def block(self, cols: list[np.ndarray], grow: bool) -> None:
+        tabs, k, iid, iw, ic = self.tabs, len(cols), self.iid, self.iw, self.ic
+        idx = [tab.index(a, grow) for tab, a in zip(tabs, cols)]
+        if idx[iw] is None or idx[ic] is None or (not grow and any(i is None for i in idx)):
+            raise _Unsupported("a value range does not fit the lookup tables")
+        # DuckDB's hash(t): h = hash(c0), then h = combine(h, hash(cj)) for each further column
+        if idx[0] is None:
+            h = int_hash(cols[0])
+            if k > 1:
+                combine_prep(h)
+        else:
+            h = tabs[0].tables["h"].take(idx[0])
+        tmp = np.empty_like(h)
+        for j in range(1, k):
+            if j > 1:
+                combine_prep(h, tmp)
+            h ^= int_hash(cols[j]) if idx[j] is None else tabs[j].tables["h"].take(idx[j])
+        total, xor = h.sum(dtype=np.uint64), np.bitwise_xor.reduce(h)
+        n_w, n_c = (np.bincount(idx[j], minlength=tabs[j].size) for j in (iw, ic))
+        with self._lock:
+            self.rows += len(h)
+            self.total += total
+            self.xor ^= xor
+            tabs[iw].n += n_w
+            tabs[ic].n += n_c
+        if self.ids is None:
+            return
+        p = self.index.get_indexer(cols[iid]) if idx[iid] is None else tabs[iid].tables["p"].take(idx[iid])
+        keep = np.flatnonzero(p >= 0)
+        pk = p.take(keep)
+        self.filler.add(pk, tabs[iw].tables["ord"].take(idx[iw].take(keep)) - self.sord.take(pk),
+                        tabs[ic].tables["cat"].take(idx[ic].take(keep)))
+
+    def counts(self) -> Counts:
+        """Rows per distinct week and code."""
+        out = {}
+        for j, col in ((self.iw, "week"), (self.ic, "code")):
+            t = self.tabs[j]
+            nz = np.flatnonzero(t.n)
+            out[col] = pd.DataFrame({col: (nz + t.lo).astype(np.int64), "n": t.n[nz]})
+        return Counts(weeks=out["week"], codes=out["code"])
 
 
 def _cube_plan(src: Any, key: Any, code_map: CodeMap | None, persons: pd.DataFrame | None, id_col: str,
@@ -235,23 +281,14 @@ def read_panel(path: str | Path, id_col: str, code_map: CodeMap | None = None, u
         return None
     key = _cube.source_key(src)
     plan = _cube_plan(src, key, code_map, persons, id_col, start_col)
-    acc: dict[str, Any] = {"rows": 0, "sum": None, "xor": None}
-    rows = _pass(pf, names, id_col, code_map, unknown_codes, None if plan is None else plan[0],
-                 None if plan is None else plan[1], acc)
+    filler = None if plan is None else _cube.Filler(len(plan[0]), plan[2], plan[3])
+    reader = _Reader(src.files[0], names, id_col, code_map, unknown_codes, None if plan is None else plan[0],
+                     None if plan is None else plan[1], filler)
     try:
-        if plan is None:
-            for _ in rows:
-                pass
-        else:
-            ids, sord, lo, hi = plan
-            filled = _cube.fill(len(ids), lo, hi, rows)
+        reader.run()
     except _Unsupported:
         return None
-    if not acc["rows"]:
-        acc["sum"] = acc["xor"] = None  # DuckDB's sum and bit_xor of no rows
-        acc["week"] = pd.DataFrame({"week": np.zeros(0, np.int64), "n": np.zeros(0, np.int64)})
-        acc["code"] = pd.DataFrame({"code": np.zeros(0, np.int64), "n": np.zeros(0, np.int64)})
-    counts = Counts(weeks=acc["week"], codes=acc["code"])
+    counts = reader.counts()
     state = _cube.active()
     if state is not None:
         state.scans[key] = (None, counts)
@@ -261,5 +298,8 @@ def read_panel(path: str | Path, id_col: str, code_map: CodeMap | None = None, u
             except RegisterError:
                 scan = None  # the first request reports it
             if scan is not None:
-                state.cubes.append(_cube.make(key, scan, ids, sord, lo, hi, *filled))
-    return hash_text(acc["rows"], acc["sum"], acc["xor"])
+                ids, sord, lo, hi = plan
+                state.cubes.append(_cube.make(key, scan, ids, sord, lo, hi, *filler.result()))
+    if not reader.rows:
+        return hash_text(0, None, None)  # DuckDB's sum and bit_xor of no rows
+    return hash_text(reader.rows, int(reader.total[0]), int(reader.xor[0]))
