@@ -15,16 +15,15 @@ import pytest
 
 from evaltool.data.fingerprint import content_hash, int_hash
 from evaltool.exceptions import RegisterError
-from evaltool.registers import _cube, _panel, derive_outcomes, load_code_map
+from evaltool.registers import _cube, _panel, derive_outcomes
 from evaltool.registers import _onepass
 from evaltool.registers._onepass import read_panel
 from evaltool.registers.states import state_matrices
-from evaltool.simulate import write_simulation
 
-ROOT = Path(__file__).resolve().parents[1]
 TYPES = [("TINYINT", np.int8), ("SMALLINT", np.int16), ("INTEGER", np.int32), ("BIGINT", np.int64),
          ("UTINYINT", np.uint8), ("USMALLINT", np.uint16), ("UINTEGER", np.uint32), ("UBIGINT", np.uint64)]
-from tests.test_registers_cube import PRE, SPECS, STATES  # noqa: E402  (the requests `evaltool run` makes)
+# the requests `evaltool run` makes and the simulated panel (1500 persons, 3 row groups) they are made of
+from tests.test_registers_cube import PRE, SPECS, STATES, _requests, sim  # noqa: E402,F401
 
 
 @pytest.mark.parametrize("sql_type, dtype", TYPES)
@@ -35,14 +34,6 @@ def test_int_hash_is_duckdbs_hash(sql_type, dtype):
     con = duckdb.connect()
     want = [con.execute(f"SELECT hash(CAST(? AS {sql_type}))", [int(v)]).fetchone()[0] for v in vals]
     np.testing.assert_array_equal(int_hash(vals), np.array(want, dtype=np.uint64))
-
-
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory):
-    out = tmp_path_factory.mktemp("onepass")
-    paths = {p.name: p for p in write_simulation(out, n=1500, seed=7, chunk_persons=400)}
-    persons = pd.read_parquet(paths["persons.parquet"])
-    return persons, paths["weekly_status.parquet"], load_code_map(ROOT / "configs" / "codes_example.yaml")
 
 
 def _write(path: Path, frame: pd.DataFrame, row_group_size: int = 5000) -> Path:
@@ -82,8 +73,6 @@ def test_the_pass_steps_aside_for_other_columns_and_missing_values(sim, tmp_path
 
 
 def _run_requests(persons, path, cm):
-    from tests.test_registers_cube import _requests
-
     return _requests(persons, str(path), cm, "auto")
 
 
