@@ -9,8 +9,11 @@ pyarrow, and computes in numpy
   :func:`evaltool.data.fingerprint.content_hash` (DuckDB's row hash, recomputed in numpy),
 * the rows of each distinct week and code, which the panel cache keeps, so that the scan of every
   later request is checked and mapped from them without reading the panel, and
-* inside :func:`~evaltool.registers._cube.panel_cache` with ``weeks``, the cube of the study's
-  persons over those weeks since start (the persons and start weeks of the later requests).
+* with the cache's ``weeks``, the cube of the study's persons over those weeks since start (the
+  persons and start weeks of the later requests).
+
+It runs inside :func:`~evaltool.registers._cube.panel_cache` only (``evaltool run``); elsewhere
+nothing would keep what it reads and DuckDB's hash alone is cheaper.
 
 Weeks and codes are mapped through lookup tables over their value range (person ids too, when
 their range is narrow; else through a hash index). The pass applies to one Parquet file whose
@@ -265,13 +268,15 @@ def read_panel(path: str | Path, id_col: str, code_map: CodeMap | None = None, u
                persons: pd.DataFrame | None = None, start_col: str = "start_week") -> str | None:
     """Read a Parquet weekly panel once; its content hash, or ``None`` if the pass does not apply.
 
-    Inside :func:`~evaltool.registers._cube.panel_cache` the panel's week and code counts are kept,
-    and with the cache's ``weeks``, ``code_map`` and ``persons`` (id and start week columns) the
-    cube of those persons is built.
+    Only inside :func:`~evaltool.registers._cube.panel_cache`, which keeps the panel's week and code
+    counts and, with the cache's ``weeks``, ``code_map`` and ``persons`` (id and start week columns),
+    the cube of those persons (outside one, DuckDB's hash alone is cheaper).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if _cube.active() is None:
+        return None
     src = _panel.open_panel(str(path), id_col)
     if len(src.files) != 1:
         return None
@@ -290,16 +295,15 @@ def read_panel(path: str | Path, id_col: str, code_map: CodeMap | None = None, u
         return None
     counts = reader.counts()
     state = _cube.active()
-    if state is not None:
-        state.scans[key] = (None, counts)
-        if plan is not None:
-            try:
-                scan = scan_from_counts(src.label, counts, code_map, unknown_codes)
-            except RegisterError:
-                scan = None  # the first request reports it
-            if scan is not None:
-                ids, sord, lo, hi = plan
-                state.cubes.append(_cube.make(key, scan, ids, sord, lo, hi, *filler.result()))
+    state.scans[key] = (None, counts)
+    if plan is not None:
+        try:
+            scan = scan_from_counts(src.label, counts, code_map, unknown_codes)
+        except RegisterError:
+            scan = None  # the first request reports it
+        if scan is not None:
+            ids, sord, lo, hi = plan
+            state.cubes.append(_cube.make(key, scan, ids, sord, lo, hi, *filler.result()))
     if not reader.rows:
         return hash_text(0, None, None)  # DuckDB's sum and bit_xor of no rows
     return hash_text(reader.rows, int(reader.total[0]), int(reader.xor[0]))
