@@ -122,10 +122,10 @@ def _code_table(values: np.ndarray, prep: bool, code_map: CodeMap | None, unknow
 def _id_table(values: np.ndarray, prep: bool, ids: np.ndarray | None) -> dict[str, np.ndarray]:
     out = _hash_table(prep)(values)
     if ids is not None:
-        p = np.full(len(values), -1, dtype=np.int32)
+        p = np.full(len(values), -1, dtype=np.intp)  # intp: the person indices index without a cast
         lo = int(values[0])
         inside = (ids >= lo) & (ids <= int(values[-1]))
-        p[(ids[inside] - lo).astype(np.intp)] = np.flatnonzero(inside).astype(np.int32)
+        p[(ids[inside] - lo).astype(np.intp)] = np.flatnonzero(inside)
         out["p"] = p
     return out
 
