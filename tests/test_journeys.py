@@ -126,3 +126,33 @@ def test_contrast_covers_oracle_truth(matched):
     assert len(fig1.axes) == 1 and len(fig2.axes) == 2
     with pytest.raises(evaltool.EstimationError, match="`group` 'nobody' not in the journeys"):
         alluvial_figure(res, "nobody")
+
+
+@pytest.mark.parametrize("n_states, width", [(4, 53), (3, 13), (9, 200)])
+def test_fast_pathway_codes_time_in_state_and_contrast_counts_equal_their_oracles(n_states, width):
+    """Pathways as one number per row (else rows sorted as arrays), weeks per state by one bincount,
+    contrast head counts by bincount: the same as the plain numpy formulations."""
+    from evaltool.registers import journeys as jr
+
+    rng = np.random.default_rng(width)
+    mat = rng.integers(0, n_states, size=(3000, width)).astype(np.int16)
+    mat[rng.random(mat.shape) < 0.7] = 0  # long spells
+    mat[:40, -5:] = -1  # censored weeks
+    mat[40:45] = -1  # never observed
+    names = [f"s{i}" for i in range(n_states)]
+    codes, labels = jr._pathway_codes(mat, names, 2)
+    pid, state, _ = jr.spells(mat, 2)
+    per = np.bincount(pid, minlength=len(mat))
+    padded = np.full((len(mat), max(int(per.max()), 1)), -1, dtype=np.int64)
+    padded[pid, np.arange(pid.size) - np.repeat(np.cumsum(per) - per, per)] = state
+    uniq, inverse = np.unique(padded, axis=0, return_inverse=True)
+    assert labels == [" → ".join(names[s] for s in u if s >= 0) for u in uniq.tolist()]
+    np.testing.assert_array_equal(codes, np.asarray(inverse).reshape(-1))
+    w = rng.random(len(mat))
+    oracle = np.stack([(mat == s).sum(axis=1) for s in range(n_states)], axis=1)
+    np.testing.assert_array_equal(jr._state_weeks(mat, n_states), oracle)
+    assert jr.time_in_state(mat, n_states, w).tobytes() == ((w @ oracle) / w.sum()).tobytes()
+    treat = (rng.random(len(mat)) < 0.4).astype(np.int64)
+    c = jr.transition_contrast(mat, treat, 0, 1, 1, min(width - 1, 8), w)
+    pos = np.concatenate([np.flatnonzero((mat[:, k] == 0) & (mat[:, k + 1] >= 0)) for k in range(min(width - 1, 8))])
+    assert (c["n_treated"], c["n_control"]) == (np.unique(pos[treat[pos] == 1]).size, np.unique(pos[treat[pos] == 0]).size)

@@ -100,3 +100,16 @@ def test_medians_and_restricted_means_cover_oracle_truth():
     eff = evaltool.estimate(design, eo.reindex(persons.index)).effect("exit_by_26w")
     km26 = next(r for r in a["by_week"] if r["week"] == 26)
     assert eff["estimate"] == pytest.approx(100 * km26["estimate"], abs=1e-9)
+
+
+@pytest.mark.parametrize("consecutive, horizon, width", [(3, 20, 30), (13, 104, 117), (5, 10, 12), (8, 6, 7)])
+def test_exit_times_equal_a_week_by_week_search(consecutive, horizon, width):
+    rng = np.random.default_rng(consecutive * width)
+    sup = rng.random((400, width)) < 0.6
+    observed_to = rng.integers(0, width, 400)
+    t, e = exit_times(sup, observed_to, consecutive=consecutive, horizon=horizon)
+    for i in range(400):
+        hit = [r for r in range(1, horizon + 1) if r + consecutive - 1 <= min(observed_to[i], width - 1)
+               and not sup[i, r:r + consecutive].any()]
+        limit = int(np.clip(observed_to[i] - consecutive + 1, 0, horizon))
+        assert (t[i], e[i]) == ((hit[0], 1) if hit else (limit, 0))

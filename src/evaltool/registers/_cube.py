@@ -14,6 +14,7 @@ is not used (the ordinary path then finds and reports the duplicate).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["EMPTY", "Cube", "panel_cache", "active", "source_key", "lookup", "build", "first_set_bit"]
+__all__ = ["EMPTY", "Cube", "panel_cache", "active", "source_key", "lookup", "build", "fill", "Filler", "make", "first_set_bit"]
 
 EMPTY = 255          # a week without a row
 MAX_CELLS = 1 << 29  # 512 MiB: larger cubes are not built (the panel is read per request instead)
@@ -76,16 +77,21 @@ class Cube:
             return out
         lo, hi = min(a.lo for a in aggs), max(a.hi for a in aggs)
         sub = self.window(rows, lo, hi)
+        masks: dict[tuple, np.ndarray] = {}  # e.g. the row count and the row bits of one window share one
         for i, agg in enumerate(aggs):
-            lut = np.zeros(256, dtype=bool)
-            if agg.cats is None:
-                lut[:] = True
-            else:
-                lut[np.fromiter(agg.cats, dtype=np.int64, count=len(agg.cats))] = True
-                if agg.negate:
-                    lut = ~lut
-            lut[EMPTY] = False
-            mask = lut[sub[:, agg.lo - lo:agg.hi - lo + 1]]
+            key = (agg.lo, agg.hi, agg.cats, agg.negate)
+            if key not in masks:
+                cells = sub[:, agg.lo - lo:agg.hi - lo + 1]
+                if agg.cats is None:
+                    masks[key] = cells != EMPTY
+                else:
+                    lut = np.zeros(256, dtype=bool)
+                    lut[np.fromiter(agg.cats, dtype=np.int64, count=len(agg.cats))] = True
+                    if agg.negate:
+                        lut = ~lut
+                    lut[EMPTY] = False
+                    masks[key] = lut[cells]
+            mask = masks[key]
             if agg.kind == "count":
                 out[f"a{i}"] = np.count_nonzero(mask, axis=1).astype(np.int64)
                 continue
@@ -145,19 +151,50 @@ def lookup(key: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, lo: int, hi: 
 def build(key: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, lo: int, hi: int,
           batches: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Cube:
     """A cube from the panel rows ``(person index, week since start, category)``, in batches."""
-    n, n_w = len(ids), hi - lo + 1
-    cells = np.full((n, n_w), EMPTY, dtype=np.uint8)
-    flat_cells = cells.reshape(-1)
-    n_all = np.zeros(n, dtype=np.int64)
-    in_window = 0
+    return make(key, scan, ids, sord, lo, hi, *fill(len(ids), lo, hi, batches))
+
+
+def fill(n: int, lo: int, hi: int, batches: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]
+         ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``(cells, n_all, duplicates)`` of :class:`Cube` for ``n`` persons from the panel rows."""
+    filler = Filler(n, lo, hi)
     for pidx, rel, cat in batches:
+        filler.add(pidx, rel, cat)
+    return filler.result()
+
+
+class Filler:
+    """The cells of a cube being filled from batches of panel rows; :meth:`add` may run in several
+    threads at once (cells of different person-weeks are written independently; the counts under a lock)."""
+
+    def __init__(self, n: int, lo: int, hi: int):
+        self.lo, self.n_w = lo, hi - lo + 1
+        self.cells = np.full((n, self.n_w), EMPTY, dtype=np.uint8)
+        self.n_all = np.zeros(n, dtype=np.int64)
+        self.in_window = 0
+        self._lock = threading.Lock()
+
+    def add(self, pidx: np.ndarray, rel: np.ndarray, cat: np.ndarray) -> None:
         pidx = np.asarray(pidx, dtype=np.int64)
-        rel = np.asarray(rel, dtype=np.int64)
-        n_all += np.bincount(pidx, minlength=n)
-        m = (rel >= lo) & (rel <= hi)
-        in_window += int(np.count_nonzero(m))
-        flat_cells[pidx[m] * n_w + (rel[m] - lo)] = np.asarray(cat)[m]
-    duplicates = in_window != int(np.count_nonzero(cells != EMPTY))
+        if not len(pidx):
+            return
+        off = np.asarray(rel, dtype=np.int64) - self.lo
+        m = off.view(np.uint64) < self.n_w  # lo <= rel <= hi
+        first = int(pidx.min())  # batches of a panel sorted by person span few persons
+        per = np.bincount(pidx - first)
+        pm = pidx[m]
+        self.cells.reshape(-1)[pm * self.n_w + off[m]] = np.asarray(cat)[m]
+        with self._lock:
+            self.n_all[first:first + len(per)] += per
+            self.in_window += len(pm)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, bool]:
+        """``(cells, n_all, duplicates)``: a person-week in the window with more than one row?"""
+        return self.cells, self.n_all, self.in_window != int(np.count_nonzero(self.cells != EMPTY))
+
+
+def make(key: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, lo: int, hi: int, cells: np.ndarray,
+         n_all: np.ndarray, duplicates: bool) -> Cube:
     return Cube(key=key, code_values=scan.code_values.copy(), code_cats=scan.code_cats.copy(), ids=ids.copy(),
                 sord=np.asarray(sord).copy(), lo=lo, hi=hi, cells=cells, n_all=n_all, duplicates=duplicates)
 
@@ -165,7 +202,7 @@ def build(key: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, lo: int, hi: i
 @dataclass
 class _State:
     weeks: tuple[int, int] | None
-    scans: dict = field(default_factory=dict)   # source key -> (week, code, n) counts
+    scans: dict = field(default_factory=dict)   # source key -> (frame, _scan.Counts)
     cubes: list = field(default_factory=list)
 
 

@@ -22,8 +22,9 @@ import pandas as pd
 from evaltool.exceptions import RegisterError
 from evaltool.registers import _cube
 from evaltool.registers._cube import first_set_bit, panel_cache
+from evaltool.registers._scan import Scan, marginals, scan_from_counts
 from evaltool.registers.codemap import CodeMap
-from evaltool.weeks import is_valid, to_ordinal
+from evaltool.weeks import to_ordinal
 
 __all__ = ["Agg", "PanelSource", "Scan", "open_panel", "scan_panel", "aggregate", "person_starts", "cube_for",
            "panel_cache", "first_set_bit"]
@@ -61,21 +62,6 @@ class PanelSource:
     id_col: str
     label: str
     declared_range: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class Scan:
-    """What a first cheap pass over the panel found."""
-
-    week_values: np.ndarray        # distinct valid weeks YYYYWW
-    week_ords: np.ndarray          # their ordinals
-    code_values: np.ndarray        # distinct codes (known + mapped unknown)
-    code_cats: np.ndarray          # category index of each
-    unknown: dict[int, int]        # unknown code -> rows
-    n_rows: int
-    n_empty_code: int
-    first_ord: int
-    last_ord: int
 
 
 def open_panel(panel: Any, id_col: str) -> PanelSource:
@@ -148,67 +134,25 @@ def use_duckdb(src: PanelSource, engine: str) -> bool:
 
 def scan_panel(src: PanelSource, code_map: CodeMap, unknown_codes: str, *, duck: bool,
                memory_limit: str | None = None) -> Scan:
-    """Distinct weeks and codes with row counts; validates weeks and codes."""
+    """Distinct weeks and codes with row counts; validates weeks and codes (see ``_scan.py``)."""
     state = _cube.active()
     key = _cube.source_key(src) if state is not None else None
     if state is not None and key in state.scans:
         counts = state.scans[key][1]
-    elif duck:
-        con = _connect(memory_limit)
-        rel = _source_sql(src, con)
-        counts = con.execute(f"SELECT week, code, count(*) AS n FROM {rel} GROUP BY ALL").df()
-        con.close()
     else:
-        f = src.frame
-        counts = (pd.DataFrame({"week": f["week"], "code": f["code"]})
-                  .groupby(["week", "code"], dropna=False, sort=False).size().rename("n").reset_index())
+        if duck:
+            con = _connect(memory_limit)
+            rel = _source_sql(src, con)
+            joint = con.execute(f"SELECT week, code, count(*) AS n FROM {rel} GROUP BY ALL").df()
+            con.close()
+        else:
+            f = src.frame
+            joint = (pd.DataFrame({"week": f["week"], "code": f["code"]})
+                     .groupby(["week", "code"], dropna=False, sort=False).size().rename("n").reset_index())
+        counts = marginals(joint)
     if state is not None:
         state.scans[key] = (src.frame, counts)  # the frame is kept so that its id stays its own
-    if counts["week"].isna().any():
-        raise RegisterError(f"{src.label}: {int(counts.loc[counts['week'].isna(), 'n'].sum())} row(s) "
-                            "have no week")
-    as_num = pd.to_numeric(counts["week"], errors="coerce")
-    not_int = as_num.isna() | (as_num != np.floor(as_num))
-    if not_int.any():
-        bad = counts.loc[not_int, "week"]
-        raise RegisterError(f"{src.label}: column `week` must hold ISO year-weeks YYYYWW (e.g. 202113); "
-                            f"{int(counts.loc[not_int, 'n'].sum())} row(s) hold other values, e.g. "
-                            f"{str(bad.iloc[0])[:20]!r}")
-    weeks = np.unique(as_num.to_numpy(dtype=np.int64))
-    ok = is_valid(weeks)
-    if not ok.all():
-        raise RegisterError(f"{src.label}: column `week` must hold ISO year-weeks YYYYWW; "
-                            f"{int((~ok).sum())} invalid value(s), e.g. {int(weeks[~ok][0])}")
-    ords = to_ordinal(weeks)
-    code_col = pd.to_numeric(counts["code"], errors="coerce")
-    if (code_col.isna() & counts["code"].notna()).any():
-        bad = counts.loc[code_col.isna() & counts["code"].notna(), "code"].iloc[0]
-        raise RegisterError(f"{src.label}: column `code` must hold integer register codes; got {bad!r}")
-    empty = code_col.isna()
-    by_code = counts.loc[~empty].assign(code=code_col[~empty].astype(np.int64)).groupby("code")["n"].sum()
-    known_codes, known_cats = code_map.code_table()
-    present = by_code.index.to_numpy(dtype=np.int64)
-    is_known = np.isin(present, known_codes)
-    unknown = {int(c): int(by_code.loc[c]) for c in present[~is_known]}
-    if unknown and unknown_codes == "error":
-        listing = ", ".join(f"{c} ({n} rows)" for c, n in sorted(unknown.items())[:10])
-        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-        raise RegisterError(f"{src.label}: {len(unknown)} code(s) not in code map {code_map.source}: "
-                            f"{listing}{more}; add them to the code map or set unknown_codes='other'")
-    code_values, code_cats = known_codes, known_cats
-    if unknown:
-        if "other" not in code_map.categories:
-            raise RegisterError(f"{code_map.source}: unknown_codes='other' needs a category `other`")
-        other = code_map.category_index()["other"]
-        extra = np.array(sorted(unknown), dtype=np.int64)
-        code_values = np.concatenate([known_codes, extra])
-        code_cats = np.concatenate([known_cats, np.full(len(extra), other, dtype=np.int16)])
-        order = np.argsort(code_values, kind="stable")
-        code_values, code_cats = code_values[order], code_cats[order]
-    return Scan(week_values=weeks, week_ords=ords, code_values=code_values, code_cats=code_cats,
-                unknown=dict(sorted(unknown.items())), n_rows=int(counts["n"].sum()),
-                n_empty_code=int(counts.loc[empty, "n"].sum()),
-                first_ord=int(ords.min()) if len(ords) else 0, last_ord=int(ords.max()) if len(ords) else -1)
+    return scan_from_counts(src.label, counts, code_map, unknown_codes)
 
 
 def coverage(src: PanelSource, scan: Scan, data_range: tuple[int, int] | None = None) -> tuple[int, int]:

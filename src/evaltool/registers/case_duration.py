@@ -56,8 +56,8 @@ def exit_times(support: np.ndarray, observed_to: np.ndarray, consecutive: int, h
     r = np.arange(1, horizon + 1)
     ok_cols = r <= last_start
     runs = np.zeros((n, horizon), dtype=bool)
-    rr = r[ok_cols]
-    runs[:, ok_cols] = (c[:, rr + N] - c[:, rr]) == N
+    k = int(np.count_nonzero(ok_cols))  # weeks 1..k can start a whole run (ok_cols is a prefix)
+    runs[:, :k] = (c[:, 1 + N:1 + N + k] - c[:, 1:1 + k]) == N
     verifiable = (r[None, :] + N - 1) <= np.asarray(observed_to)[:, None]
     runs &= verifiable
     hit = runs.any(axis=1)

@@ -105,9 +105,18 @@ def _pathway_codes(mat: np.ndarray, names: list[str], min_len: int) -> tuple[np.
     n = len(mat)
     pid, state, _ = spells(mat, min_len)
     per = np.bincount(pid, minlength=n)
-    padded = np.full((n, max(int(per.max(initial=0)), 1)), -1, dtype=np.int64)
+    width = max(int(per.max(initial=0)), 1)
+    padded = np.full((n, width), -1, dtype=np.int64)
     padded[pid, np.arange(pid.size) - np.repeat(np.cumsum(per) - per, per)] = state
-    uniq, inverse = np.unique(padded, axis=0, return_inverse=True)
+    base = len(names) + 1
+    if base ** width < 2 ** 63:  # each row as one number, digits state + 1: sorts as the rows do
+        key = np.zeros(n, dtype=np.int64)
+        for j in range(width):
+            key = key * base + (padded[:, j] + 1)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        uniq = padded[first]
+    else:
+        uniq, inverse = np.unique(padded, axis=0, return_inverse=True)
     labels = [" → ".join(names[s] for s in u if s >= 0) for u in uniq.tolist()]
     return np.asarray(inverse).reshape(-1), labels
 
@@ -132,8 +141,15 @@ def pathways(mat: np.ndarray, names: list[str], weights: np.ndarray | None = Non
 def time_in_state(mat: np.ndarray, n_states: int, weights: np.ndarray | None = None) -> np.ndarray:
     """Weighted mean number of observed weeks spent in each state."""
     w = np.ones(len(mat)) if weights is None else np.asarray(weights, dtype=float)
-    per = np.stack([(mat == s).sum(axis=1) for s in range(n_states)], axis=1)
-    return (w @ per) / w.sum()
+    return (w @ _state_weeks(mat, n_states)) / w.sum()
+
+
+def _state_weeks(mat: np.ndarray, n_states: int) -> np.ndarray:
+    """Weeks each row of ``mat`` spends in each state (rows x states, int64; censored weeks left out)."""
+    n = len(mat)
+    slot = np.asarray(mat, dtype=np.int64) + (np.arange(n, dtype=np.int64) * (n_states + 1) + 1)[:, None]
+    counts = np.bincount(slot.reshape(-1), minlength=n * (n_states + 1)).reshape(n, n_states + 1)
+    return np.ascontiguousarray(counts[:, 1:])  # slot 0 of a row: its censored weeks (-1)
 
 
 def transition_contrast(mat: np.ndarray, treat: np.ndarray, a: int, b: int, period_weeks: int, n_periods: int,
@@ -155,8 +171,9 @@ def transition_contrast(mat: np.ndarray, treat: np.ndarray, a: int, b: int, peri
         rows_y.append((s1[at] == b).astype(float))
     pos = np.concatenate(rows_p) if rows_p else np.zeros(0, np.int64)
     y = np.concatenate(rows_y) if rows_y else np.zeros(0)
-    out: dict[str, Any] = {"n_treated": int(np.unique(pos[treat[pos] == 1]).size),
-                           "n_control": int(np.unique(pos[treat[pos] == 0]).size)}
+    seen = np.bincount(pos, minlength=n) > 0  # persons with a person-period
+    out: dict[str, Any] = {"n_treated": int(np.count_nonzero(seen & (treat == 1))),
+                           "n_control": int(np.count_nonzero(seen & (treat == 0)))}
     contrib = np.zeros(pos.size)
     p = {}
     for g, sign in ((1, 1.0), (0, -1.0)):
@@ -266,6 +283,7 @@ def journeys(persons: pd.DataFrame, panel: Any, code_map: CodeMap, spec: Any, *,
         for lev in sorted(set(vals)):
             slices += [(f"{GROUP_NAMES[g]}:{col}={lev}", (treat == g) & (vals == lev)) for g in (1, 0)]
     codes, labels = _pathway_codes(mat, names, spec.min_spell_weeks)
+    weeks_in = _state_weeks(mat, ns)
     trans, paths, tis, dist = [], [], [], []
     for i, (label, m) in enumerate(slices):
         sub, wm = mat[m], w[m]
@@ -273,7 +291,7 @@ def journeys(persons: pd.DataFrame, panel: Any, code_map: CodeMap, spec: Any, *,
             trans.append({"group": label, **t})
         for p in _rank_pathways(codes[m], labels, wm, spec.top_pathways):
             paths.append({"group": label, **p})
-        tis.append({"group": label, "weeks": dict(zip(names, time_in_state(sub, ns, wm).tolist()))})
+        tis.append({"group": label, "weeks": dict(zip(names, ((wm @ weeks_in[m]) / wm.sum()).tolist()))})
         for k in range(K + 1 if i < 2 else 0):  # the state distribution by period: groups only
             col = sub[:, k * L]
             ok = col >= 0

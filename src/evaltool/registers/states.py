@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evaltool.exceptions import RegisterError
-from evaltool.registers import _panel
+from evaltool.registers import _cube, _panel
 from evaltool.registers.codemap import CodeMap
 
 __all__ = ["OTHER", "CENSORED", "state_matrix", "state_matrices"]
@@ -70,6 +70,36 @@ def state_matrices(persons: pd.DataFrame, panel: Any, code_map: CodeMap, request
     duck = _panel.use_duckdb(src, engine)
     scan = _panel.scan_panel(src, code_map, unknown_codes, duck=duck, memory_limit=memory_limit)
     first, last = _panel.coverage(src, scan, data_range)
+    lo_all, hi_all = min(r[0] for r in resolved), max(r[1] for r in resolved)
+    found = _panel.cube_for(src, scan, ids, sord, lo_all, hi_all, duck=duck, memory_limit=memory_limit)
+    mats = (_from_cube(found, resolved) if found is not None
+            else _from_bits(src, scan, ids, sord, resolved, duck, memory_limit))
+    out = []
+    lo_ok, hi_ok = first - sord, last - sord  # weeks since start inside the register's coverage
+    for mat, (a, b, names, _, _) in zip(mats, resolved):
+        rel = np.arange(a, b + 1)[None, :]
+        mat[(rel < lo_ok[:, None]) | (rel > hi_ok[:, None])] = CENSORED
+        out.append((mat, names))
+    return out
+
+
+def _from_cube(found: tuple, resolved: list) -> list[np.ndarray]:
+    """The state matrices from the panel as read once for the run (``_cube.py``): one lookup per cell."""
+    cube, rows = found
+    mats = []
+    for a, b, names, cat_sets, self_state in resolved:
+        lut = np.full(256, len(names) - 1, dtype=np.int16)  # categories in no state: other
+        for k, cs in enumerate(cat_sets):
+            lut[np.fromiter(cs, dtype=np.int64, count=len(cs))] = k
+        if self_state is not None:
+            lut[_cube.EMPTY] = self_state  # a week without a row
+        mats.append(lut[cube.window(rows, a, b)])
+    return mats
+
+
+def _from_bits(src: Any, scan: Any, ids: np.ndarray, sord: np.ndarray, resolved: list, duck: bool,
+               memory_limit: str | None) -> list[np.ndarray]:
+    """The state matrices from bitmask aggregates over the panel."""
     # one bitmask per distinct non-empty category set over the union of the windows asking for it;
     # None (any row) only where a state holds self-support (weeks without a row), else they are `other`
     span: dict[frozenset[int] | None, tuple[int, int]] = {}
@@ -81,24 +111,20 @@ def state_matrices(persons: pd.DataFrame, panel: Any, code_map: CodeMap, request
     aggs = [_panel.Agg("bits", span[k][0], span[k][1], k) for k in keys]
     res = _panel.aggregate(src, scan, ids, sord, aggs, duck=duck, memory_limit=memory_limit)
     bits = {k: _unpack(res[f"a{i}"], span[k][1] - span[k][0] + 1) for i, k in enumerate(keys)}
-    out = []
+    mats = []
     for a, b, names, cat_sets, self_state in resolved:
         def window(key, a=a, b=b):
             lo = span[key][0]
             return bits[key][:, a - lo:b - lo + 1]
 
-        n_w = b - a + 1
-        mat = np.full((len(ids), n_w), len(names) - 1, dtype=np.int16)  # rows in no state: other
+        mat = np.full((len(ids), b - a + 1), len(names) - 1, dtype=np.int16)  # rows in no state: other
         if self_state is not None:
             mat[~window(None)] = self_state
         for k, cs in enumerate(cat_sets):
             if cs:
                 mat[window(cs)] = k
-        rel = np.arange(a, b + 1)[None, :]
-        outside = (sord[:, None] + rel < first) | (sord[:, None] + rel > last)
-        mat[outside] = CENSORED
-        out.append((mat, names))
-    return out
+        mats.append(mat)
+    return mats
 
 
 def state_matrix(persons: pd.DataFrame, panel: Any, code_map: CodeMap, states: dict[str, list[str]],

@@ -135,8 +135,8 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
         if d.weekly_status is not None:
             ppath = _weekly_status_path(cfg)
             panel = ppath if ppath.suffix.lower() in (".parquet", ".pq") else read_table(ppath)
-            inputs[ppath.name] = content_hash(panel)
             if isinstance(panel, pd.DataFrame):
+                inputs[ppath.name] = content_hash(panel)
                 panel.attrs["source"] = ppath.name  # register errors name the file
         if d.areas is not None:
             apath = resolve_path(cfg, d.areas, "data.areas")
@@ -163,6 +163,8 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
         persons = persons.sort_values(d.id, kind="mergesort")
     persons = persons.set_index(d.id, drop=False)
     persons.index.name = None
+    if isinstance(panel, Path):
+        inputs[panel.name] = _parquet_panel_hash(cfg, panel, code_map, persons)
     social = None
     if d.simulate is not None and d.simulate.social_register:
         from evaltool.simulate import simulate_social_register
@@ -170,6 +172,17 @@ def load_study_data(cfg: StudyConfig) -> StudyData:
         social = simulate_social_register(sim.persons, code_map, seed=d.simulate.seed)
     return StudyData(persons=persons, panel=panel, code_map=code_map, areas=areas, report=report,
                      inputs=dict(sorted(inputs.items())), truth=truth, social_panel=social)
+
+
+def _parquet_panel_hash(cfg: StudyConfig, path: Path, code_map: Any, persons: pd.DataFrame) -> str:
+    """The panel's content hash, from the one pass that also reads it for the run if it can
+    (``registers/_onepass.py``: inside ``evaltool run`` the week and code counts and the cube of
+    these persons are kept); else DuckDB's."""
+    from evaltool.registers._onepass import read_panel
+
+    found = read_panel(path, cfg.data.id, code_map, cfg.data.unknown_codes, persons=persons,
+                       start_col=cfg.data.start)
+    return content_hash(path) if found is None else found
 
 
 def _pseudo_starts(cfg: StudyConfig, persons: pd.DataFrame, report: DataReport,
