@@ -59,6 +59,18 @@ def test_randomization_enumerates_area_assignments():
     assert r.ci_low < r.estimate < r.ci_high
 
 
+def test_randomization_interval_is_the_set_of_constant_effects_not_rejected():
+    """Inverting the sharp null: y - tau * treat tested at tau = 0 is the test of tau (independent of how
+    the interval's bisection computes the observed difference)."""
+    t = D["treat"].to_numpy(float)
+    r = randomization_test(Y, t, W, D["area"].to_numpy(), permutations=999)
+    step = 1e-6 * (r.ci_high - r.ci_low)
+    for bound, inward in ((r.ci_low, +1), (r.ci_high, -1)):
+        inside = randomization_test(Y - (bound + inward * step) * t, t, W, D["area"].to_numpy(), permutations=999)
+        outside = randomization_test(Y - (bound - inward * step) * t, t, W, D["area"].to_numpy(), permutations=999)
+        assert inside.p_value > 0.05 >= outside.p_value
+
+
 def test_randomization_needs_area_level_treatment():
     t = D["treat"].to_numpy(float).copy()
     t[D["area"].to_numpy() == 9] = np.arange(24) % 2

@@ -242,9 +242,10 @@ def randomization_test(y: np.ndarray, treat: np.ndarray, w: np.ndarray, clusters
     t1 = treat == 1  # the observed difference of y - tau * treat: y - tau among the treated, y otherwise
     w1, y1, w0, y0 = w[t1], y[t1], w[~t1], y[~t1]
     s1, m0 = w1.sum(), float(w0 @ y0 / w0.sum())
+    m1 = float(w1 @ y1 / s1)
 
-    def obs(tau: float) -> float:
-        return float(w1 @ (y1 - tau) / s1 - m0)
+    def obs(tau: float) -> float:  # the weighted mean of y1 - tau is m1 - tau (the weights sum to s1)
+        return m1 - tau - m0
 
     est = obs(0.0)
 
