@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import fields, replace
+from pathlib import Path
 
 import pytest
 
+from evaltool.exceptions import ReportError
+from evaltool.report.context import _refuse_ids, _refuse_record_ids
 from evaltool.report.disclosure import DisclosureRules, _Controller
 from evaltool.report.disclosure_sizes import SizeIndex
+from evaltool.results._record import Record
+from evaltool.results.schema import ResultsDocument
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results_example.json"
 
 
 def _near_oracle(c: _Controller, sizes: list, v) -> bool:
@@ -43,3 +51,55 @@ def test_size_index_finds_a_clash_and_ignores_equal_and_distant_sizes() -> None:
     assert not index.near(math.nan)
     index.add(110)
     assert index.near(106) and index.sizes == [100, 110, 250]
+
+
+# -- the person-id check of a typed results document (report.context.as_document) -----------------------------
+
+def _with_key(value, target: int, key: str, seen: list[int]):
+    """``value`` with ``key: 1`` added to its ``target``-th dict (fields of records, records' disclosure marks and
+    dicts in lists, in document order); ``seen[0]`` counts the dicts passed."""
+    if isinstance(value, Record):
+        changes = {}
+        for f in fields(value):
+            v = getattr(value, f.name)
+            new = _with_key(v, target, key, seen)
+            if new is not v:
+                changes[f.name] = new
+        return replace(value, **changes) if changes else value
+    if isinstance(value, tuple):
+        items = [_with_key(v, target, key, seen) for v in value]
+        return tuple(items) if any(a is not b for a, b in zip(items, value)) else value
+    if isinstance(value, dict):
+        seen[0] += 1
+        if seen[0] == target:
+            return {**value, key: 1}
+        items = {k: _with_key(v, target, key, seen) for k, v in value.items()}
+        return items if any(items[k] is not value[k] for k in value) else value
+    return value
+
+
+def _message(check, *args) -> str | None:
+    try:
+        check(*args)
+    except ReportError as exc:
+        return str(exc)
+    return None
+
+
+def test_typed_id_check_equals_the_check_of_the_written_dict() -> None:
+    doc = ResultsDocument.read(FIXTURE)
+    assert _message(_refuse_record_ids, doc, "results") is None
+    n_dicts = [0]
+    _with_key(doc, 0, "x", n_dicts)
+    assert n_dicts[0] > 20  # config inputs, labels, group sizes, disclosure marks ...
+    messages = set()
+    # the first 40 dicts (config, inputs, labels, design) and every 100th after (row marks, group sizes)
+    for target in sorted({*range(1, 41), *range(41, n_dicts[0] + 1, 100)}):
+        for key in ("person_id", "label"):
+            bad = _with_key(doc, target, key, [0])
+            assert bad is not doc
+            expected = _message(_refuse_ids, bad.to_dict(), "results")
+            assert _message(_refuse_record_ids, bad, "results") == expected
+            messages.add(expected)
+    assert len(messages) > 10  # ids were found at many paths (and let through under inputs and labels)
+    assert None in messages
