@@ -9,14 +9,17 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import fields, replace
+from importlib import resources
 from pathlib import Path
 
 import pytest
+import yaml
 
 from evaltool.exceptions import ReportError
 from evaltool.report.context import _refuse_ids, _refuse_record_ids
 from evaltool.report.disclosure import DisclosureRules, _Controller
 from evaltool.report.disclosure_sizes import SizeIndex
+from evaltool.report.i18n import LANGUAGES, catalogue
 from evaltool.results._record import Record
 from evaltool.results.schema import ResultsDocument
 
@@ -103,3 +106,13 @@ def test_typed_id_check_equals_the_check_of_the_written_dict() -> None:
             messages.add(expected)
     assert len(messages) > 10  # ids were found at many paths (and let through under inputs and labels)
     assert None in messages
+
+
+# -- the message catalogues --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalogue_reads_as_the_pure_python_safe_loader_reads_it(language: str) -> None:
+    text = resources.files("evaltool.report").joinpath("locale", f"{language}.yaml").read_text(encoding="utf-8")
+    expected = {str(k): v.strip() for k, v in yaml.safe_load(text).items()}
+    got = catalogue(language)
+    assert got == expected and list(got) == list(expected)
