@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from babel import Locale
+from babel.numbers import format_decimal, format_percent
 
 from evaltool.exceptions import ReportError
 from evaltool.report.context import _refuse_ids, _refuse_record_ids
 from evaltool.report.disclosure import DisclosureRules, _Controller
 from evaltool.report.disclosure_sizes import SizeIndex
+from evaltool.report.formatting import MINUS, NumberFormat
 from evaltool.report.i18n import LANGUAGES, catalogue
 from evaltool.results._record import Record
 from evaltool.results.schema import ResultsDocument
@@ -116,3 +119,32 @@ def test_catalogue_reads_as_the_pure_python_safe_loader_reads_it(language: str) 
     expected = {str(k): v.strip() for k, v in yaml.safe_load(text).items()}
     got = catalogue(language)
     assert got == expected and list(got) == list(expected)
+
+
+# -- number formatting (formatted once per distinct value) ----------------------------------------------------
+
+def _number_oracle(locale: str, x: float, decimals: int) -> str:
+    x = round(float(x), decimals) + 0.0
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(x, format=pattern, locale=locale).replace("\xa0", " ").replace("-", MINUS)
+
+
+def _percent_oracle(locale: str, x: float, decimals: int) -> str:
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    pattern = pattern.replace("#,##0", "#,##0" + ("." + "0" * decimals if decimals > 0 else ""), 1)
+    x = round(float(x), decimals) + 0.0
+    return format_percent(x / 100, format=pattern, locale=locale).replace("\xa0", " ").replace("-", MINUS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_cached_number_formatting_equals_babel(language: str) -> None:
+    fmt = NumberFormat(language)
+    rng = random.Random(7)
+    values = [0, -0.0, -0.04, 0.05, 1, -1, 12.345, 1234.5, -98765.4321, 1e6, 2.5, 0.125, 3]
+    values += [rng.uniform(-2000, 2000) for _ in range(200)] + [rng.randint(-10**7, 10**7) for _ in range(50)]
+    for _round in range(2):  # the second round is served from the cache
+        for x in values:
+            for d in range(4):
+                assert fmt.number(x, d) == _number_oracle(fmt.locale, x, d), (x, d)
+                assert fmt.percent(x, d) == _percent_oracle(fmt.locale, x, d), (x, d)
+    assert fmt.number(-0.04, 1) == ("0,0" if language == "da" else "0.0")  # no "−0,0"
