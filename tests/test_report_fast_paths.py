@@ -6,6 +6,7 @@ was made fast) on many inputs, including the edge cases the fast path has to get
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from dataclasses import fields, replace
@@ -16,12 +17,14 @@ import pytest
 import yaml
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
+from pydantic import BaseModel
 
 from evaltool.exceptions import ReportError
 from evaltool.report.context import _refuse_ids, _refuse_record_ids
 from evaltool.report.disclosure import DisclosureRules, _Controller
 from evaltool.report.disclosure_sizes import SizeIndex
 from evaltool.report.formatting import MINUS, NumberFormat
+from evaltool.report.gate import control_document
 from evaltool.report.i18n import LANGUAGES, catalogue
 from evaltool.results._record import Record
 from evaltool.results.schema import ResultsDocument
@@ -148,3 +151,34 @@ def test_cached_number_formatting_equals_babel(language: str) -> None:
                 assert fmt.number(x, d) == _number_oracle(fmt.locale, x, d), (x, d)
                 assert fmt.percent(x, d) == _percent_oracle(fmt.locale, x, d), (x, d)
     assert fmt.number(-0.04, 1) == ("0,0" if language == "da" else "0.0")  # no "−0,0"
+
+
+# -- Record.to_dict (field layout worked out once per record type) ---------------------------------------------
+
+def _to_dict_oracle(rec: Record) -> dict:
+    def plain(value):
+        if isinstance(value, Record):
+            return _to_dict_oracle(value)
+        if isinstance(value, BaseModel):
+            return value.model_dump(mode="json")
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    out = {rec._keys.get(f.name, f.name): plain(getattr(rec, f.name)) for f in rec._fields()
+           if not (f.name in rec._only_when_set and getattr(rec, f.name) is None)}
+    if rec.suppressed:
+        out["_suppressed"] = dict(rec.suppressed)
+    return out
+
+
+def test_to_dict_equals_the_field_by_field_oracle() -> None:
+    doc = ResultsDocument.read(FIXTURE)
+    controlled, _log = control_document(doc, DisclosureRules(min_cell=5))  # with disclosure marks
+    for d in (doc, controlled):
+        got, expected = d.to_dict(), _to_dict_oracle(d)
+        assert got == expected
+        assert json.dumps(got, ensure_ascii=False) == json.dumps(expected, ensure_ascii=False)  # key order too
+    assert "_suppressed" in json.dumps(controlled.to_dict())
