@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel
 
 from evaltool.report.disclosure import DisclosureLog, DisclosureRules, apply_disclosure
 from evaltool.exceptions import DataError, ReportError
@@ -26,6 +28,7 @@ from evaltool.report.area_context import area_context, area_toc
 from evaltool.report.headline import headline
 from evaltool.report._env import ReportEnv
 from evaltool.report.i18n import LANGUAGES, Translator
+from evaltool.results._record import SUPPRESSED_KEY, Record
 from evaltool.results.schema import READABLE_VERSIONS, SCHEMA_VERSION, ResultsDocument
 
 __all__ = ["ReportContext", "build_context", "as_document", "TEMPLATES", "CHAPTERS"]
@@ -108,7 +111,7 @@ def as_document(results: ResultsDocument | dict[str, Any], what: str = "results"
         Not a results document or dict, an incomplete or malformed dict, or keys that look like person ids.
     """
     if isinstance(results, ResultsDocument):
-        _refuse_ids(results.to_dict(), what)
+        _refuse_record_ids(results, what)
         return results
     if not isinstance(results, dict):
         raise ReportError(f"`{what}` must be a results document (ResultsDocument.read('results.json')) or a "
@@ -129,13 +132,58 @@ def as_document(results: ResultsDocument | dict[str, Any], what: str = "results"
 def _refuse_ids(obj: Any, path: str) -> None:
     if isinstance(obj, dict):
         for k, v in obj.items():
-            if isinstance(k, str) and _ID_KEY.match(k) and path.split(".")[-1] not in ("inputs", "categories_labels"):
-                raise ReportError(f"{path}.{k}: looks like a person identifier; results for reports must not "
-                                  "contain person ids")
+            if isinstance(k, str) and _ID_KEY.match(k):
+                _refuse_key(path, k)
             _refuse_ids(v, f"{path}.{k}")
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
             _refuse_ids(v, f"{path}[{i}]")
+
+
+def _refuse_key(path: str, key: str) -> None:
+    """Raise for id-like ``key`` of the object at ``path``, unless that object names inputs or labels."""
+    if path.split(".")[-1] not in ("inputs", "categories_labels"):
+        raise ReportError(f"{path}.{key}: looks like a person identifier; results for reports must not "
+                          "contain person ids")
+
+
+_PLAIN = (str, int, float, type(None))
+
+
+def _refuse_record_ids(value: Any, path: str) -> None:
+    """``_refuse_ids(value.to_dict(), path)`` for a typed value (a record, its lists and dicts), without
+    building the dict: the same keys are checked in the same order, so the same first offender is named.
+    The keys of a record type are checked against the id pattern once per type."""
+    if isinstance(value, Record):
+        for name, key, is_id, optional in _record_keys(type(value)):
+            v = getattr(value, name)
+            if optional and v is None:
+                continue
+            if is_id:
+                _refuse_key(path, key)
+            if not isinstance(v, _PLAIN):
+                _refuse_record_ids(v, f"{path}.{key}")
+        if value.suppressed:
+            _refuse_ids({SUPPRESSED_KEY: dict(value.suppressed)}, path)
+    elif isinstance(value, BaseModel):
+        _refuse_ids(value.model_dump(mode="json"), path)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            if not isinstance(v, _PLAIN):
+                _refuse_record_ids(v, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str) and _ID_KEY.match(k):
+                _refuse_key(path, k)
+            if not isinstance(v, _PLAIN):
+                _refuse_record_ids(v, f"{path}.{k}")
+
+
+@lru_cache(maxsize=None)
+def _record_keys(cls: type) -> tuple[tuple[str, str, bool, bool], ...]:
+    """``(field, JSON key, key looks like an id, written only when set)`` of each field ``cls.to_dict`` writes."""
+    return tuple((f.name, key, bool(_ID_KEY.match(key)), f.name in cls._only_when_set)
+                 for f in cls._fields() for key in [cls._keys.get(f.name, f.name)])
 
 
 def build_context(results: ResultsDocument | dict[str, Any], template: str = "final", language: str = "da",

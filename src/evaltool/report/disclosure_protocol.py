@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Any
 
 from evaltool.results._record import Record
@@ -118,6 +119,12 @@ register(DesignBlock)  # its counts live in SampleSizes
 register(ByWeekRow)  # its shares rest on the block's n (handled in evaltool.report.gate)
 
 
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The field names of record type ``cls`` (``dataclasses.fields`` once per type, not once per record)."""
+    return tuple(f.name for f in fields(cls))
+
+
 class _Pass:
     def __init__(self, controller: Any) -> None:
         self.c = controller
@@ -149,12 +156,12 @@ class _Pass:
 
     def children(self, rec: Record, where: str) -> Record:
         values = {}
-        for f in fields(rec):
-            v = getattr(rec, f.name)
+        for name in _field_names(type(rec)):
+            v = getattr(rec, name)
             if isinstance(v, Record):
-                values[f.name] = self.record(v, f"{where}.{f.name}")
+                values[name] = self.record(v, f"{where}.{name}")
             elif isinstance(v, tuple) and v and all(isinstance(x, Record) for x in v):
-                values[f.name] = self.rows(list(v), f"{where}.{f.name}")
+                values[name] = self.rows(list(v), f"{where}.{name}")
         return replace(rec, **values) if values else rec
 
     def rows(self, rows: list, where: str) -> tuple:

@@ -26,12 +26,13 @@ by 1 .. min_cell - 1 from any of them is hidden as well (the midterm cohort is n
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import fields, replace
 from typing import Any
 
 from evaltool.results.schema import ResultsDocument
 
-__all__ = ["control_sizes", "published_sizes"]
+__all__ = ["control_sizes", "published_sizes", "SizeIndex"]
 
 _SIDES = (("treated", "n_treated"), ("control", "n_control"))
 
@@ -77,18 +78,18 @@ def control_sizes(c: Any, out: ResultsDocument, earlier: dict[str, list[float]] 
     """``out`` with every size that differs from an earlier published size of its side (or, with ``earlier``,
     from a size the published midterm shows) by 1 .. m - 1 hidden."""
     n, dr, tg = out.design.n, out.data_report, out.target_group
-    kept: dict[str, list[float]] = {"treated": [], "control": []}
-    for side, values in (("treated", (n.treated_all, n.treated_matched, dr.n_treated, tg.n_treated)),
-                         ("control", (n.control_all, n.control_matched, dr.n_control, tg.n_pool))):
-        kept[side] += [v for v in values if v is not None]
     fixed = earlier or {"treated": [], "control": []}
+    # the sizes kept so far and the midterm's, per side (a size is checked against both)
+    kept = {side: SizeIndex(c, [v for v in (*values, *fixed[side]) if v is not None])
+            for side, values in (("treated", (n.treated_all, n.treated_matched, dr.n_treated, tg.n_treated)),
+                                 ("control", (n.control_all, n.control_matched, dr.n_control, tg.n_pool)))}
 
     def clash(side: str, v: Any) -> bool:
         if v is None:
             return False
-        if any(c.small(abs(v - k)) for k in (*kept[side], *fixed[side])):
+        if kept[side].near(v):
             return True
-        kept[side].append(v)
+        kept[side].add(v)
         return False
 
     why = f"differs from another published size of the group by fewer than {c.m} persons"
@@ -124,8 +125,36 @@ def control_sizes(c: Any, out: ResultsDocument, earlier: dict[str, list[float]] 
             rows.append(r)
         out = replace(out, comparison_designs=replace(cd, rows=tuple(rows)))
     out = _subgroups(c, out, clash, why)
-    return _risk_sets(c, out, lambda side, v: v is not None and any(c.small(abs(v - k))
-                                                                    for k in (*kept[side], *fixed[side])), why)
+    return _risk_sets(c, out, lambda side, v: v is not None and kept[side].near(v), why)
+
+
+class SizeIndex:
+    """The distinct sizes of one side, sorted: :meth:`near` is ``any(c.small(abs(v - k)) for k in sizes)``.
+
+    It evaluates ``c.small`` only on the sizes within ``c.m + 1`` of ``v`` (``small`` is true only below
+    ``c.m``; the extra 1, and 1e-9 of ``|v|``, cover rounding in ``v - k``), so the answer is the same
+    as the scan over every size, in time logarithmic in their number: the Kaplan–Meier points and
+    trajectory rows (thousands at 1M persons) are each checked against every kept size. A size kept
+    twice counts once and NaN sizes are left out (``abs(v - nan)`` is never small): neither changes
+    the answer.
+    """
+
+    def __init__(self, c: Any, values: list[Any]) -> None:
+        self.c = c
+        self.sizes: list[Any] = []
+        for v in values:
+            self.add(v)
+
+    def add(self, v: Any) -> None:
+        i = bisect_left(self.sizes, v)
+        if v == v and (i == len(self.sizes) or self.sizes[i] != v):
+            self.sizes.insert(i, v)
+
+    def near(self, v: Any) -> bool:
+        """Whether ``v`` differs from one of the sizes by more than 0 and less than ``c.m``."""
+        pad = self.c.m + 1 + abs(v) * 1e-9
+        lo, hi = bisect_left(self.sizes, v - pad), bisect_right(self.sizes, v + pad)
+        return any(self.c.small(abs(v - k)) for k in self.sizes[lo:hi])
 
 
 def _head_counts(doc: ResultsDocument) -> dict[str, list[Any]]:

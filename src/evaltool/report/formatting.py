@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
@@ -39,6 +40,28 @@ def _missing(x: float | None) -> bool:
     return x is None or (isinstance(x, float) and not math.isfinite(x))
 
 
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def _fix(text: str) -> str:
+    return text.replace("\xa0", " ").replace("-", MINUS)
+
+
+# Babel parses the locale and the pattern on every call; a report formats the same few hundred values (tick
+# labels in every drawing pass of a figure, counts in tables and text) again and again, so each distinct
+# (locale, value, decimals) is formatted once per process. The value is already rounded to ``decimals``.
+@lru_cache(maxsize=65536)
+def _decimal(locale: str, x: float, decimals: int) -> str:
+    return _fix(format_decimal(x, format=_pattern(decimals), locale=locale))
+
+
+@lru_cache(maxsize=65536)
+def _percent(locale: str, x: float, decimals: int) -> str:
+    pattern = Locale.parse(locale).percent_formats[None].pattern.replace("#,##0", _pattern(decimals), 1)
+    return _fix(format_percent(x / 100, format=pattern, locale=locale))
+
+
 @dataclass(frozen=True)
 class NumberFormat:
     """Formatter for one report language (``"da"`` or ``"en"``)."""
@@ -49,18 +72,11 @@ class NumberFormat:
     def locale(self) -> str:
         return _LOCALES[self.language]
 
-    def _pattern(self, decimals: int) -> str:
-        return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-
-    def _fix(self, text: str) -> str:
-        return text.replace("\xa0", " ").replace("-", MINUS)
-
     def number(self, x: float | None, decimals: int = 1) -> str:
         """A plain number with the locale's separators."""
         if _missing(x):
             return DASH
-        x = round(float(x), decimals) + 0.0  # no "-0,0"
-        return self._fix(format_decimal(x, format=self._pattern(decimals), locale=self.locale))
+        return _decimal(self.locale, round(float(x), decimals) + 0.0, decimals)  # + 0.0: no "-0,0"
 
     def count(self, n: int | None) -> str:
         """A whole count with thousands separators."""
@@ -70,10 +86,7 @@ class NumberFormat:
         """A value already in percent units (12.3 -> "12,3 %")."""
         if _missing(x):
             return DASH
-        pattern = Locale.parse(self.locale).percent_formats[None].pattern
-        pattern = pattern.replace("#,##0", self._pattern(decimals), 1)
-        x = round(float(x), decimals) + 0.0
-        return self._fix(format_percent(x / 100, format=pattern, locale=self.locale))
+        return _percent(self.locale, round(float(x), decimals) + 0.0, decimals)
 
     def share(self, p: float | None, decimals: int = 1) -> str:
         """A proportion 0-1 shown as percent (0.123 -> "12,3 %")."""

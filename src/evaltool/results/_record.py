@@ -34,7 +34,12 @@ __all__ = ["Record", "SUPPRESSED_KEY", "read_spec"]
 SUPPRESSED_KEY = "_suppressed"
 
 
+_SCALARS = (str, int, float, type(None))  # written as they are (bool is an int)
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, Record):
         return value.to_dict()
     if isinstance(value, BaseModel):
@@ -74,8 +79,11 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object, keys in declaration order; disclosure marks as ``"_suppressed"``."""
-        out = {self._keys.get(f.name, f.name): _plain(getattr(self, f.name)) for f in self._fields()
-               if not (f.name in self._only_when_set and getattr(self, f.name) is None)}
+        out = {}
+        for name, key, optional in _written(type(self)):
+            v = getattr(self, name)
+            if not (optional and v is None):
+                out[key] = v if isinstance(v, _SCALARS) else _plain(v)
         if self.suppressed:
             out[SUPPRESSED_KEY] = dict(self.suppressed)
         return out
@@ -102,6 +110,18 @@ class Record:
     def marks(self) -> dict[str, str]:
         """The ``{field: rule}`` disclosure marks (empty if nothing was suppressed)."""
         return self.suppressed
+
+
+_WRITTEN: dict[type, tuple[tuple[str, str, bool], ...]] = {}
+
+
+def _written(cls: type) -> tuple[tuple[str, str, bool], ...]:
+    """``(field, JSON key, written only when set)`` of each field of ``cls``, in declaration order (worked out once
+    per record type: results.json at 1M persons holds thousands of rows)."""
+    if cls not in _WRITTEN:
+        _WRITTEN[cls] = tuple((f.name, cls._keys.get(f.name, f.name), f.name in cls._only_when_set)
+                              for f in cls._fields())
+    return _WRITTEN[cls]
 
 
 def _read(value: Any, rec: type | None, path: str) -> Any:
