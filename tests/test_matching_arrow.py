@@ -254,6 +254,24 @@ def test_logit_scores_do_not_depend_on_blas_threads(monkeypatch):
         fit_propensity(d.head(500), "t", covs)
 
 
+def test_logit_does_not_depend_on_its_threads(monkeypatch):
+    """The logit's row blocks run in threads; one thread gives the same bits."""
+    from evaltool.design import _logit
+    from evaltool.design.propensity import fit_propensity
+
+    d = _random(10, n=200_000)  # several row blocks
+    covs = ["age", "x", "region", "C(educ)", "female"]
+    monkeypatch.setattr(_logit, "_THREADS", 2)
+    two = fit_propensity(d, "t", covs)
+    monkeypatch.setattr(_logit, "_THREADS", 1)
+    one = fit_propensity(d, "t", covs)
+    np.testing.assert_array_equal(two.score_values, one.score_values)
+    np.testing.assert_array_equal(two.coefficients.to_numpy(), one.coefficients.to_numpy())
+    w = np.random.default_rng(1).random(len(d))
+    A = one.design_matrix.to_numpy()
+    np.testing.assert_allclose(_logit._weighted_gram(A, w), (A * w[:, None]).T @ A, rtol=1e-10)
+
+
 def test_balance_and_estimate_read_a_pyarrow_matched_design_as_the_pandas_one():
     import evaltool
 
