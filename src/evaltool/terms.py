@@ -134,8 +134,10 @@ def n_missing(data: Any, column: str) -> int:
 
     col = data.column(column)
     n = col.null_count
-    if pa.types.is_floating(col.type):
-        n += int(np.count_nonzero(np.isnan(to_numpy(col)) & _valid(col)))
+    if pa.types.is_floating(col.type):  # chunk by chunk: no concatenated copy
+        for chunk in col.chunks:
+            nan = np.isnan(to_numpy(chunk))
+            n += int(np.count_nonzero(nan & _valid(chunk) if chunk.null_count else nan))
     return int(n)
 
 
