@@ -121,6 +121,16 @@ def test_in_threads_keeps_job_order_and_raises():
         in_threads(jobs[:3] + [boom] + jobs[3:], 2)
 
 
+def test_work_threads_follow_the_environment(monkeypatch):
+    from evaltool._blas import _work_threads
+
+    monkeypatch.delenv("EVALTOOL_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # as joblib/dask workers set it
+    assert _work_threads() == 1
+    monkeypatch.setenv("EVALTOOL_THREADS", "3")
+    assert _work_threads() == 3
+
+
 def test_design_array_does_not_depend_on_threads(monkeypatch):
     import pyarrow as pa
 

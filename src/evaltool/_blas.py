@@ -7,6 +7,10 @@ digits of a matrix product depend on the number of BLAS threads and results must
 executor). numpy and scipy each load their own OpenBLAS, so the controller is rebuilt whenever a module
 was imported since it was built (a new BLAS library can only arrive with an import); otherwise it is
 reused, since building one costs about a millisecond and the sandwich runs hundreds of times per study.
+
+:func:`in_threads` runs the logit's row blocks and the design matrix's columns and string encodings
+(:mod:`evaltool.design._logit`, :mod:`evaltool.terms`) in :data:`WORK_THREADS` threads; their results
+are the same bits for any number of threads.
 """
 
 from __future__ import annotations
@@ -19,8 +23,21 @@ from typing import Any
 
 __all__ = ["limit_blas", "in_threads", "WORK_THREADS"]
 
-#: threads for :func:`in_threads` callers (two: more rarely pays for memory-bound numpy work)
-WORK_THREADS = min(2, os.cpu_count() or 1)
+
+def _work_threads() -> int:
+    """Threads for :func:`in_threads` callers: ``EVALTOOL_THREADS`` if set, else two (more
+    rarely pays for memory-bound numpy work) capped by the cores and by ``OMP_NUM_THREADS``,
+    which joblib and dask set in their worker processes (so workers do not oversubscribe)."""
+    own = os.environ.get("EVALTOOL_THREADS", "").strip()
+    if own.isdigit() and int(own) > 0:
+        return int(own)
+    omp = os.environ.get("OMP_NUM_THREADS", "").strip()
+    cap = int(omp) if omp.isdigit() and int(omp) > 0 else 2
+    return max(1, min(2, cap, os.cpu_count() or 1))
+
+
+#: threads for :func:`in_threads` callers (see :func:`_work_threads`); results never depend on it
+WORK_THREADS = _work_threads()
 
 _CONTROLLER: list[tuple[int, Any]] = []  # (len(sys.modules) when built, ThreadpoolController)
 
