@@ -175,10 +175,10 @@ def match_without_replacement(score: np.ndarray, gpos: np.ndarray, order: np.nda
     """
     n = order.size
     out = np.full((n, ratio), -1, dtype=np.int64)
-    # memoryviews, not lists: no Python object per control to build, and the random reads
-    # stay in contiguous memory (a list of 10^6 objects costs cache misses on every read)
-    lp = memoryview(np.arange(blocks.val.size, dtype=np.int64))
-    rp = memoryview(np.arange(blocks.val.size, dtype=np.int64))
+    # the union-find as lists (read and written most, in chains); the scores as a memoryview:
+    # no float object per control to build, and the reads stay in contiguous memory
+    lp = list(range(blocks.val.size))
+    rp = lp.copy()
     val = memoryview(blocks.val)
     # sorted positions are read only to break exact distance ties
     bpos = blocks.gpos
