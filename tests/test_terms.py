@@ -137,7 +137,7 @@ def test_design_array_does_not_depend_on_threads(monkeypatch):
     from evaltool import _blas
 
     rng = np.random.default_rng(5)
-    n = 150_000  # several row blocks
+    n = 300_000  # enough rows for the threads
     table = pa.table({"age": rng.integers(18, 65, n), "x": rng.normal(size=n),
                       "origin": rng.choice(["dk", "vest", "ikke-vest"], n),
                       "educ": rng.choice(["a", "b", "c", "d"], n)})

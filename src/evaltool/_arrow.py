@@ -105,7 +105,8 @@ def string_codes(columns: list) -> list[tuple[np.ndarray, list]]:
 
     chunked = [c.chunks if hasattr(c, "chunks") else [c] for c in columns]
     jobs = [lambda slot, ch=ch: call("dictionary_encode", ch) for chunks in chunked for ch in chunks]
-    encoded = iter(in_threads(jobs, WORK_THREADS))
+    big = sum(len(c) for c in columns) >= 1 << 18  # smaller: not worth a thread's hand-off
+    encoded = iter(in_threads(jobs, WORK_THREADS if big else 1))
     out = []
     for chunks in chunked:
         parts = [next(encoded) for _ in chunks]

@@ -324,7 +324,7 @@ def design_array(data: Any, terms: Iterable[str | Term], intercept: bool = True,
 
     matrix = np.empty((len(data), len(names)), order="F")
     jobs = [lambda slot, j=j, v=v: matrix[:, j].__setitem__(slice(None), v) for j, v in enumerate(arrays)]
-    in_threads(jobs, WORK_THREADS if len(data) >= 1 << 16 else 1)
+    in_threads(jobs, WORK_THREADS if len(data) >= 1 << 18 else 1)
     return matrix, names
 
 

@@ -53,6 +53,7 @@ def check_rank(A: np.ndarray, cols: Sequence[str]) -> np.ndarray:
 
 _BLOCK = 1 << 16
 _THREADS = WORK_THREADS  # for the row blocks of the logit (see _in_blocks)
+_MIN_BLOCKS_FOR_THREADS = 4
 
 
 def blas_threads() -> Any:
@@ -85,7 +86,8 @@ def _in_blocks(n: int, work: Any) -> list:
     boundaries do not depend on the number of threads and callers combine the results in
     block order, so every result is the same bits whatever the number of threads."""
     jobs = [partial(work, i, min(i + _BLOCK, n)) for i in range(0, n, _BLOCK)]
-    return in_threads(jobs, _THREADS)
+    # a few blocks are not worth a thread's hand-off (which waits for a core when it is busy)
+    return in_threads(jobs, _THREADS if len(jobs) >= _MIN_BLOCKS_FOR_THREADS else 1)
 
 
 def _weighted_gram(A: np.ndarray, w: np.ndarray | None = None, mu: np.ndarray | None = None) -> np.ndarray:
