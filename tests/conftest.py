@@ -10,6 +10,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# tests/reference/ holds the scripts that generated the fixtures (with R or reference Python packages
+# such as wildboottest or DoubleML, which the test environment need not have): never collected, not
+# even for doctests
+collect_ignore_glob = ["reference/*.py"]
+
 
 @pytest.fixture
 def lalonde_example(tmp_path: Path) -> Path:
