@@ -16,7 +16,10 @@ CPU ratios, and beside them the lower bound of each side: a process that only re
 CSV and sorts one column (Python: interpreter, ``import numpy, pyarrow.csv``, the read, one
 sort). The last column checks that the matched pairs are identical. The load average is
 printed before and after: on a loaded machine wall ratios are distorted (CPU seconds
-much less so).
+much less so). The Python processes run evaltool as installed, with compiled bytecode
+(``_bytecode.py``: ``PYTHONDONTWRITEBYTECODE`` unset, ``PYTHONPYCACHEPREFIX`` = the data
+folder's ``pycache``, warmed by one untimed run at 20,000 persons), as R runs its byte-compiled
+packages; without it a machine with ``PYTHONDONTWRITEBYTECODE=1`` recompiles evaltool in every run.
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from _bytecode import compiled_env, default_cache, warm  # noqa: E402
 from _process import alternate, src_env  # noqa: E402
 
-CACHE = Path(os.environ.get("EVALTOOL_BENCH_DATA", Path(tempfile.gettempdir()) / "evaltool_bench"))
+CACHE = default_cache()
 
 
 def make_data(n: int, seed: int = 2026) -> Path:
@@ -83,10 +87,15 @@ def main() -> None:
         [rscript, "-e", "library(MatchIt); library(data.table)"], capture_output=True).returncode == 0
     if not have_r:
         print("R MatchIt not found (set R_LIBS); evaltool columns only")
-    env = src_env()
+    env = compiled_env(src_env(), CACHE)
     py = [sys.executable, str(HERE / "_evaltool_match.py")]
     rr = [rscript or "Rscript", str(HERE / "matchit_match.R")]
+    small = str(make_data(20_000))
+    with tempfile.TemporaryDirectory() as tmp:
+        warm([py + [small, "0.2", str(Path(tmp) / "w.csv")],
+              py + [small, "0.2", str(Path(tmp) / "w.txt"), "lower"]], env)
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print("evaltool with compiled bytecode (PYTHONPYCACHEPREFIX, warmed), as installed")
     print(f"| {'n':>9} | {'case':<12} | {'evaltool s':>10} | {'MatchIt s':>9} | {'ratio':>5} | "
           f"{'CPU s py/R':>11} | {'CPU ratio':>9} | {'lower py/R s':>12} | {'evaltool MiB':>12} | "
           f"{'MatchIt MiB':>11} | {'lower MiB py/R':>14} | pairs |")

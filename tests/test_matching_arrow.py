@@ -190,16 +190,49 @@ def test_other_methods_take_a_pyarrow_table_through_pandas():
 
 @pytest.mark.parametrize("decimals", [None, 3, 1])
 def test_stable_argsort_is_numpys_stable_order(decimals):
-    from evaltool.design.matching._score import stable_argsort
+    from evaltool.design.matching._score import descending_stable, stable_argsort
 
     rng = np.random.default_rng(11)
-    for n in (2, 50, 20_000):
+    for n in (2, 3, 50, 20_000):
         x = rng.normal(size=n)
         if decimals is not None:
             x = x.round(decimals)  # ties: few (3 decimals) or most (1 decimal, the fallback)
         x[::97] = x[0]  # one long tie run
-        for v in (x, -x):
-            np.testing.assert_array_equal(stable_argsort(v), np.argsort(v, kind="stable"))
+        near = 0.5 + rng.integers(-3, 4, n) * 2.0 ** -53  # within the packed key's dropped bits
+        tiny = np.abs(x) * 1e-310  # subnormals, +0.0 and -0.0 (which tie)
+        tiny[::5], tiny[::7] = 0.0, -0.0
+        inf = x.copy()
+        inf[::3], inf[::11] = np.inf, -np.inf
+        nan = x.copy()
+        nan[::13] = np.nan  # the fallback
+        for base in (x, near, tiny, inf, nan, x.astype(np.float32)):
+            for v in (base, -base):
+                stable = np.argsort(v, kind="stable")
+                np.testing.assert_array_equal(stable_argsort(v), stable)
+                if not np.isnan(v).any():  # the processing order "largest": R's order(-score)
+                    np.testing.assert_array_equal(descending_stable(stable, v),
+                                                  np.argsort(-v, kind="stable"))
+
+
+def test_insertion_counted_equals_binary_search():
+    """One stratum: the insertion index is counted from the sort; it equals the search."""
+    from evaltool.design.matching._score import Blocks, stable_argsort
+
+    rng = np.random.default_rng(12)
+    score = rng.random(5_000).round(3)  # with ties
+    treat = rng.random(score.size) < 0.3
+    by_pos = stable_argsort(score)
+    gpos = np.empty(score.size, dtype=np.int64)
+    gpos[by_pos] = np.arange(score.size)
+    strata = np.zeros(score.size, dtype=np.int64)
+    blocks = Blocks(score, gpos, np.flatnonzero(~treat), strata, by_pos=by_pos)
+    assert blocks._before is not None
+    units = rng.permutation(np.flatnonzero(treat))
+    base = blocks.pad
+    searched = base + np.searchsorted(blocks.gpos[base:base + int((~treat).sum())], gpos[units])
+    np.testing.assert_array_equal(blocks.insertion(units, gpos, strata), searched)
+    np.testing.assert_array_equal(blocks.row[base:-base], by_pos[~treat[by_pos]])
+    np.testing.assert_array_equal(blocks.val[base:-base], score[by_pos[~treat[by_pos]]])
 
 
 def test_logit_scores_do_not_depend_on_blas_threads(monkeypatch):
@@ -219,6 +252,24 @@ def test_logit_scores_do_not_depend_on_blas_threads(monkeypatch):
     monkeypatch.setenv("EVALTOOL_BLAS_THREADS", "two")
     with pytest.raises(EvaltoolError, match="EVALTOOL_BLAS_THREADS must be a whole number"):
         fit_propensity(d.head(500), "t", covs)
+
+
+def test_logit_does_not_depend_on_its_threads(monkeypatch):
+    """The logit's row blocks run in threads; one thread gives the same bits."""
+    from evaltool.design import _logit
+    from evaltool.design.propensity import fit_propensity
+
+    d = _random(10, n=200_000)  # several row blocks
+    covs = ["age", "x", "region", "C(educ)", "female"]
+    monkeypatch.setattr(_logit, "_THREADS", 2)
+    two = fit_propensity(d, "t", covs)
+    monkeypatch.setattr(_logit, "_THREADS", 1)
+    one = fit_propensity(d, "t", covs)
+    np.testing.assert_array_equal(two.score_values, one.score_values)
+    np.testing.assert_array_equal(two.coefficients.to_numpy(), one.coefficients.to_numpy())
+    w = np.random.default_rng(1).random(len(d))
+    A = one.design_matrix.to_numpy()
+    np.testing.assert_allclose(_logit._weighted_gram(A, w), (A * w[:, None]).T @ A, rtol=1e-10)
 
 
 def test_balance_and_estimate_read_a_pyarrow_matched_design_as_the_pandas_one():

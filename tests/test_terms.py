@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from evaltool.exceptions import DataError, EvaltoolError
-from evaltool.terms import design_matrix, parse_term
+from evaltool.terms import design_array, design_matrix, parse_term
 
 
 @pytest.fixture
@@ -82,3 +82,72 @@ def test_data_not_modified(df):
     before = df.copy()
     design_matrix(df, ["age", "race", "age:race"])
     pd.testing.assert_frame_equal(df, before)
+
+
+def test_arrow_string_codes_equal_pandas_codes():
+    """Chunks encoded one by one (threads) and merged: the codes pandas' factorize gives."""
+    import pyarrow as pa
+
+    from evaltool.terms import level_codes
+
+    rng = np.random.default_rng(4)
+    words = np.array(["vest", "dk", "ikke-vest", "Øst", "b", ""], dtype=object)
+    values = words[rng.integers(0, words.size, 3000)]
+    values[rng.random(values.size) < 0.05] = None
+    cuts = [0, 7, 7, 900, 1500, 2999, 3000]  # an empty chunk, a one-row chunk
+    chunked = pa.chunked_array([pa.array(values[a:b].tolist(), type=pa.string())
+                                for a, b in zip(cuts[:-1], cuts[1:])])
+    codes, levels = level_codes(chunked)
+    want_codes, want_levels = level_codes(pd.Series(values))
+    assert levels == want_levels == sorted(set(words.tolist()))
+    np.testing.assert_array_equal(codes, want_codes)  # -1 where missing, as pandas
+    one_chunk = level_codes(chunked.combine_chunks())
+    np.testing.assert_array_equal(one_chunk[0], codes)
+
+
+def test_in_threads_keeps_job_order_and_raises():
+    from evaltool._blas import in_threads
+
+    jobs = [lambda slot, k=k: (k, slot) for k in range(7)]
+    for n in (1, 2, 3):
+        out = in_threads(jobs, n)
+        assert [k for k, _ in out] == list(range(7))
+        assert [s for _, s in out] == [k % n for k in range(7)]  # slot k % n runs job k
+
+    def boom(slot):
+        raise ValueError("job failed")
+
+    with pytest.raises(ValueError, match="job failed"):
+        in_threads(jobs[:3] + [boom] + jobs[3:], 2)
+
+
+def test_work_threads_follow_the_environment(monkeypatch):
+    from evaltool._blas import _work_threads
+
+    monkeypatch.delenv("EVALTOOL_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # as joblib/dask workers set it
+    assert _work_threads() == 1
+    monkeypatch.setenv("EVALTOOL_THREADS", "3")
+    assert _work_threads() == 3
+
+
+def test_design_array_does_not_depend_on_threads(monkeypatch):
+    import pyarrow as pa
+
+    from evaltool import _blas
+
+    rng = np.random.default_rng(5)
+    n = 300_000  # enough rows for the threads
+    table = pa.table({"age": rng.integers(18, 65, n), "x": rng.normal(size=n),
+                      "origin": rng.choice(["dk", "vest", "ikke-vest"], n),
+                      "educ": rng.choice(["a", "b", "c", "d"], n)})
+    terms = ["age", "x", "origin", "C(educ)", "age:origin", "x^2"]
+    monkeypatch.setattr(_blas, "WORK_THREADS", 1)
+    one, names = design_array(table, terms)
+    monkeypatch.setattr(_blas, "WORK_THREADS", 2)
+    two, names2 = design_array(table, terms)
+    assert names == names2
+    np.testing.assert_array_equal(one, two)
+    frame, names3 = design_array(table.to_pandas(), terms)
+    assert names3 == names
+    np.testing.assert_array_equal(frame, one)

@@ -5,7 +5,8 @@ pyarrow's own ``to_numpy()``, ``pa.array(ndarray)`` and scalar conversion import
 100,000 persons. These helpers read and write the plain data buffers instead (numbers and
 bools; anything else falls back to pyarrow's conversion). :func:`call` runs a pyarrow
 compute kernel through ``pyarrow._compute`` without importing ``pyarrow.compute``, whose
-import builds Python wrappers for every kernel (tens of milliseconds).
+import builds Python wrappers for every kernel (tens of milliseconds). :func:`string_codes`
+turns string columns into integer codes (the categorical covariates of a design matrix).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["to_numpy", "from_numpy", "take", "call"]
+__all__ = ["to_numpy", "from_numpy", "take", "call", "is_string", "string_codes"]
 
 _FLOATS = {"double": "float64", "float": "float32", "halffloat": "float16"}
 
@@ -84,3 +85,42 @@ def call(kernel: str, *args: Any) -> Any:
 def take(table: Any, rows: np.ndarray) -> Any:
     """Rows of a pyarrow Table by position."""
     return call("take", table, from_numpy(np.asarray(rows, dtype=np.int64)))
+
+
+def is_string(arrow_type: Any) -> bool:
+    """True for pyarrow string, large_string and string_view types."""
+    import pyarrow as pa
+
+    return (pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+            or pa.types.is_string_view(arrow_type))
+
+
+def string_codes(columns: list) -> list[tuple[np.ndarray, list]]:
+    """:func:`evaltool.terms.level_codes` of pyarrow string columns (sorted levels; -1 = null).
+
+    Every chunk of every column is dictionary-encoded by pyarrow's hash kernel, the chunks
+    shared among threads (the kernel releases the GIL); the chunks' small dictionaries are
+    then merged and each chunk's indices mapped into the one code array of its column."""
+    from evaltool._blas import WORK_THREADS, in_threads
+
+    chunked = [c.chunks if hasattr(c, "chunks") else [c] for c in columns]
+    jobs = [lambda slot, ch=ch: call("dictionary_encode", ch) for chunks in chunked for ch in chunks]
+    big = sum(len(c) for c in columns) >= 1 << 18  # smaller: not worth a thread's hand-off
+    encoded = iter(in_threads(jobs, WORK_THREADS if big else 1))
+    out = []
+    for chunks in chunked:
+        parts = [next(encoded) for _ in chunks]
+        words = [p.dictionary.to_pylist() for p in parts]
+        levels = sorted(set(w for ws in words for w in ws))
+        pos = {w: k for k, w in enumerate(levels)}
+        codes = np.empty(sum(len(p) for p in parts), dtype=np.int64)
+        off = 0
+        for p, ws in zip(parts, words):
+            seg = codes[off:off + len(p)]
+            if len(p):
+                np.take(np.array([pos[w] for w in ws] or [-1], dtype=np.int64), to_numpy(p.indices), out=seg)
+            if p.null_count:
+                seg[to_numpy(p.is_null())] = -1
+            off += len(p)
+        out.append((codes, levels))
+    return out

@@ -134,8 +134,10 @@ def n_missing(data: Any, column: str) -> int:
 
     col = data.column(column)
     n = col.null_count
-    if pa.types.is_floating(col.type):
-        n += int(np.count_nonzero(np.isnan(to_numpy(col)) & _valid(col)))
+    if pa.types.is_floating(col.type):  # chunk by chunk: no concatenated copy
+        for chunk in col.chunks:
+            nan = np.isnan(to_numpy(chunk))
+            n += int(np.count_nonzero(nan & _valid(chunk) if chunk.null_count else nan))
     return int(n)
 
 
@@ -203,7 +205,7 @@ def _numeric(series, name: str) -> np.ndarray:
 
 
 def level_codes(series) -> tuple[np.ndarray, list]:
-    """(integer code of every row, levels in R order): code k is ``levels[k]``."""
+    """(integer code of every row, levels in R order): code k is ``levels[k]``; -1 where missing."""
     if not is_arrow(series):
         import pandas as pd
 
@@ -216,24 +218,22 @@ def level_codes(series) -> tuple[np.ndarray, list]:
         return remap[codes], levels
     import pyarrow as pa
 
-    from evaltool._arrow import call, to_numpy
+    from evaltool._arrow import is_string, string_codes, to_numpy
 
     t = series.type
-    if not (pa.types.is_dictionary(t) or pa.types.is_string(t) or pa.types.is_large_string(t)
-            or pa.types.is_string_view(t)):  # numbers, bools: sorted uniques
+    if is_string(t):
+        return string_codes([series])[0]
+    if not pa.types.is_dictionary(t):  # numbers, bools: sorted uniques
         uniq, codes = np.unique(to_numpy(series), return_inverse=True)
         return codes.reshape(-1), uniq.tolist()
-    enc = (series if pa.types.is_dictionary(t) else call("dictionary_encode", series)).unify_dictionaries()
-    chunks = enc.chunks
+    chunks = series.unify_dictionaries().chunks if hasattr(series, "chunks") else [series]
     if not chunks:
         return np.empty(0, dtype=np.int64), []
     words = chunks[0].dictionary.to_pylist()
     raw = np.concatenate([to_numpy(c.indices) for c in chunks]).astype(np.int64)
-    if pa.types.is_dictionary(t):  # dictionary order, levels present only (as pandas categories)
-        present = np.bincount(raw, minlength=len(words)) > 0
-        levels = [w for w, p in zip(words, present.tolist()) if p]
-    else:
-        levels = _sorted_levels(words)
+    # dictionary order, levels present only (as pandas categories)
+    present = np.bincount(raw, minlength=len(words)) > 0
+    levels = [w for w, p in zip(words, present.tolist()) if p]
     pos = {w: k for k, w in enumerate(levels)}
     remap = np.array([pos.get(w, -1) for w in words], dtype=np.int64)
     return remap[raw], levels
@@ -243,14 +243,16 @@ def _column(data, col: str):
     return data.column(col) if is_arrow(data) else data[col]
 
 
-def _blocks(data, term: Term, all_levels: bool, as_bool: bool = False) -> list[tuple[str, np.ndarray]]:
-    """Named columns of one simple (non-interaction) term (dummies as bool with ``as_bool``)."""
+def _blocks(data, term: Term, all_levels: bool, as_bool: bool = False,
+            coded: dict | None = None) -> list[tuple[str, np.ndarray]]:
+    """Named columns of one simple (non-interaction) term (dummies as bool with ``as_bool``;
+    ``coded``: :func:`level_codes` of some columns, already computed)."""
     col = term.column
     series = _column(data, col)
     categorical = term.kind == "categorical" or (term.kind == "auto" and is_categorical(series))
     if categorical:
         prefix = f"C({col})" if term.kind == "categorical" else col
-        codes, levels = level_codes(series)
+        codes, levels = coded[col] if coded and col in coded else level_codes(series)
         if not levels:
             raise DataError(f"categorical covariate {col!r} has no non-missing values")
         first = 0 if all_levels else 1
@@ -272,20 +274,21 @@ def _blocks(data, term: Term, all_levels: bool, as_bool: bool = False) -> list[t
 
 
 def term_columns(data: Any, term: Term | str, *, all_levels: bool = False,
-                 as_bool: bool = False) -> list[tuple[str, np.ndarray]]:
+                 as_bool: bool = False, coded: dict | None = None) -> list[tuple[str, np.ndarray]]:
     """The named design columns of one term, in R order.
 
     Float arrays; with ``as_bool`` a categorical main effect's dummies stay bool and a
     numeric column keeps its dtype (for filling a float matrix without temporaries).
+    ``coded`` maps columns to their :func:`level_codes` when already computed.
     """
     term = parse_term(term) if isinstance(term, str) else term
     if term.kind != "interaction":
-        return _blocks(data, term, all_levels, as_bool)
+        return _blocks(data, term, all_levels, as_bool, coded)
     out: list[tuple[str, np.ndarray]] = [("", np.ones(len(data)))]
     for part in term.parts:
         nxt = []
         for name_a, a in out:
-            for name_b, b in _blocks(data, part, False):
+            for name_b, b in _blocks(data, part, False, coded=coded):
                 nxt.append((f"{name_a}:{name_b}" if name_a else name_b, a * b))
         out = nxt
     return out
@@ -306,21 +309,36 @@ def design_array(data: Any, terms: Iterable[str | Term], intercept: bool = True,
         if n_na:
             raise DataError(f"covariate {c!r} has {n_na} missing value(s); drop or impute them "
                             f"before matching")
+    coded = _string_columns_coded(data, parsed)
     names: list[str] = ["(Intercept)"] if intercept else []
-    arrays: list[np.ndarray] = []
+    arrays: list[Any] = [1.0] if intercept else []
     for t in parsed:
-        for name, values in term_columns(data, t, all_levels=all_levels, as_bool=True):
+        for name, values in term_columns(data, t, all_levels=all_levels, as_bool=True, coded=coded):
             if name in names:
                 continue
             names.append(name)
             arrays.append(values)
-    # Column-major, each column converted to float as it is written (no float temporaries)
+    # Column-major, each column converted to float as it is written (no float temporaries),
+    # the columns shared among threads (numpy's casts release the GIL)
+    from evaltool._blas import WORK_THREADS, in_threads
+
     matrix = np.empty((len(data), len(names)), order="F")
-    if intercept:
-        matrix[:, 0] = 1.0
-    for j, values in enumerate(arrays, start=int(intercept)):
-        matrix[:, j] = values
+    jobs = [lambda slot, j=j, v=v: matrix[:, j].__setitem__(slice(None), v) for j, v in enumerate(arrays)]
+    in_threads(jobs, WORK_THREADS if len(data) >= 1 << 18 else 1)
     return matrix, names
+
+
+def _string_columns_coded(data: Any, parsed: list[Term]) -> dict:
+    """:func:`level_codes` of the pyarrow string columns that ``parsed`` reads as categorical,
+    encoded together (:func:`evaltool._arrow.string_codes`); empty for a DataFrame."""
+    if not is_arrow(data):
+        return {}
+    from evaltool._arrow import is_string, string_codes
+
+    simple = [p for t in parsed for p in (t.parts if t.kind == "interaction" else (t,))]
+    cols = list(dict.fromkeys(p.column for p in simple if p.kind in ("auto", "categorical")
+                              and is_string(data.schema.field(p.column).type)))
+    return dict(zip(cols, string_codes([data.column(c) for c in cols]))) if cols else {}
 
 
 def design_matrix(data: Any, terms: Iterable[str | Term], intercept: bool = True, *,

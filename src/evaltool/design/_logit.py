@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from evaltool._blas import limit_blas
+from evaltool._blas import WORK_THREADS, in_threads, limit_blas
 from evaltool.exceptions import ConvergenceWarning, EstimationError, EvaltoolError
 
 __all__ = ["check_rank", "fit_logit", "blas_threads"]
@@ -51,6 +52,8 @@ def check_rank(A: np.ndarray, cols: Sequence[str]) -> np.ndarray:
 
 
 _BLOCK = 1 << 16
+_THREADS = WORK_THREADS  # for the row blocks of the logit (see _in_blocks)
+_MIN_BLOCKS_FOR_THREADS = 4
 
 
 def blas_threads() -> Any:
@@ -77,16 +80,40 @@ def _column_scale(A: np.ndarray, gram: np.ndarray | None = None) -> np.ndarray:
     return scale
 
 
-def _weighted_gram(A: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``A.T @ diag(w) @ A`` in row blocks (no n x p temporary)."""
+def _in_blocks(n: int, work: Any) -> list:
+    """``[work(0, b, slot), work(b, 2b, slot), ...]`` over fixed row blocks of ``_BLOCK`` rows
+    in up to ``_THREADS`` threads (``slot`` numbers the thread, for scratch buffers). Block
+    boundaries do not depend on the number of threads and callers combine the results in
+    block order, so every result is the same bits whatever the number of threads."""
+    jobs = [partial(work, i, min(i + _BLOCK, n)) for i in range(0, n, _BLOCK)]
+    # a few blocks are not worth a thread's hand-off (which waits for a core when it is busy)
+    return in_threads(jobs, _THREADS if len(jobs) >= _MIN_BLOCKS_FOR_THREADS else 1)
+
+
+def _weighted_gram(A: np.ndarray, w: np.ndarray | None = None, mu: np.ndarray | None = None) -> np.ndarray:
+    """``A.T @ diag(w) @ A`` in row blocks (no n x p temporary), summed in block order.
+
+    With ``mu`` instead of ``w`` the IRLS weights ``max(mu (1 - mu), eps)`` are formed block by
+    block (no n-vector)."""
     n, p = A.shape
+    eps = np.finfo(float).eps
+    bufs = [np.empty((min(_BLOCK, n), p), order="F") for _ in range(min(_THREADS, -(-n // _BLOCK)))]
+
+    def block(lo: int, hi: int, slot: int) -> np.ndarray:
+        if w is None:
+            wb = np.subtract(1.0, mu[lo:hi])
+            wb *= mu[lo:hi]
+            np.maximum(wb, eps, out=wb)
+        else:
+            wb = w[lo:hi]
+        sw = np.sqrt(wb)
+        B = bufs[slot][:hi - lo]
+        np.multiply(A[lo:hi], sw[:, None], out=B)
+        return B.T @ B
+
     H = np.zeros((p, p))
-    sw = np.sqrt(w)
-    buf = np.empty((min(_BLOCK, n), p), order="F")
-    for i in range(0, n, _BLOCK):
-        B = buf[:min(_BLOCK, n - i)]
-        np.multiply(A[i:i + _BLOCK], sw[i:i + _BLOCK, None], out=B)
-        H += B.T @ B
+    for G in _in_blocks(n, block):
+        H += G
     return H
 
 
@@ -96,6 +123,26 @@ def _logit_mu(eta: np.ndarray) -> np.ndarray:
     e = np.clip(eta, -30.0, 30.0)
     np.exp(e, out=e)
     return np.divide(e, e + 1.0, out=e)
+
+
+def _mu_and_deviance(eta: np.ndarray, is_one: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(_logit_mu(eta), _binomial_deviance(y, mu, is_one))`` in row blocks (threads);
+    elementwise the same operations, and the deviance summed over the whole vector."""
+    mu = np.empty_like(eta)
+    t = np.empty_like(eta)
+
+    def block(lo: int, hi: int, slot: int) -> None:
+        e = mu[lo:hi]
+        np.clip(eta[lo:hi], -30.0, 30.0, out=e)
+        np.exp(e, out=e)
+        np.divide(e, e + 1.0, out=e)
+        tb = t[lo:hi]
+        np.subtract(1.0, e, out=tb)
+        np.copyto(tb, e, where=is_one[lo:hi])
+        np.log(tb, out=tb)
+
+    _in_blocks(eta.size, block)
+    return mu, float(-2.0 * t.sum())
 
 
 def _binomial_deviance(y: np.ndarray, mu: np.ndarray, is_one: np.ndarray | None = None) -> float:
@@ -117,6 +164,8 @@ def fit_logit(A: np.ndarray, cols: Sequence[str], y: np.ndarray, maxit: int = 25
     ``(X' W X) d = X' (y - mu)`` with the columns equilibrated, which is R's weighted
     least-squares update written as an increment. ``gram`` is ``X'X`` if already computed:
     R's start gives every row the weight ``mu (1 - mu) = 3/16``, so the first step reuses it.
+    The elementwise steps and ``X' W X`` run in fixed row blocks in up to two threads; the
+    results do not depend on the number of threads.
     """
     if A.dtype != np.float64:
         A = A.astype(np.float64)
@@ -133,8 +182,7 @@ def fit_logit(A: np.ndarray, cols: Sequence[str], y: np.ndarray, maxit: int = 25
     converged = False
     for _ in range(maxit):
         eta = A @ coef
-        mu = _logit_mu(eta)
-        dev = _binomial_deviance(y, mu, is_one)
+        mu, dev = _mu_and_deviance(eta, is_one)
         if not np.isfinite(dev):
             raise EstimationError("the propensity logit diverged (non-finite deviance); check for "
                                   "separation or extreme covariate values")
@@ -142,12 +190,14 @@ def fit_logit(A: np.ndarray, cols: Sequence[str], y: np.ndarray, maxit: int = 25
             converged = True
             break
         dev_old = dev
-        w = np.subtract(1.0, mu)
-        w *= mu
-        np.maximum(w, np.finfo(float).eps, out=w)
-        coef = coef + _newton_solve(_weighted_gram(A, w), A.T @ (y - mu), scale)
-    with np.errstate(over="ignore"):
-        p = 1.0 / (1.0 + np.exp(-eta))
+        coef = coef + _newton_solve(_weighted_gram(A, mu=mu), A.T @ (y - mu), scale)
+    p = np.empty_like(eta)
+
+    def fitted(lo: int, hi: int, slot: int) -> None:
+        with np.errstate(over="ignore"):  # per thread: numpy's error state is thread-local
+            np.divide(1.0, 1.0 + np.exp(-eta[lo:hi]), out=p[lo:hi])
+
+    _in_blocks(eta.size, fitted)
     fitted_edge = np.mean((p < _SEPARATION_EPS) | (p > 1 - _SEPARATION_EPS)) > 0
     perfect = bool(np.all(np.abs(y - p) < 1e-6))
     if perfect or (fitted_edge and np.abs(coef * A.std(axis=0)).max() > 15):

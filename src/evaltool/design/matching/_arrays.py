@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from evaltool._arrow import from_numpy, take
+from evaltool._arrow import call, from_numpy
 from evaltool.design.matching.result import MatchResult
 from evaltool.terms import is_arrow
 
@@ -85,7 +85,8 @@ class MatchArrays:
         """``pairs()`` as a pyarrow Table (labels = 0-based row positions)."""
         import pyarrow as pa
 
-        o = np.lexsort((self.slot, self.f))
+        # (focal row, slot) pairs are unique: one sort of a combined key (= the lexsort order)
+        o = np.argsort(self.f * (self.k + 1) + self.slot)
         f, m, slot = self.f[o], self.m[o], self.slot[o]
         counts = np.bincount(f, minlength=self.n)
         set_id = np.cumsum(counts > 0)
@@ -98,8 +99,9 @@ class MatchArrays:
         """``matched_data()`` as a pyarrow Table: kept rows plus weights, subclass, distance."""
         import pyarrow as pa
 
-        keep = np.flatnonzero(self.w > 0)
-        out = take(self.data, keep)
+        kept = self.w > 0
+        keep = np.flatnonzero(kept)
+        out = call("filter", self.data, from_numpy(kept))  # = take(keep), chunk by chunk
         sub = (pa.nulls(keep.size, pa.int64()) if self.sub is None else
                from_numpy(self.sub[keep], null=self.sub[keep] == 0))
         extra = [("weights", from_numpy(self.w[keep])), ("subclass", sub)]

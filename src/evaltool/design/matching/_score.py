@@ -28,33 +28,64 @@ _INF = float("inf")
 def stable_argsort(x: np.ndarray) -> np.ndarray:
     """``np.argsort(x, kind="stable")`` (R's ``order()``), faster on floats with few ties.
 
-    numpy's unstable sort is several times faster than its stable one; ties (equal values)
-    are then put back in index order, which is exactly the stable order. With many ties,
-    or NaN, the stable sort itself is used.
+    numpy sorts plain numbers several times faster than it argsorts them, so a float64
+    array is sorted as int64 keys whose high bits order like the floats (the IEEE bit
+    pattern, negatives flipped; ``-0.0`` as ``0.0``) and whose low bits hold the row:
+    the row comes out of the sorted keys. Rows whose values agree in the kept high bits
+    (equal values, or values within about 2^-40 relative) are then put in (value, row)
+    order, which is exactly the stable order. With many such rows, or NaN, the stable
+    sort itself is used.
     """
     x = np.asarray(x)
-    if x.dtype.kind != "f" or x.size < 2:
+    n = x.size
+    if x.dtype.kind != "f" or n < 2 or n >= 1 << 31:
         return np.argsort(x, kind="stable")
-    o = np.argsort(x)
-    v = x[o]
-    if np.isnan(v[-1]):
+    x = x.astype(np.float64, copy=False)
+    bits = np.add(x, 0.0).view(np.int64)  # -0.0 + 0.0 = 0.0: signed zeros tie, as in the sort
+    if np.isnan(x).any():
         return np.argsort(x, kind="stable")
-    tie = v[1:] == v[:-1]
+    shift = max(int(n - 1).bit_length(), 1)
+    key = bits ^ ((bits >> 63) & np.int64(0x7FFFFFFFFFFFFFFF))  # monotone in the float value
+    low = np.int64((1 << shift) - 1)
+    packed = key & ~low
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    o = packed & low
+    packed >>= shift
+    tie = packed[1:] == packed[:-1]  # same high bits: order these rows by (value, row)
     n_tie = int(np.count_nonzero(tie))
     if n_tie == 0:
         return o
-    if n_tie > x.size // 8:
+    if n_tie > n // 8:
         return np.argsort(x, kind="stable")
-    in_run = np.zeros(x.size, dtype=bool)
+    _order_runs(o, tie, key)
+    return o
+
+
+def _order_runs(o: np.ndarray, tie: np.ndarray, key: np.ndarray) -> None:
+    """Put every run of ``o`` marked by ``tie`` (``tie[k]``: ``o[k]`` and ``o[k + 1]`` in one
+    run) in (``key``, row) order, in place."""
+    in_run = np.zeros(o.size, dtype=bool)
     in_run[1:] = tie
     in_run[:-1] |= tie
     at = np.flatnonzero(in_run)
-    starts = np.ones(x.size, dtype=bool)
+    starts = np.ones(o.size, dtype=bool)
     starts[1:] = ~tie
     run = np.cumsum(starts[at])
     sub = o[at]
-    o[at] = sub[np.lexsort((sub, run))]
-    return o
+    o[at] = sub[np.lexsort((sub, key[sub], run))]
+
+
+def descending_stable(asc: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Rows in decreasing ``score``, ties in row order (``stable_argsort(-score)`` order),
+    from rows in increasing stable order ``asc``: reversed, then every run of equal scores
+    reversed back."""
+    desc = asc[::-1].copy()
+    v = score[desc]
+    tie = v[1:] == v[:-1]
+    if tie.any():
+        _order_runs(desc, tie, np.zeros(score.size, dtype=np.int64))
+    return desc
 
 
 class Blocks:
@@ -76,22 +107,27 @@ class Blocks:
 
     def __init__(self, score: np.ndarray, gpos: np.ndarray, controls: np.ndarray,
                  strata: np.ndarray, pad: int = 1, by_pos: np.ndarray | None = None) -> None:
+        self._before = None  # one stratum: controls before each sorted position
         if strata.any():
             order = controls[np.lexsort((gpos[controls], strata[controls]))]
             uniq, starts, counts = np.unique(strata[order], return_index=True, return_counts=True)
+            order_gpos = gpos[order]
         else:  # one stratum: the controls in sorted order, read off the sort in O(n)
             if by_pos is None:  # the sort itself (the inverse of gpos)
                 by_pos = np.empty(gpos.size, dtype=np.int64)
                 by_pos[gpos] = np.arange(gpos.size)
             is_ctrl = np.zeros(gpos.size, dtype=bool)
             is_ctrl[controls] = True
-            order = by_pos[is_ctrl[by_pos]]
+            at_pos = is_ctrl[by_pos]
+            order_gpos = np.flatnonzero(at_pos)
+            order = by_pos[order_gpos]
+            self._before = np.cumsum(at_pos) - at_pos
             uniq, starts, counts = np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([order.size])
         n_blocks = uniq.size
         size = order.size + 2 * pad * n_blocks
         self.row = np.full(size, -1, dtype=np.int64)
         self.val = np.empty(size, dtype=float)
-        self.gpos = np.zeros(size, dtype=np.int64)
+        self.gpos = np.empty(size, dtype=np.int64)
         self.block_start = {}
         offset = 0
         for code, st, cnt in zip(uniq.tolist(), starts.tolist(), counts.tolist()):
@@ -101,8 +137,8 @@ class Blocks:
             sl = slice(offset + pad, offset + pad + cnt)
             members = order[st:st + cnt]
             self.row[sl] = members
-            self.val[sl] = score[members]
-            self.gpos[sl] = gpos[members]
+            np.take(score, members, out=self.val[sl])
+            self.gpos[sl] = order_gpos[st:st + cnt]
             self.val[offset + pad + cnt:offset + 2 * pad + cnt] = _INF
             self.gpos[offset + pad + cnt:offset + 2 * pad + cnt] = -1
             offset += cnt + 2 * pad
@@ -115,6 +151,8 @@ class Blocks:
         if len(self.block_start) == 1 and 0 in self.block_start and not codes.any():
             off, cnt = self.block_start[0]
             base = off + self.pad
+            if self._before is not None:  # counted, not searched: O(n)
+                return base + self._before[gpos[units]]
             return base + np.searchsorted(self.gpos[base:base + cnt], gpos[units])
         for code in np.unique(codes).tolist():
             if code not in self.block_start:
@@ -137,36 +175,39 @@ def match_without_replacement(score: np.ndarray, gpos: np.ndarray, order: np.nda
     """
     n = order.size
     out = np.full((n, ratio), -1, dtype=np.int64)
+    # the union-find as lists (read and written most, in chains); the scores as a memoryview:
+    # no float object per control to build, and the reads stay in contiguous memory
     lp = list(range(blocks.val.size))
     rp = lp.copy()
-    val = blocks.val.tolist()
-    # sorted positions are read only to break exact distance ties: no list of them
+    val = memoryview(blocks.val)
+    # sorted positions are read only to break exact distance ties
     bpos = blocks.gpos
-    st_list = score[order].tolist()
     lo_a = gpos[order]
     hi_a = lo_a.copy()
-    lo, hi = lo_a.tolist(), hi_a.tolist()
-    start = right0.tolist()
     w = np.finfo(float).max if width is None else float(width)  # sentinels (inf) never match
-    active = np.flatnonzero(right0 >= 0).tolist()
+    active = np.flatnonzero(right0 >= 0)
     for r in range(ratio):
-        chosen = [-1] * n
         if closest:
-            _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w, chosen)
+            chosen = [-1] * n
+            _closest_round(active.tolist(), right0.tolist(), score[order].tolist(), lo_a.tolist(),
+                           hi_a.tolist(), lp, rp, val, bpos, w, chosen)
+            col = np.asarray(chosen, dtype=np.int64)
+            hit = np.flatnonzero(col >= 0)
+            col = col[hit]
         else:
-            _ordered_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w, chosen)
-        col = np.asarray(chosen, dtype=np.int64)
-        hit = np.flatnonzero(col >= 0)
-        out[hit, r] = blocks.row[col[hit]]
+            col = np.asarray(_ordered_round(active, right0[active].tolist(), score[order[active]].tolist(),
+                                            lo_a, hi_a, lp, rp, val, bpos, w), dtype=np.int64)
+            took = col >= 0
+            hit, col = active[took], col[took]
+        out[hit, r] = blocks.row[col]
         # next round: the focal units matched in this one, in processing order (MatchIt
         # loops ind_focal), with the span [lo, hi] of sorted positions they now hold
-        active = hit.tolist()
-        if not active or r == ratio - 1:
+        active = hit
+        if not active.size or r == ratio - 1:
             break
-        g = blocks.gpos[col[hit]]
+        g = blocks.gpos[col]
         lo_a[hit] = np.minimum(lo_a[hit], g)
         hi_a[hit] = np.maximum(hi_a[hit], g)
-        lo, hi = lo_a.tolist(), hi_a.tolist()
     return out
 
 
@@ -177,30 +218,41 @@ def _find(parent: list, i: int) -> int:
     return i
 
 
-def _ordered_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w, chosen):
-    for i in active:
-        s = start[i]
-        # nearest unused to the left (path halving inline for speed)
+def _ordered_round(active, starts, targets, lo, hi, lp, rp, val, bpos, w) -> list:
+    """One round over the focal units ``active`` (insertion indexes ``starts``, scores
+    ``targets``, as lists) in order; the block index each one takes (-1: none within ``w``)."""
+    chosen = [-1] * len(starts)
+    for k, s, t in zip(range(len(starts)), starts, targets):
+        # nearest unused to the left and to the right: union-find with path halving, inline
         a = s - 1
-        while lp[a] != a:
-            lp[a] = lp[lp[a]]
-            a = lp[a]
+        p = lp[a]
+        while p != a:
+            g = lp[p]
+            lp[a] = g
+            a = g
+            p = lp[a]
         b = s
-        while rp[b] != b:
-            rp[b] = rp[rp[b]]
-            b = rp[b]
-        t = st_list[i]
+        p = rp[b]
+        while p != b:
+            g = rp[p]
+            rp[b] = g
+            b = g
+            p = rp[b]
         dl = t - val[a]
         dr = val[b] - t
-        if dl < dr or (dl == dr and lo[i] - bpos[a] <= bpos[b] - hi[i]):
-            c, d = a, dl
-        else:
-            c, d = b, dr
-        if d > w:
+        if dl < dr:
+            c = a
+        elif dl > dr:
+            c, dl = b, dr
+        else:  # exact tie: MatchIt's rule on sorted positions (rare, so read from the arrays)
+            i = active[k]
+            c = a if lo[i] - bpos[a] <= bpos[b] - hi[i] else b
+        if dl > w:
             continue
         lp[c] = c - 1
         rp[c] = c + 1
-        chosen[i] = c
+        chosen[k] = c
+    return chosen
 
 
 def _nearest(i, start, st_list, lo_i, hi_i, lp, rp, val, bpos):

@@ -18,6 +18,7 @@ from evaltool.design.matching._mahalanobis import (
 )
 from evaltool.design.matching._score import (
     Blocks,
+    descending_stable,
     match_with_replacement,
     match_without_replacement,
     matching_scale,
@@ -48,29 +49,36 @@ def match_nearest(data: Any, treatment: str, covariates: tuple[str, ...],
                       f"eligible {prep.other_name} for {elig_focal.size} {prep.focal_name} x ratio "
                       f"{spec.ratio} = {spec.ratio * elig_focal.size}; some {prep.focal_name} units "
                       f"get fewer matches", DataWarning, stacklevel=4)
-    order = _processing_order(prep, elig_focal, spec)
+    # the stable sort of the score: the processing order and the score matching both read it
+    by_pos = stable_argsort(prep.score) if prep.score is not None else None
+    order = _processing_order(prep, elig_focal, spec, by_pos)
     if spec.is_mahalanobis or spec.mahvars is not None:
         sets = _run_mahalanobis(data, prep, order, elig_ctrl, spec)
     else:
-        sets = _run_score(prep, order, elig_ctrl, spec)
+        sets = _run_score(prep, order, elig_ctrl, spec, by_pos)
     return _assemble(data, treatment, covariates, spec, prep, order, sets, n)
 
 
-def _processing_order(prep: Prepared, elig: np.ndarray, spec: MatchSpec) -> np.ndarray:
+def _processing_order(prep: Prepared, elig: np.ndarray, spec: MatchSpec,
+                      by_pos: np.ndarray | None) -> np.ndarray:
+    """Focal rows in the order they choose; ``by_pos`` is ``stable_argsort(prep.score)``.
+
+    ``largest`` is ``elig[stable_argsort(-score[elig])]`` and ``smallest``
+    ``elig[stable_argsort(score[elig])]`` (R's ``order()``), both read off ``by_pos``."""
     how = spec.order
     if how == "random":
         return np.random.default_rng(spec.seed).permutation(elig)
     if how in ("data", "closest") or prep.score is None:
         return elig
-    s = prep.score[elig]
-    if how == "largest":
-        return elig[stable_argsort(-s)]
-    return elig[stable_argsort(s)]
+    is_elig = np.zeros(prep.score.size, dtype=bool)
+    is_elig[elig] = True
+    asc = by_pos[is_elig[by_pos]]
+    return descending_stable(asc, prep.score) if how == "largest" else asc
 
 
-def _run_score(prep: Prepared, order: np.ndarray, ctrl: np.ndarray, spec: MatchSpec):
+def _run_score(prep: Prepared, order: np.ndarray, ctrl: np.ndarray, spec: MatchSpec,
+               by_pos: np.ndarray):
     score, strata = prep.score, prep.strata
-    by_pos = stable_argsort(score)
     gpos = np.empty(score.size, dtype=np.int64)
     gpos[by_pos] = np.arange(score.size)
     pad = spec.ratio if spec.replace else 1

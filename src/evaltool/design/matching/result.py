@@ -33,8 +33,8 @@ def weights_from_pairs(n: int, focal_rows: np.ndarray, matched_rows: np.ndarray)
         return w
     counts = np.bincount(focal_rows, minlength=n)
     w[counts > 0] = 1.0
-    contrib = np.zeros(n)
-    np.add.at(contrib, matched_rows, 1.0 / counts[focal_rows])
+    # summed in pair order, as np.add.at would (bincount adds the weights one by one)
+    contrib = np.bincount(matched_rows, weights=1.0 / counts[focal_rows], minlength=n)
     matched = contrib > 0
     w[matched] = contrib[matched] * matched.sum() / contrib[matched].sum()
     return w
@@ -48,8 +48,8 @@ def subclass_from_pairs(n: int, focal_rows: np.ndarray, matched_rows: np.ndarray
         return sub
     has = np.zeros(n, dtype=bool)
     has[focal_rows] = True
-    ids = np.cumsum(has) * has
-    sub[has] = ids[has]
+    ids = np.cumsum(has)
+    np.multiply(ids, has, out=sub)
     sub[matched_rows] = ids[focal_rows]
     return sub
 
