@@ -9,7 +9,7 @@ sensitivity analyses with the specification curve and both reports.
 
 Each case is one executor (``--workers``: 1 = everything in one process, 2 = the run's parallel work
 on two worker processes) and, with ``--src LABEL=PATH``, one checkout's ``src`` (e.g. the code at
-the start of a session beside the current one). Runs alternate round-robin ``--repeat`` times;
+the start of a session beside the current one; it runs in one process, without ``--workers``). Runs alternate round-robin ``--repeat`` times;
 the table shows medians of the wall time, the CPU time (user + system, worker processes included),
 the peak RSS of the largest process and the peak of the whole process tree's memory (the sum of the
 processes' proportional set sizes, PSS, sampled every 0.2 s with ``psutil``, which the ``dask`` and
@@ -157,7 +157,8 @@ def main() -> int:
         folder = cfg.parent
         truth = 100 * json.loads((folder / "truth.json").read_text(encoding="utf-8"))["att"][
             "internship_or_wage_subsidy_52w"]
-        cases = [(label, w) for label in sources for w in args.workers]
+        # another checkout (e.g. a session's starting code) may predate --workers: it runs as it did, in one process
+        cases = [(label, w) for label in sources for w in (args.workers if label == "this checkout" else [1])]
         runs: dict[tuple[str, int], list[tuple[float, float, float, float]]] = {c: [] for c in cases}
         lower: list[float] = []
         results: dict[tuple[str, int], bytes] = {}
@@ -165,8 +166,8 @@ def main() -> int:
             for r in range(repeat):
                 for label, w in cases:
                     out = Path(tmp) / f"{label.replace(' ', '_')}-{w}-{r}"
-                    cmd = [sys.executable, "-m", "evaltool.cli", "run", str(cfg), "--out", str(out),
-                           "--workers", str(w)]
+                    cmd = [sys.executable, "-m", "evaltool.cli", "run", str(cfg), "--out", str(out)]
+                    cmd += ["--workers", str(w)] if label == "this checkout" else []
                     runs[(label, w)].append(measure_tree(cmd, envs[label]))
                     results[(label, w)] = (out / "results.json").read_bytes()
                 wall, _peak, _cpu, _ = measure_cpu([sys.executable, "-c", LOWER, str(folder / "persons.parquet"),
@@ -176,7 +177,7 @@ def main() -> int:
             walls, cpus, peaks, trees = zip(*runs[(label, w)])
             doc = json.loads(results[(label, w)])
             eff = {e["outcome"]: e for e in doc["effects"]}["internship_or_wage_subsidy_52w"]
-            same = "same" if all(results[(label, v)] == results[(label, w)] for v in args.workers) else "DIFFER"
+            same = "same" if all(results[c] == results[(label, w)] for c in cases if c[0] == label) else "DIFFER"
             print(f"| {n:,} | {label} | {w} | {statistics.median(walls):.1f} | {statistics.median(cpus):.1f} | "
                   f"{statistics.median(peaks):,.0f} | {statistics.median(trees):,.0f} | {statistics.median(lower):.1f} | "
                   f"{eff['estimate']:+.2f} ({truth:+.1f}) | {same} |", flush=True)
