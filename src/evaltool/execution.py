@@ -42,6 +42,9 @@ __all__ = ["ExecutorSpec", "Executor", "SequentialExecutor", "ProcessExecutor", 
            "get_executor", "executor_scope", "replicate_seeds", "chunked"]
 
 
+MAX_WORKERS = 256  # worker processes of one executor (a config's `execution.workers`, `estimate(n_jobs=...)`)
+
+
 def _import(modules: tuple[str, ...]) -> None:
     import importlib
 
@@ -87,14 +90,18 @@ class ExecutorSpec:
     def __post_init__(self) -> None:
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or \
                 not (self.workers >= 1 or self.workers == -1):
-            raise ConfigError(f"`workers` must be an integer >= 1 or -1 (all cores); got {self.workers!r}")
+            raise ConfigError(f"`workers` must be an integer >= 1 or -1 (all cores); got {self.workers!r}",
+                              key="workers")
+        if self.workers > MAX_WORKERS:
+            raise ConfigError(f"`workers` must be an integer <= {MAX_WORKERS}; got {self.workers}", key="workers")
         if self.scheduler is not None and not (
                 self.scheduler == "local" or "://" in str(self.scheduler)):
             raise ConfigError(f"`scheduler` must be 'local' or an address like 'tcp://host:8786'; "
-                              f"got {self.scheduler!r}")
+                              f"got {self.scheduler!r}", key="scheduler")
         if isinstance(self.threads_per_worker, bool) or not isinstance(self.threads_per_worker, int) \
                 or self.threads_per_worker < 1:
-            raise ConfigError(f"`threads_per_worker` must be an integer >= 1; got {self.threads_per_worker!r}")
+            raise ConfigError(f"`threads_per_worker` must be an integer >= 1; got {self.threads_per_worker!r}",
+                              key="threads_per_worker")
 
 
 class Executor(ABC):

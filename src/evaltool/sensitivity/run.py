@@ -190,7 +190,7 @@ def run_sensitivity(design: Design, effects: EffectResult, data: pd.DataFrame | 
             notes += nn
         out["cluster"] = pd.DataFrame(crows)
         out["headline_interval"] = heads
-    if spec.specification_curve is not None and finish_curve is not None:
+    if finish_curve is not None:
         out.update(finish_curve())
     frames = {k: v for k, v in out.items() if isinstance(v, pd.DataFrame) and len(v)}
     return SensitivityResult(**frames, headline_interval=out.get("headline_interval", {}),

@@ -21,6 +21,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from evaltool.execution import MAX_WORKERS
 from evaltool._checks import check_bool, check_choice, check_int, check_number
 from evaltool.exceptions import ConfigError, EvaltoolError
 from evaltool.terms import parse_term
@@ -39,7 +40,7 @@ DIFFERENCE_ONLY = ("abadie_imbens", "m_estimation")
 """Variance strategies for the matching (difference) estimator only."""
 ADJUSTMENTS = ("holm", "bh", "none")
 N_BOOT = (50, 100_000)
-N_JOBS = (1, 256)
+N_JOBS = (1, MAX_WORKERS)
 
 
 def canonical_variance(name: str) -> str:
