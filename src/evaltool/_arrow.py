@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["to_numpy", "from_numpy", "take", "call", "is_string", "string_codes"]
+__all__ = ["to_numpy", "from_numpy", "call", "is_string", "string_codes"]
 
 _FLOATS = {"double": "float64", "float": "float32", "halffloat": "float16"}
 
@@ -80,11 +80,6 @@ def call(kernel: str, *args: Any) -> Any:
     from pyarrow._compute import call_function
 
     return call_function(kernel, list(args))
-
-
-def take(table: Any, rows: np.ndarray) -> Any:
-    """Rows of a pyarrow Table by position."""
-    return call("take", table, from_numpy(np.asarray(rows, dtype=np.int64)))
 
 
 def is_string(arrow_type: Any) -> bool:

@@ -101,7 +101,7 @@ class MatchArrays:
 
         kept = self.w > 0
         keep = np.flatnonzero(kept)
-        out = call("filter", self.data, from_numpy(kept))  # = take(keep), chunk by chunk
+        out = call("filter", self.data, from_numpy(kept))  # the kept rows in order, chunk by chunk
         sub = (pa.nulls(keep.size, pa.int64()) if self.sub is None else
                from_numpy(self.sub[keep], null=self.sub[keep] == 0))
         extra = [("weights", from_numpy(self.w[keep])), ("subclass", sub)]
