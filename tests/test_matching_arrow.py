@@ -267,9 +267,22 @@ def test_logit_does_not_depend_on_its_threads(monkeypatch):
     one = fit_propensity(d, "t", covs)
     np.testing.assert_array_equal(two.score_values, one.score_values)
     np.testing.assert_array_equal(two.coefficients.to_numpy(), one.coefficients.to_numpy())
-    w = np.random.default_rng(1).random(len(d))
+    # the block passes equal the dense formulas (up to the order of summation)
     A = one.design_matrix.to_numpy()
-    np.testing.assert_allclose(_logit._weighted_gram(A, w), (A * w[:, None]).T @ A, rtol=1e-10)
+    y = d["t"].to_numpy(dtype=float)
+    D = _logit.as_design(A)
+    z01 = np.array([-0.3, 0.7])
+    gram, xz = _logit._gram_pass(D, y == 1, z01)
+    np.testing.assert_allclose(gram, A.T @ A, rtol=1e-10)
+    np.testing.assert_allclose(xz, A.T @ np.where(y == 1, 0.7, -0.3), rtol=1e-10)
+    coef = one.coefficients.to_numpy() * 0.5
+    eta = np.empty(len(d))
+    dev, H, g = _logit._newton_pass(D, coef, y, y == 1, eta)
+    mu = 1.0 / (1.0 + np.exp(-(A @ coef)))
+    np.testing.assert_allclose(eta, A @ coef, rtol=1e-12)
+    np.testing.assert_allclose(dev, -2.0 * np.sum(y * np.log(mu) + (1 - y) * np.log1p(-mu)), rtol=1e-10)
+    np.testing.assert_allclose(H, (A * (mu * (1 - mu))[:, None]).T @ A, rtol=1e-10)
+    np.testing.assert_allclose(g, A.T @ (y - mu), rtol=1e-9, atol=1e-9)
 
 
 def test_balance_and_estimate_read_a_pyarrow_matched_design_as_the_pandas_one():

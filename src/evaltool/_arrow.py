@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["to_numpy", "from_numpy", "call", "is_string", "string_codes"]
+__all__ = ["to_numpy", "chunk_values", "numpy_dtype", "from_numpy", "call", "is_string", "string_codes"]
 
 _FLOATS = {"double": "float64", "float": "float32", "halffloat": "float16"}
 
 
-def _numpy_dtype(arrow_type: Any) -> np.dtype | None:
+def numpy_dtype(arrow_type: Any) -> np.dtype | None:
+    """The numpy dtype of a pyarrow number or bool type (None for any other type)."""
     name = str(arrow_type)
     name = _FLOATS.get(name, name)
     if name in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -29,8 +30,9 @@ def _numpy_dtype(arrow_type: Any) -> np.dtype | None:
     return None
 
 
-def _chunk(arr: Any) -> np.ndarray:
-    dtype = _numpy_dtype(arr.type)
+def chunk_values(arr: Any) -> np.ndarray:
+    """One pyarrow Array (a chunk) as numpy: a read-only view of its numbers where possible."""
+    dtype = numpy_dtype(arr.type)
     n, off = len(arr), arr.offset
     if dtype is None:
         return arr.to_numpy(zero_copy_only=False)
@@ -50,11 +52,11 @@ def to_numpy(col: Any) -> np.ndarray:
     check ``null_count`` first). Read-only views where possible."""
     chunks = col.chunks if hasattr(col, "chunks") else [col]
     if not chunks:
-        dtype = _numpy_dtype(col.type)
+        dtype = numpy_dtype(col.type)
         return np.empty(0, dtype=dtype if dtype is not None else object)
     if len(chunks) == 1:
-        return _chunk(chunks[0])
-    return np.concatenate([_chunk(c) for c in chunks])
+        return chunk_values(chunks[0])
+    return np.concatenate([chunk_values(c) for c in chunks])
 
 
 def from_numpy(values: np.ndarray, null: np.ndarray | None = None) -> Any:
@@ -90,8 +92,11 @@ def is_string(arrow_type: Any) -> bool:
             or pa.types.is_string_view(arrow_type))
 
 
-def string_codes(columns: list) -> list[tuple[np.ndarray, list]]:
+def string_codes(columns: list, compact: bool = False) -> list[tuple[np.ndarray, list]]:
     """:func:`evaltool.terms.level_codes` of pyarrow string columns (sorted levels; -1 = null).
+
+    int64 codes, or with ``compact`` the smallest signed integer type that holds them
+    (a design matrix only compares them with each level).
 
     Every chunk of every column is dictionary-encoded by pyarrow's hash kernel, the chunks
     shared among threads (the kernel releases the GIL); the chunks' small dictionaries are
@@ -108,12 +113,13 @@ def string_codes(columns: list) -> list[tuple[np.ndarray, list]]:
         words = [p.dictionary.to_pylist() for p in parts]
         levels = sorted(set(w for ws in words for w in ws))
         pos = {w: k for k, w in enumerate(levels)}
-        codes = np.empty(sum(len(p) for p in parts), dtype=np.int64)
+        dtype = np.promote_types(np.int8, np.min_scalar_type(len(levels))) if compact else np.int64
+        codes = np.empty(sum(len(p) for p in parts), dtype=dtype)
         off = 0
         for p, ws in zip(parts, words):
             seg = codes[off:off + len(p)]
             if len(p):
-                np.take(np.array([pos[w] for w in ws] or [-1], dtype=np.int64), to_numpy(p.indices), out=seg)
+                np.take(np.array([pos[w] for w in ws] or [-1], dtype=dtype), to_numpy(p.indices), out=seg)
             if p.null_count:
                 seg[to_numpy(p.is_null())] = -1
             off += len(p)

@@ -41,8 +41,8 @@ import numpy as np
 
 from evaltool.exceptions import DataError, EvaltoolError
 
-__all__ = ["Term", "parse_term", "design_matrix", "design_array", "term_columns", "is_categorical",
-           "is_arrow", "column_names", "n_missing", "level_codes"]
+__all__ = ["Term", "parse_term", "design_matrix", "design_array", "design_blocks", "term_columns",
+           "is_categorical", "is_arrow", "column_names", "n_missing", "level_codes"]
 
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _PATTERNS = (
@@ -243,22 +243,30 @@ def _column(data, col: str):
     return data.column(col) if is_arrow(data) else data[col]
 
 
-def _blocks(data, term: Term, all_levels: bool, as_bool: bool = False,
-            coded: dict | None = None) -> list[tuple[str, np.ndarray]]:
-    """Named columns of one simple (non-interaction) term (dummies as bool with ``as_bool``;
-    ``coded``: :func:`level_codes` of some columns, already computed)."""
+def _blocks(data, term: Term, all_levels: bool, sources: bool = False,
+            coded: dict | None = None) -> list[tuple[str, Any]]:
+    """Named columns of one simple (non-interaction) term as float arrays, or with ``sources``
+    as :class:`evaltool._fill.Design` sources (dummies as ``Level``, a numeric pyarrow
+    column as itself); ``coded``: :func:`level_codes` of some columns, already computed."""
     col = term.column
     series = _column(data, col)
     categorical = term.kind == "categorical" or (term.kind == "auto" and is_categorical(series))
     if categorical:
+        from evaltool._fill import Level
+
         prefix = f"C({col})" if term.kind == "categorical" else col
         codes, levels = coded[col] if coded and col in coded else level_codes(series)
         if not levels:
             raise DataError(f"categorical covariate {col!r} has no non-missing values")
         first = 0 if all_levels else 1
         return [(f"{prefix}{_level_label(lv)}",
-                 codes == k if as_bool else (codes == k).astype(float))
+                 Level(codes, k) if sources else (codes == k).astype(float))
                 for k, lv in enumerate(levels) if k >= first]
+    if sources and term.kind == "auto" and is_arrow(series):
+        from evaltool._arrow import numpy_dtype
+
+        if numpy_dtype(series.type) is not None:  # numbers (no nulls: checked by the caller)
+            return [(col, series)]
     x = _numeric(series, col)
     if term.kind == "log":
         x = x.astype(float, copy=False)
@@ -270,20 +278,20 @@ def _blocks(data, term: Term, all_levels: bool, as_bool: bool = False,
     if term.kind == "square":
         x = x.astype(float, copy=False)
         return [(f"I({col}^2)", x * x)]
-    return [(col, x if as_bool else x.astype(float, copy=False))]
+    return [(col, x if sources else x.astype(float, copy=False))]
 
 
 def term_columns(data: Any, term: Term | str, *, all_levels: bool = False,
-                 as_bool: bool = False, coded: dict | None = None) -> list[tuple[str, np.ndarray]]:
+                 sources: bool = False, coded: dict | None = None) -> list[tuple[str, Any]]:
     """The named design columns of one term, in R order.
 
-    Float arrays; with ``as_bool`` a categorical main effect's dummies stay bool and a
-    numeric column keeps its dtype (for filling a float matrix without temporaries).
-    ``coded`` maps columns to their :func:`level_codes` when already computed.
+    Float arrays; with ``sources`` a main effect's columns are
+    sources of an :class:`evaltool._fill.Design` (for filling a float matrix without
+    temporaries). ``coded`` maps columns to their :func:`level_codes` when already computed.
     """
     term = parse_term(term) if isinstance(term, str) else term
     if term.kind != "interaction":
-        return _blocks(data, term, all_levels, as_bool, coded)
+        return _blocks(data, term, all_levels, sources, coded)
     out: list[tuple[str, np.ndarray]] = [("", np.ones(len(data)))]
     for part in term.parts:
         nxt = []
@@ -297,6 +305,16 @@ def term_columns(data: Any, term: Term | str, *, all_levels: bool = False,
 def design_array(data: Any, terms: Iterable[str | Term], intercept: bool = True, *,
                  all_levels: bool = False) -> tuple[np.ndarray, list[str]]:
     """:func:`design_matrix` as a column-major float array (no pandas for a pyarrow Table)."""
+    from evaltool._blas import WORK_THREADS
+    design = design_blocks(data, terms, intercept, all_levels=all_levels)
+    return design.materialize(WORK_THREADS if len(data) >= 1 << 18 else 1), design.names
+
+
+def design_blocks(data: Any, terms: Iterable[str | Term], intercept: bool = True, *,
+                  all_levels: bool = False) -> Any:
+    """:func:`design_array` as an :class:`evaltool._fill.Design`: the columns' sources, written
+    block by block of rows or as a whole float matrix (same checks and messages)."""
+    from evaltool._fill import Design
     parsed = [parse_term(t) if isinstance(t, str) else t for t in terms]
     needed = list(dict.fromkeys(c for t in parsed for c in t.columns))
     available = column_names(data)
@@ -311,21 +329,14 @@ def design_array(data: Any, terms: Iterable[str | Term], intercept: bool = True,
                             f"before matching")
     coded = _string_columns_coded(data, parsed)
     names: list[str] = ["(Intercept)"] if intercept else []
-    arrays: list[Any] = [1.0] if intercept else []
+    sources: list[Any] = [1.0] if intercept else []
     for t in parsed:
-        for name, values in term_columns(data, t, all_levels=all_levels, as_bool=True, coded=coded):
+        for name, values in term_columns(data, t, all_levels=all_levels, sources=True, coded=coded):
             if name in names:
                 continue
             names.append(name)
-            arrays.append(values)
-    # Column-major, each column converted to float as it is written (no float temporaries),
-    # the columns shared among threads (numpy's casts release the GIL)
-    from evaltool._blas import WORK_THREADS, in_threads
-
-    matrix = np.empty((len(data), len(names)), order="F")
-    jobs = [lambda slot, j=j, v=v: matrix[:, j].__setitem__(slice(None), v) for j, v in enumerate(arrays)]
-    in_threads(jobs, WORK_THREADS if len(data) >= 1 << 18 else 1)
-    return matrix, names
+            sources.append(values)
+    return Design(len(data), sources, names)
 
 
 def _string_columns_coded(data: Any, parsed: list[Term]) -> dict:
@@ -338,7 +349,7 @@ def _string_columns_coded(data: Any, parsed: list[Term]) -> dict:
     simple = [p for t in parsed for p in (t.parts if t.kind == "interaction" else (t,))]
     cols = list(dict.fromkeys(p.column for p in simple if p.kind in ("auto", "categorical")
                               and is_string(data.schema.field(p.column).type)))
-    return dict(zip(cols, string_codes([data.column(c) for c in cols]))) if cols else {}
+    return dict(zip(cols, string_codes([data.column(c) for c in cols], compact=True))) if cols else {}
 
 
 def design_matrix(data: Any, terms: Iterable[str | Term], intercept: bool = True, *,

@@ -24,7 +24,7 @@ from evaltool._checks import check_columns
 from evaltool._result import LazyFields, ResultMixin, jsonable
 from evaltool.design._logit import blas_threads, check_rank, fit_logit
 from evaltool.exceptions import EvaltoolError
-from evaltool.terms import design_array, is_arrow, n_missing, normalise_terms
+from evaltool.terms import design_blocks, is_arrow, n_missing, normalise_terms
 
 __all__ = ["PropensityResult", "fit_propensity", "classifier_by_name", "treatment_indicator",
            "treatment_array"]
@@ -225,21 +225,24 @@ def fit_propensity(data: Any, treatment: str, covariates: str | Sequence[str],
     """
     terms = normalise_terms(covariates)
     treat = treatment_array(data, treatment)
-    A, cols = design_array(data, terms, intercept=True)
+    D = design_blocks(data, terms, intercept=True)
+    cols = D.names
     y = treat.astype(float)
+    A = None  # the float design matrix, built only when needed (a classifier; pandas input)
     if isinstance(model, str):
         if model not in ("logit", "glm"):
             raise EvaltoolError(f"`model` must be 'logit' or a classifier with predict_proba; got {model!r}")
         with blas_threads():
-            coef, p, eta = fit_logit(A, cols, y, gram=check_rank(A, cols))
+            coef, p, eta, _ = fit_logit(D, cols, y)
         name = "logit"
     else:
-        check_rank(A, cols)
+        check_rank(D, cols)
         if not (hasattr(model, "fit") and hasattr(model, "predict_proba")):
             raise EvaltoolError(f"`model` must be 'logit' or a classifier with fit/predict_proba; "
                                 f"got {type(model).__name__}")
         from sklearn.base import clone
 
+        A = D.materialize()
         est = clone(model)
         Xc = np.ascontiguousarray(A[:, 1:])
         est.fit(Xc, y.astype(int))
@@ -252,16 +255,17 @@ def fit_propensity(data: Any, treatment: str, covariates: str | Sequence[str],
     fields = dict(model=name, columns=tuple(cols), treatment=treatment, covariates=terms)
     arrays = dict(_p=p, _eta=eta)
     if is_arrow(data):  # no pandas until a pandas-valued field is read
-        return PropensityResult.lazy(fields, _builders(p, eta, coef, cols, A, treat, treatment), **arrays)
-    built = {k: f() for k, f in _builders(p, eta, coef, cols, A, treat, treatment, data.index).items()}
+        return PropensityResult.lazy(fields, _builders(p, eta, coef, cols, D, A, treat, treatment), **arrays)
+    built = {k: f() for k, f in _builders(p, eta, coef, cols, D, A, treat, treatment, data.index).items()}
     out = PropensityResult(**fields, **built)
     for k, v in arrays.items():
         object.__setattr__(out, k, v)
     return out
 
 
-def _builders(p, eta, coef, cols, A, treat, treatment, index=None) -> dict:
-    """Builders of the pandas-valued fields (on ``index``; a RangeIndex when None)."""
+def _builders(p, eta, coef, cols, D, A, treat, treatment, index=None) -> dict:
+    """Builders of the pandas-valued fields (on ``index``; a RangeIndex when None); the design
+    matrix ``A`` is built from the :class:`~evaltool._fill.Design` ``D`` unless given."""
     def idx():
         import pandas as pd
 
@@ -275,7 +279,10 @@ def _builders(p, eta, coef, cols, A, treat, treatment, index=None) -> dict:
     def frame():
         import pandas as pd
 
-        return pd.DataFrame(A, index=idx(), columns=list(cols), copy=False)
+        from evaltool._blas import WORK_THREADS
+
+        matrix = A if A is not None else D.materialize(WORK_THREADS)
+        return pd.DataFrame(matrix, index=idx(), columns=list(cols), copy=False)
 
     return {"scores": lambda: series(p, "distance"),
             "linear_predictor": lambda: series(eta, "logit"),
