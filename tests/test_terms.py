@@ -151,3 +151,32 @@ def test_design_array_does_not_depend_on_threads(monkeypatch):
     frame, names3 = design_array(table.to_pandas(), terms)
     assert names3 == names
     np.testing.assert_array_equal(frame, one)
+
+
+def test_design_blocks_write_any_row_range_across_chunks():
+    """A Design writes rows lo:hi of every column (numbers read chunk by chunk, dummies from
+    codes) as the whole float matrix has them, whatever the chunk and block boundaries."""
+    import pyarrow as pa
+
+    from evaltool.terms import design_blocks
+
+    rng = np.random.default_rng(6)
+    n = 2000
+    ages = rng.integers(18, 65, n)
+    x = rng.normal(size=n)
+    cuts = [0, 1, 1, 700, 1333, 1999, 2000]  # an empty chunk, one-row chunks
+    chunk = lambda v, t: pa.chunked_array([pa.array(v[a:b], type=t) for a, b in zip(cuts[:-1], cuts[1:])])  # noqa: E731
+    table = pa.Table.from_arrays(
+        [chunk(ages, pa.int32()), chunk(x, pa.float64()),
+         chunk(rng.choice(["dk", "vest", "ikke-vest"], n), pa.string()),
+         chunk(rng.choice(["a", "b", "c"], n), pa.string())],
+        names=["age", "x", "origin", "educ"])
+    terms = ["age", "x", "origin", "C(educ)", "age:origin", "x^2"]
+    design = design_blocks(table, terms)
+    whole = design.materialize()
+    frame, names = design_array(table.to_pandas(), terms)
+    assert design.names == names
+    np.testing.assert_array_equal(whole, frame)
+    buf = np.full((700, len(names)), np.nan, order="F")
+    for lo, hi in [(0, 1), (0, 700), (1, 2), (650, 1350), (1332, 2000), (1999, 2000), (5, 5)]:
+        np.testing.assert_array_equal(design.rows(lo, hi, buf), whole[lo:hi])
