@@ -175,9 +175,10 @@ def match_without_replacement(score: np.ndarray, gpos: np.ndarray, order: np.nda
     """
     n = order.size
     out = np.full((n, ratio), -1, dtype=np.int64)
-    # the union-find as lists (read and written most, in chains); the scores as a memoryview:
-    # no float object per control to build, and the reads stay in contiguous memory
-    lp = list(range(blocks.val.size))
+    # the union-find as lists (read and written most, in chains), None for a root (an unused
+    # control or a sentinel), so no int object per control is built; the scores as a
+    # memoryview: no float object per control either, and the reads stay in contiguous memory
+    lp = [None] * blocks.val.size
     rp = lp.copy()
     val = memoryview(blocks.val)
     # sorted positions are read only to break exact distance ties
@@ -212,9 +213,15 @@ def match_without_replacement(score: np.ndarray, gpos: np.ndarray, order: np.nda
 
 
 def _find(parent: list, i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
+    """The root from ``i`` (``parent[r] is None`` at a root), halving the path."""
+    p = parent[i]
+    while p is not None:
+        g = parent[p]
+        if g is None:
+            return p
+        parent[i] = g
+        i = g
+        p = parent[i]
     return i
 
 
@@ -223,18 +230,24 @@ def _ordered_round(active, starts, targets, lo, hi, lp, rp, val, bpos, w) -> lis
     ``targets``, as lists) in order; the block index each one takes (-1: none within ``w``)."""
     chosen = [-1] * len(starts)
     for k, s, t in zip(range(len(starts)), starts, targets):
-        # nearest unused to the left and to the right: union-find with path halving, inline
+        # nearest unused to the left and to the right: _find (union-find with path halving), inline
         a = s - 1
         p = lp[a]
-        while p != a:
+        while p is not None:
             g = lp[p]
+            if g is None:
+                a = p
+                break
             lp[a] = g
             a = g
             p = lp[a]
         b = s
         p = rp[b]
-        while p != b:
+        while p is not None:
             g = rp[p]
+            if g is None:
+                b = p
+                break
             rp[b] = g
             b = g
             p = rp[b]
@@ -283,7 +296,7 @@ def _closest_round(active, start, st_list, lo, hi, lp, rp, val, bpos, w, chosen)
         d, _, i, c = heapq.heappop(heap)
         if d > w:
             continue
-        if lp[c] != c or rp[c] != c:  # taken meanwhile: look again from the taken one
+        if lp[c] is not None or rp[c] is not None:  # taken meanwhile: look again from the taken one
             g = bpos[c]
             d2, c2 = _nearest(i, start, st_list, min(lo[i], g), max(hi[i], g), lp, rp, val, bpos)
             again -= 1
