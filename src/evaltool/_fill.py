@@ -74,8 +74,9 @@ class Design:
         self._sources = [_source(s) for s in sources]
 
     def rows(self, lo: int, hi: int, out: np.ndarray) -> np.ndarray:
-        """Rows ``lo:hi`` written into ``out`` (a float array of at least ``hi - lo`` rows and
-        ``p`` columns, column-major best); returns the filled ``out[:hi - lo]``."""
+        """Rows ``lo:hi`` written into the first ``p`` columns of ``out`` (a float array of at
+        least ``hi - lo`` rows, column-major best; further columns are left as they are);
+        returns ``out[:hi - lo]``."""
         out = out[:hi - lo]
         for j, s in enumerate(self._sources):
             _write(out[:, j], s, lo, hi)

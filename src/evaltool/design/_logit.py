@@ -50,14 +50,25 @@ def _in_blocks(n: int, work: Callable[[int, int, int], Any]) -> list:
 
 
 class _Scratch:
-    """Per-thread buffers for one pass: a column-major block of the design and n-vectors."""
+    """Per-thread buffers for one pass: a column-major block of the design and n-vectors.
+
+    A design of ``p = 3 (mod 4)`` columns gets one zero column more: OpenBLAS's ``syrk``
+    (``B'B``) on such blocks runs about 1.5x slower than on ``p + 1`` columns (measured
+    with 16384 x 15 blocks: 30 against 19 ms per million rows). :func:`_cols` takes the
+    design's columns of a block."""
 
     def __init__(self, D: Design, vectors: int) -> None:
         n, p = D.shape
         rows = min(_BLOCK, n)
         slots = min(_THREADS, max(1, -(-n // _BLOCK)))
-        self.blocks = [np.empty((rows, p), order="F") for _ in range(slots)]
+        width = p + 1 if p % 4 == 3 else p
+        self.blocks = [np.zeros((rows, width), order="F") for _ in range(slots)]
         self.vectors = [[np.empty(rows) for _ in range(vectors)] for _ in range(slots)]
+
+
+def _cols(M: np.ndarray, p: int) -> np.ndarray:
+    """The first ``p`` rows and columns (or entries) of a product of padded blocks."""
+    return M[:p, :p] if M.ndim == 2 else M[:p]
 
 
 def _sum(parts: list, index: int) -> Any:
@@ -85,7 +96,8 @@ def _gram_pass(D: Design, is_one: np.ndarray | None = None,
         return np.dot(B.T, B), np.dot(B.T, z)
 
     parts = _in_blocks(D.shape[0], block)
-    return _sum(parts, 0), None if z01 is None else _sum(parts, 1)
+    p = D.shape[1]
+    return _cols(_sum(parts, 0), p), None if z01 is None else _cols(_sum(parts, 1), p)
 
 
 def _newton_pass(D: Design, coef: np.ndarray, y: np.ndarray, is_one: np.ndarray,
@@ -97,12 +109,13 @@ def _newton_pass(D: Design, coef: np.ndarray, y: np.ndarray, is_one: np.ndarray,
     one pass over the blocks. The deviance is each block's sum, summed in block order."""
     scratch = _Scratch(D, 3)
     eps = np.finfo(float).eps
+    p = D.shape[1]
 
     def block(lo: int, hi: int, slot: int) -> tuple[float, np.ndarray, np.ndarray]:
         B = D.rows(lo, hi, scratch.blocks[slot])
         mu, t, r = (v[:hi - lo] for v in scratch.vectors[slot])
         e = eta[lo:hi]
-        np.dot(B, coef, out=e)
+        np.dot(B[:, :p], coef, out=e)
         np.clip(e, -30.0, 30.0, out=mu)
         np.exp(mu, out=mu)
         np.add(mu, 1.0, out=t)
@@ -124,7 +137,7 @@ def _newton_pass(D: Design, coef: np.ndarray, y: np.ndarray, is_one: np.ndarray,
     dev = 0.0
     for part in parts:
         dev += part[0]
-    return dev, _sum(parts, 1), _sum(parts, 2)
+    return dev, _cols(_sum(parts, 1), p), _cols(_sum(parts, 2), p)
 
 
 def check_rank(X: Any, cols: Sequence[str], gram: np.ndarray | None = None) -> np.ndarray:
