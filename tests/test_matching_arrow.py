@@ -285,6 +285,23 @@ def test_logit_does_not_depend_on_its_threads(monkeypatch):
     np.testing.assert_allclose(g, A.T @ (y - mu), rtol=1e-9, atol=1e-9)
 
 
+def test_logit_passes_without_the_step_give_the_same_iterate(monkeypatch):
+    """A pass may leave out the next step when the loop looks about to end; when it does not
+    end, the step formed from eta afterwards is the same bits, so the iterate never changes."""
+    from evaltool.design import _logit
+    from evaltool.design.propensity import fit_propensity
+
+    d = _random(11, n=60_000)
+    covs = ["age", "x", "region", "C(educ)", "female"]
+    fits = {}
+    for lookahead in (0.0, 100.0, np.inf):  # always leave it out, as shipped, never
+        monkeypatch.setattr(_logit, "_LOOKAHEAD", lookahead)
+        fits[lookahead] = fit_propensity(d, "t", covs)
+    for fit in fits.values():
+        np.testing.assert_array_equal(fit.score_values, fits[0.0].score_values)
+        np.testing.assert_array_equal(fit.coefficients.to_numpy(), fits[0.0].coefficients.to_numpy())
+
+
 def test_balance_and_estimate_read_a_pyarrow_matched_design_as_the_pandas_one():
     import evaltool
 

@@ -28,6 +28,7 @@ _SEPARATION_EPS = 1e-9
 _BLOCK = 1 << 14  # 16384 rows: a block of 15 float columns (1.9 MiB) stays in the cache
 _THREADS = WORK_THREADS  # for the row blocks of the logit (see _in_blocks)
 _MIN_BLOCKS_FOR_THREADS = 4
+_LOOKAHEAD = 100.0  # a pass leaves out the step when 100 x the last change squared < epsilon
 
 
 def as_design(X: Any, cols: Sequence[str] | None = None) -> Design:
@@ -100,22 +101,25 @@ def _gram_pass(D: Design, is_one: np.ndarray | None = None,
     return _cols(_sum(parts, 0), p), None if z01 is None else _cols(_sum(parts, 1), p)
 
 
-def _newton_pass(D: Design, coef: np.ndarray, y: np.ndarray, is_one: np.ndarray,
-                 eta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def _newton_pass(D: Design, coef: np.ndarray | None, y: np.ndarray, is_one: np.ndarray,
+                 eta: np.ndarray, step: bool = True) -> tuple[float, Any, Any]:
     """At ``coef``: ``eta = X coef`` (written into ``eta``), ``mu`` (R's binomial logit
     ``linkinv``: ``e / (1 + e)``, ``e = exp(eta)`` with eta clamped to [-30, 30] as in R's C
-    code), the binomial deviance ``sum(binomial()$dev.resids(y, mu, 1))`` and the next Newton
-    step's ``(X' W X, X' (y - mu))`` with IRLS weights ``W = max(mu (1 - mu), eps)``, all in
-    one pass over the blocks. The deviance is each block's sum, summed in block order."""
+    code), the binomial deviance ``sum(binomial()$dev.resids(y, mu, 1))`` and, with ``step``,
+    the next Newton step's ``(X' W X, X' (y - mu))`` with IRLS weights ``W = max(mu (1 - mu),
+    eps)``, all in one pass over the blocks (``(dev, None, None)`` without ``step``). The
+    deviance is each block's sum, summed in block order. ``coef=None`` reads ``eta`` as it is
+    (a step after a pass without one: the same values as that pass would have given)."""
     scratch = _Scratch(D, 3)
     eps = np.finfo(float).eps
     p = D.shape[1]
 
-    def block(lo: int, hi: int, slot: int) -> tuple[float, np.ndarray, np.ndarray]:
-        B = D.rows(lo, hi, scratch.blocks[slot])
+    def block(lo: int, hi: int, slot: int) -> tuple[float, Any, Any]:
+        B = D.rows(lo, hi, scratch.blocks[slot]) if step or coef is not None else None
         mu, t, r = (v[:hi - lo] for v in scratch.vectors[slot])
         e = eta[lo:hi]
-        np.dot(B[:, :p], coef, out=e)
+        if coef is not None:
+            np.dot(B[:, :p], coef, out=e)
         np.clip(e, -30.0, 30.0, out=mu)
         np.exp(mu, out=mu)
         np.add(mu, 1.0, out=t)
@@ -124,6 +128,8 @@ def _newton_pass(D: Design, coef: np.ndarray, y: np.ndarray, is_one: np.ndarray,
         np.copyto(t, mu, where=is_one[lo:hi])
         np.log(t, out=t)
         dev = -2.0 * float(t.sum())
+        if not step:
+            return dev, None, None
         np.subtract(y[lo:hi], mu, out=r)
         g = np.dot(B.T, r)
         np.subtract(1.0, mu, out=t)
@@ -137,6 +143,8 @@ def _newton_pass(D: Design, coef: np.ndarray, y: np.ndarray, is_one: np.ndarray,
     dev = 0.0
     for part in parts:
         dev += part[0]
+    if not step:
+        return dev, None, None
     return dev, _cols(_sum(parts, 1), p), _cols(_sum(parts, 2), p)
 
 
@@ -233,15 +241,23 @@ def fit_logit(X: Any, cols: Sequence[str], y: np.ndarray, maxit: int = 25,
     coef = _newton_solve(w01[0] * gram, rhs, scale)
     converged = False
     eta = np.empty(n)
+    change = np.inf
     for _ in range(maxit):
-        dev, H, g = _newton_pass(D, coef, y, is_one, eta)
+        # Newton's relative change about squares each step: after a change below
+        # sqrt(epsilon / 100) the next pass very likely ends the loop, so it leaves out the
+        # step (X'WX is most of a pass), formed from eta by one more pass if it does not
+        step = change * change * _LOOKAHEAD >= epsilon
+        dev, H, g = _newton_pass(D, coef, y, is_one, eta, step)
         if not np.isfinite(dev):
             raise EstimationError("the propensity logit diverged (non-finite deviance); check for "
                                   "separation or extreme covariate values")
-        if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
+        change = abs(dev - dev_old) / (abs(dev) + 0.1)
+        if change < epsilon:
             converged = True
             break
         dev_old = dev
+        if not step:
+            _, H, g = _newton_pass(D, None, y, is_one, eta)
         coef = coef + _newton_solve(H, g, scale)
     p = np.empty_like(eta)
 

@@ -26,8 +26,8 @@ from evaltool.design._logit import blas_threads, check_rank, fit_logit
 from evaltool.exceptions import EvaltoolError
 from evaltool.terms import design_blocks, is_arrow, n_missing, normalise_terms
 
-__all__ = ["PropensityResult", "fit_propensity", "classifier_by_name", "treatment_indicator",
-           "treatment_array"]
+__all__ = ["PropensityResult", "fit_propensity", "fit_propensity_on", "classifier_by_name",
+           "treatment_indicator", "treatment_array"]
 
 
 
@@ -45,7 +45,7 @@ def treatment_array(data: Any, treatment: str) -> np.ndarray:
             shown = ", ".join(map(repr, sorted(values, key=str)[:5]))
             raise EvaltoolError(f"treatment column {treatment!r} must be 0/1 or boolean; found {shown}")
         arr = np.array([int(v) for v in arr.tolist()], dtype=np.int64)
-    treat = arr.astype(int)
+    treat = arr.astype(int, copy=not arr.flags.owndata)  # a fresh array (not the caller's) is kept
     if treat.size == 0 or (treat == treat[0]).all():
         raise EvaltoolError(f"treatment column {treatment!r} has only one group "
                             f"({int(treat[0]) if treat.size else 'empty'}); need treated and controls")
@@ -223,8 +223,13 @@ def fit_propensity(data: Any, treatment: str, covariates: str | Sequence[str],
     >>> ps.scores.head(3).round(3).tolist()
     [0.436, 0.23, 0.507]
     """
+    return fit_propensity_on(data, treatment, treatment_array(data, treatment), covariates, model)
+
+
+def fit_propensity_on(data: Any, treatment: str, treat: np.ndarray, covariates: str | Sequence[str],
+                      model: Any = "logit") -> PropensityResult:
+    """:func:`fit_propensity` with the treatment column already read by :func:`treatment_array`."""
     terms = normalise_terms(covariates)
-    treat = treatment_array(data, treatment)
     D = design_blocks(data, terms, intercept=True)
     cols = D.names
     y = treat.astype(float)

@@ -120,11 +120,12 @@ class Blocks:
             is_ctrl[controls] = True
             at_pos = is_ctrl[by_pos]
             order_gpos = np.flatnonzero(at_pos)
-            order = by_pos[order_gpos]
-            self._before = np.cumsum(at_pos) - at_pos
-            uniq, starts, counts = np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([order.size])
+            order = None  # by_pos[order_gpos], written straight into self.row below
+            self._before = np.cumsum(at_pos)
+            self._before -= at_pos
+            uniq, starts, counts = np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([order_gpos.size])
         n_blocks = uniq.size
-        size = order.size + 2 * pad * n_blocks
+        size = order_gpos.size + 2 * pad * n_blocks
         self.row = np.full(size, -1, dtype=np.int64)
         self.val = np.empty(size, dtype=float)
         self.gpos = np.empty(size, dtype=np.int64)
@@ -135,8 +136,11 @@ class Blocks:
             self.val[offset:offset + pad] = -_INF
             self.gpos[offset:offset + pad] = -1
             sl = slice(offset + pad, offset + pad + cnt)
-            members = order[st:st + cnt]
-            self.row[sl] = members
+            if order is None:
+                members = np.take(by_pos, order_gpos, out=self.row[sl])
+            else:
+                members = order[st:st + cnt]
+                self.row[sl] = members
             np.take(score, members, out=self.val[sl])
             self.gpos[sl] = order_gpos[st:st + cnt]
             self.val[offset + pad + cnt:offset + 2 * pad + cnt] = _INF

@@ -16,7 +16,7 @@ from evaltool._checks import check_columns
 from evaltool.estimand import Estimand
 from evaltool.exceptions import DataError, DataWarning, MatchingError
 from evaltool.specs.matching import MatchSpec
-from evaltool.design.propensity import PropensityResult, fit_propensity, treatment_array
+from evaltool.design.propensity import PropensityResult, fit_propensity_on, treatment_array
 from evaltool.terms import is_arrow, level_codes, n_missing, parse_term
 
 __all__ = ["Prepared", "prepare"]
@@ -51,7 +51,7 @@ def prepare(data: Any, treatment: str, covariates: tuple[str, ...], spec: MatchS
     distance = None
     if spec.uses_propensity:
         model = "logit" if isinstance(spec.distance, str) else spec.distance
-        propensity = fit_propensity(data, treatment, covariates, model=model)
+        propensity = fit_propensity_on(data, treatment, treat, covariates, model=model)
         distance = propensity.score_values
     elif not spec.is_mahalanobis:
         distance = _score_column(data, spec.distance)

@@ -48,9 +48,9 @@ def subclass_from_pairs(n: int, focal_rows: np.ndarray, matched_rows: np.ndarray
         return sub
     has = np.zeros(n, dtype=bool)
     has[focal_rows] = True
-    ids = np.cumsum(has)
-    np.multiply(ids, has, out=sub)
-    sub[matched_rows] = ids[focal_rows]
+    np.cumsum(has, out=sub)  # the focal units' ids, numbered in data order
+    sub *= has
+    sub[matched_rows] = sub[focal_rows]
     return sub
 
 
