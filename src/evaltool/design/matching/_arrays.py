@@ -88,10 +88,15 @@ class MatchArrays:
         # (focal row, slot) pairs are unique: one sort of a combined key (= the lexsort order)
         o = np.argsort(self.f * (self.k + 1) + self.slot)
         f, m, slot = self.f[o], self.m[o], self.slot[o]
-        counts = np.bincount(f, minlength=self.n)
-        set_id = np.cumsum(counts > 0)
+        # the sets are runs of equal f: numbered 1, 2, ... in data order, weight 1 / run length
+        new = np.empty(f.size, dtype=bool)
+        new[:1] = True
+        np.not_equal(f[1:], f[:-1], out=new[1:])
+        set_id = np.cumsum(new)
+        run = np.diff(np.append(np.flatnonzero(new), f.size))
         first, second = ("control", "treated") if self.focal == 0 else ("treated", "control")
-        cols = {"subclass": set_id[f], first: f, second: m, "slot": slot, "weight": 1.0 / counts[f]}
+        cols = {"subclass": set_id, first: f, second: m, "slot": slot,
+                "weight": 1.0 / np.repeat(run, run)}
         names = ["subclass", "treated", "control", "slot", "weight"]
         return pa.Table.from_arrays([from_numpy(cols[c]) for c in names], names=names)
 
