@@ -207,7 +207,7 @@ def _column_scale(gram: np.ndarray) -> np.ndarray:
 
 
 def fit_logit(X: Any, cols: Sequence[str], y: np.ndarray, maxit: int = 25,
-              epsilon: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+              epsilon: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """R ``glm.fit(family = binomial())``: Newton/IRLS, one Cholesky solve per iteration.
 
     ``X`` is a float array or a :class:`~evaltool._fill.Design`. Start at ``mu = (y + 0.5) / 2``
@@ -218,7 +218,7 @@ def fit_logit(X: Any, cols: Sequence[str], y: np.ndarray, maxit: int = 25,
     step's matrix is ``X'X`` (also the rank check's). Each iteration is one pass over fixed
     row blocks in up to two threads (the next step's ``X' W X`` is formed in the same pass as
     the deviance that may end the loop); the results do not depend on the number of threads.
-    Returns ``(coef, p, eta, X'X)``; raises :class:`EstimationError` on a singular design or
+    Returns ``(coef, p, eta)``; raises :class:`EstimationError` on a singular design or
     separation.
     """
     D = as_design(X, cols)
@@ -277,7 +277,7 @@ def fit_logit(X: Any, cols: Sequence[str], y: np.ndarray, maxit: int = 25,
     if not converged:
         warnings.warn(f"the propensity logit did not converge in {maxit} iterations", ConvergenceWarning,
                       stacklevel=3)
-    return coef, p, eta, gram
+    return coef, p, eta
 
 
 def _newton_solve(H: np.ndarray, g: np.ndarray, scale: np.ndarray) -> np.ndarray:

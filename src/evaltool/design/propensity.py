@@ -238,7 +238,7 @@ def fit_propensity_on(data: Any, treatment: str, treat: np.ndarray, covariates: 
         if model not in ("logit", "glm"):
             raise EvaltoolError(f"`model` must be 'logit' or a classifier with predict_proba; got {model!r}")
         with blas_threads():
-            coef, p, eta, _ = fit_logit(D, cols, y)
+            coef, p, eta = fit_logit(D, cols, y)
         name = "logit"
     else:
         check_rank(D, cols)
