@@ -223,6 +223,8 @@ def fit_logit(X: Any, cols: Sequence[str], y: np.ndarray, maxit: int = 25,
     """
     D = as_design(X, cols)
     n = D.shape[0]
+    if n <= D.shape[1]:
+        check_rank(D, cols)  # raises: more parameters than rows
     is_one = y == 1
     # R's start mu = (y + 0.5) / 2 takes two values, so every start quantity is worked out on
     # the pair (y = 0, y = 1) and spread: elementwise the same operations, the same bits
