@@ -116,3 +116,9 @@ class LazyFields:
         value = builders.pop(name)()
         object.__setattr__(self, name, value)
         return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (or copied) with every field built: builders are closures, never pickled."""
+        for name in list(self.__dict__.get("_builders") or ()):
+            getattr(self, name)
+        return {k: v for k, v in self.__dict__.items() if k != "_builders"}

@@ -261,8 +261,11 @@ def fit_propensity_on(data: Any, treatment: str, treat: np.ndarray, covariates: 
     arrays = dict(_p=p, _eta=eta)
     if is_arrow(data):  # no pandas until a pandas-valued field is read
         return PropensityResult.lazy(fields, _builders(p, eta, coef, cols, D, A, treat, treatment), **arrays)
-    built = {k: f() for k, f in _builders(p, eta, coef, cols, D, A, treat, treatment, data.index).items()}
-    out = PropensityResult(**fields, **built)
+    builders = _builders(p, eta, coef, cols, D, A, treat, treatment, data.index)
+    if A is None:  # the float design matrix is built when it is first read (few callers need it)
+        built = {k: f() for k, f in builders.items() if k != "design_matrix"}
+        return PropensityResult.lazy({**fields, **built}, {"design_matrix": builders["design_matrix"]}, **arrays)
+    out = PropensityResult(**fields, **{k: f() for k, f in builders.items()})
     for k, v in arrays.items():
         object.__setattr__(out, k, v)
     return out
