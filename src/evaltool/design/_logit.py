@@ -115,7 +115,7 @@ def _newton_pass(D: Design, coef: np.ndarray | None, y: np.ndarray, is_one: np.n
     p = D.shape[1]
 
     def block(lo: int, hi: int, slot: int) -> tuple[float, Any, Any]:
-        B = D.rows(lo, hi, scratch.blocks[slot]) if step or coef is not None else None
+        B = D.rows(lo, hi, scratch.blocks[slot])
         mu, t, r = (v[:hi - lo] for v in scratch.vectors[slot])
         e = eta[lo:hi]
         if coef is not None:
